@@ -1,0 +1,112 @@
+# nsmon - see README.md.  `make` builds build/nsmon; `make test` runs every
+# test (unit tests and integration tests under ASan/UBSan, as root).
+
+ARCH       ?= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+CC         ?= gcc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+PREFIX     ?= /usr/local
+BUILD      := build
+
+PKGS       := libbpf smartcols libcjson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lsmartcols -lcjson)
+
+WARN       := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=gnu11 $(WARN) -D_GNU_SOURCE -Idiscovery -Iuser -Ibpf -I$(BUILD) $(PKG_CFLAGS)
+LDLIBS     += $(PKG_LIBS) -lelf -lz -lpthread
+SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+DISC_SRCS  := $(wildcard discovery/*.c)
+USER_SRCS  := $(wildcard user/*.c)
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+
+DISC_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(DISC_SRCS))
+USER_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
+ASAN_DISC  := $(patsubst %.c,$(BUILD)/asan/%.o,$(DISC_SRCS))
+ASAN_USER  := $(patsubst %.c,$(BUILD)/asan/%.o,$(USER_SRCS))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
+
+.PHONY: all test unit integration run bench install fmt lint vmlinux fuzz clean deps
+
+all: $(BUILD)/nsmon
+
+deps:
+	bash scripts/deps.sh
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux/$(ARCH)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		-Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: %.c discovery/*.h user/*.h bpf/*.h | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c discovery/*.h user/*.h bpf/*.h | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -c $< -o $@
+
+$(BUILD)/libnsm.a: $(DISC_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/asan/libnsm.a: $(ASAN_DISC)
+	ar rcs $@ $^
+
+$(BUILD)/nsmon: $(USER_OBJS) $(BUILD)/libnsm.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/asan/nsmon: $(ASAN_USER) $(BUILD)/asan/libnsm.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libnsm.a discovery/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+	@bash tests/run-unit.sh $(UNIT_BINS)
+
+integration: $(BUILD)/nsmon $(BUILD)/asan/nsmon
+	@bash tests/integration/run.sh $(BUILD)/asan/nsmon $(BUILD)/nsmon
+
+test: all $(UNIT_BINS) $(BUILD)/asan/nsmon
+	@bash tests/run-all.sh "$(UNIT_BINS)" $(BUILD)/asan/nsmon $(BUILD)/nsmon
+
+run: deps all
+	./$(BUILD)/nsmon
+
+bench: all
+	bash scripts/bench-discovery.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(PREFIX)/sbin/nsmon
+
+fmt:
+	clang-format -i discovery/*.[ch] user/*.[ch] bpf/*.[ch] tests/unit/*.c tests/fuzz/*.c
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance \
+		--suppress=missingIncludeSystem -Idiscovery -Iuser discovery user
+
+vmlinux:
+	@mkdir -p vmlinux/$(ARCH)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-Idiscovery tests/fuzz/fuzz_mountinfo.c discovery/mountinfo.c -o $(BUILD)/fuzz/fuzz_mountinfo
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-Idiscovery tests/fuzz/fuzz_procfs.c discovery/procfs.c discovery/nstype.c -o $(BUILD)/fuzz/fuzz_procfs
+	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/mountinfo
+	$(BUILD)/fuzz/fuzz_procfs -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/procfs
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nsm.h - the nsmon discovery library: one model of every namespace on a
+ * host, filled by independent passes (processes, tasks, fds, sockets, bind
+ * mounts, hierarchy and owners), each switchable.
+ *
+ * The model owns all memory reachable from it.  Functions return 0 or a
+ * negative errno; a process that vanished or refused is never an error, it
+ * becomes a warning in the model.
+ */
+#ifndef NSM_H
+#define NSM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NSM_VERSION "0.1.0"
+#define NSM_SCHEMA 1
+
+/* Alphabetical, as the discover document and lsns list them. */
+enum nsm_type {
+	NSM_CGROUP,
+	NSM_IPC,
+	NSM_MNT,
+	NSM_NET,
+	NSM_PID,
+	NSM_TIME,
+	NSM_USER,
+	NSM_UTS,
+	NSM_NTYPES,
+	NSM_TYPE_NONE = -1,
+};
+
+/*
+ * A process has one namespace per type plus the two "for children" links
+ * (/proc/PID/ns/pid_for_children, time_for_children).
+ */
+enum nsm_slot {
+	NSM_SLOT_PID_FC = NSM_NTYPES,
+	NSM_SLOT_TIME_FC,
+	NSM_NSLOTS,
+};
+
+const char *nsm_type_name(enum nsm_type t);
+enum nsm_type nsm_type_from_name(const char *name, size_t len);
+const char *nsm_slot_name(int slot); /* "pid_for_children", ... */
+enum nsm_type nsm_slot_type(int slot);
+int nsm_type_clone_flag(enum nsm_type t);	/* CLONE_NEW* */
+enum nsm_type nsm_type_from_clone_flag(int flag);
+/* Parses "net:[4026531840]" (an nsfs readlink or mountinfo root). */
+int nsm_parse_nslink(const char *s, enum nsm_type *type, uint64_t *id);
+/* Mask of NSM_* types parsed from "net,uts"; -EINVAL on an unknown name. */
+int nsm_parse_types(const char *list, unsigned *mask);
+
+/* How a namespace is held alive; SPEC's refs[].via. */
+enum nsm_via {
+	NSM_VIA_PROCESS,	/* a thread-group leader is attached: pid */
+	NSM_VIA_TASK,		/* a loose thread is attached: pid, tid */
+	NSM_VIA_CHILDREN,	/* pid/time_for_children of: pid */
+	NSM_VIA_FD,		/* an open nsfs fd: pid, fd */
+	NSM_VIA_SOCKET,		/* a socket fd (net only): pid, fd */
+	NSM_VIA_BINDMOUNT,	/* an nsfs bind mount: path, mntns */
+	NSM_VIA_HIERARCHY,	/* only a parent of another namespace */
+	NSM_VIA_OWNER,		/* only the owner of another namespace */
+	NSM_NVIAS,
+};
+
+const char *nsm_via_name(enum nsm_via v);
+
+struct nsm_ref {
+	enum nsm_via via;
+	pid_t pid;		/* process, task, children, fd, socket */
+	int fd;			/* fd, socket; the tid for task */
+	char *path;		/* bindmount: mount point in mntns */
+	uint64_t mntns;		/* bindmount */
+};
+
+/* Growable arrays; the model frees them. */
+struct nsm_pids {
+	pid_t *v;
+	size_t n, cap;
+};
+
+struct nsm_ids {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+struct nsm_ns {
+	uint64_t id;		/* nsfs inode number */
+	uint64_t ns_id;		/* kernel ns id (NS_GET_ID), 0 = unknown */
+	enum nsm_type type;
+	bool initial;
+	bool resolved;		/* owner/parent/ns_id looked up */
+	bool has_owner_uid;
+	uint64_t owner;		/* owning user ns id; 0 = unknown/none */
+	uint64_t parent;	/* user/pid parent id; 0 = none/unknown */
+	uid_t owner_uid;	/* user ns only */
+	struct nsm_pids procs;	/* thread-group leaders attached */
+	struct nsm_pids tasks;	/* loose threads attached */
+	struct nsm_pids leaders;
+	pid_t ealdorman;	/* 0 = none */
+	struct nsm_ids children;
+	struct nsm_ref *refs;
+	size_t nrefs, refs_cap;
+	/* library-private: a cached fd while a pass holds one, else -1 */
+	int fd;
+};
+
+struct nsm_proc {
+	pid_t pid;
+	pid_t ppid;
+	uid_t uid;
+	uint64_t starttime;	/* clock ticks after boot, /proc/PID/stat #22 */
+	char comm[17];
+	char *cmdline;		/* NUL-separated argv, cmdline_len bytes */
+	size_t cmdline_len;
+	char *cgroup;		/* unified (v2) cgroup path, or first line */
+	uint64_t ns[NSM_NSLOTS];	/* 0 = unknown (unreadable, zombie) */
+	pid_t *nspid;		/* NSpid: outermost first */
+	size_t nnspid;
+	bool details;		/* cmdline and cgroup were read */
+};
+
+struct nsm_opts {
+	const char *proc_root;	/* "/proc" unless a fixture tree */
+	bool tasks;
+	bool fds;
+	bool sockets;
+	bool bindmounts;
+	bool hierarchy;
+	bool owners;
+	bool mounts;
+	bool containers;
+	bool details;		/* read cmdline/cgroup of every process */
+};
+
+void nsm_opts_default(struct nsm_opts *o);
+
+struct nsm_idmap;
+
+struct nsm_model {
+	struct nsm_ns **ns;
+	size_t nns, ns_cap;
+	struct nsm_proc **procs;
+	size_t nprocs, procs_cap;
+	char **warnings;
+	size_t nwarnings, warnings_cap;
+	struct nsm_idmap *ns_by_id;
+	struct nsm_idmap *proc_by_pid;
+	struct nsm_opts opts;	/* what was asked, proc_root strdup'ed */
+	bool live;		/* proc_root is a real procfs of this kernel */
+	bool used_bpf;		/* passes 1-4 came from the BPF iterator */
+	int proc_fd;		/* O_PATH dirfd of proc_root */
+	struct timespec_ns {
+		int64_t sec, nsec;
+	} time;			/* when the sweep started (realtime) */
+};
+
+/* Model life cycle and building blocks for the passes. */
+int nsm_model_new(struct nsm_model **out, const struct nsm_opts *o);
+void nsm_model_free(struct nsm_model *m);
+struct nsm_ns *nsm_ns_get(const struct nsm_model *m, uint64_t id);
+/* Finds or adds; a type mismatch on an existing id is -EEXIST. */
+int nsm_ns_add(struct nsm_model *m, uint64_t id, enum nsm_type type,
+	       struct nsm_ns **out);
+struct nsm_proc *nsm_proc_get(const struct nsm_model *m, pid_t pid);
+int nsm_proc_add(struct nsm_model *m, pid_t pid, struct nsm_proc **out);
+/*
+ * Adds the namespace entries for every known slot of p->ns[], links p into
+ * their procs lists and adds "children" refs for pid/time_for_children that
+ * differ from p's own.  Call once per process, after p->ns[] is filled.
+ */
+int nsm_proc_attach(struct nsm_model *m, struct nsm_proc *p);
+/* Adds a ref unless an identical one is there. path is copied. */
+int nsm_ns_add_ref(struct nsm_ns *ns, enum nsm_via via, pid_t pid, int fd,
+		   const char *path, uint64_t mntns);
+int nsm_pids_add(struct nsm_pids *p, pid_t pid);
+int nsm_ids_add(struct nsm_ids *p, uint64_t id);
+void nsm_warn(struct nsm_model *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Whether the initial namespace of its type (fixed inums, else kthreadd's). */
+bool nsm_id_is_initial(enum nsm_type t, uint64_t id);
+
+/*
+ * The passes, in the order nsm_discover() runs them.  scan_procs fills
+ * processes and their namespaces (pass 1); scan_tasks adds loose threads;
+ * scan_fds adds nsfs fds and, with opts.sockets, the net ns of sockets.
+ * A BPF iterator sweep may replace these three.
+ */
+int nsm_scan_procs(struct nsm_model *m);
+int nsm_scan_tasks(struct nsm_model *m);
+int nsm_scan_fds(struct nsm_model *m);
+/* nsfs bind mounts in every mount namespace, to a fixed point. */
+int nsm_scan_bindmounts(struct nsm_model *m);
+/* ns_id, owners, parents/children (ioctls on a live procfs). */
+int nsm_scan_hierarchy(struct nsm_model *m);
+/* Reads cmdline and cgroup for one process (or all with pid 0). */
+int nsm_read_details(struct nsm_model *m, pid_t pid);
+/* Derives processes/leaders/ealdorman, initial flags, sorts everything. */
+int nsm_finish(struct nsm_model *m);
+/* All of it; passes 1-3 are skipped when m->used_bpf (a BPF sweep ran). */
+int nsm_discover(struct nsm_model *m);
+
+/* Resolves ns_id, owner and parent from an nsfs fd that refers to ns. */
+int nsm_resolve_fd(struct nsm_model *m, struct nsm_ns *ns, int fd);
+
+/* mountinfo (proc_pid_mountinfo(5)) */
+struct nsm_mountinfo {
+	int mount_id;
+	int parent_id;
+	unsigned major, minor;
+	char *root;		/* unescaped */
+	char *path;		/* mount point, unescaped */
+	char *options;		/* per-mount options */
+	char *tags;		/* optional fields, space-separated, or "" */
+	char *fstype;
+	char *source;		/* unescaped */
+	char *super_options;
+};
+
+struct nsm_mounts {
+	struct nsm_mountinfo *v;
+	size_t n, cap;
+	char *buf;		/* owns the strings */
+};
+
+/*
+ * Parses a whole mountinfo text.  On malformed input returns -EINVAL and
+ * sets *bad_line to the 1-based line number (nothing is kept).
+ */
+int nsm_mountinfo_parse(const char *text, size_t len, struct nsm_mounts *out,
+			size_t *bad_line);
+void nsm_mounts_free(struct nsm_mounts *mi);
+
+/* Small /proc helpers shared by the passes. */
+/* Reads a whole file at dirfd/path into a NUL-terminated malloc'ed buffer. */
+int nsm_read_file_at(int dirfd, const char *path, char **buf, size_t *len);
+/* Parses /proc/PID/stat: comm, ppid, starttime. */
+int nsm_parse_stat(const char *text, char comm[17], pid_t *ppid,
+		   uint64_t *starttime);
+/*
+ * Parses /proc/PID/status: Uid (real) and NSpid (absent before 4.1: then
+ * *nnspid is 0).  On malformed text -EINVAL with *bad_line 1-based.
+ */
+int nsm_parse_status(const char *text, uid_t *uid, pid_t **nspid,
+		     size_t *nnspid, size_t *bad_line);
+
+#endif /* NSM_H */

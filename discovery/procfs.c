@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* procfs.c - reading and parsing the text files of /proc/PID. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nsm.h"
+
+int nsm_read_file_at(int dirfd, const char *path, char **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *b = NULL, *nb;
+	ssize_t r;
+	int fd, err;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	b = malloc(cap);
+	if (!b) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		/* keep one byte for the terminating NUL */
+		if (n + 1 >= cap) {
+			if (cap >= (64U << 20)) {
+				err = -EFBIG;
+				goto out;
+			}
+			nb = realloc(b, cap * 2);
+			if (!nb) {
+				err = -ENOMEM;
+				goto out;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		r = read(fd, b + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	b[n] = '\0';
+	*buf = b;
+	if (len)
+		*len = n;
+	b = NULL;
+	err = 0;
+out:
+	free(b);
+	close(fd);
+	return err;
+}
+
+static int parse_u64(const char *s, const char **end, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	while (isdigit((unsigned char)*s)) {
+		unsigned d = *s++ - '0';
+
+		if (x > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		x = x * 10 + d;
+	}
+	*v = x;
+	*end = s;
+	return 0;
+}
+
+/*
+ * "pid (comm) state ppid ... starttime(22) ...": comm may hold spaces and
+ * parentheses, so the fields after it start behind the last ')'.
+ */
+int nsm_parse_stat(const char *text, char comm[17], pid_t *ppid,
+		   uint64_t *starttime)
+{
+	const char *open = strchr(text, '('), *close = strrchr(text, ')');
+	const char *p;
+	uint64_t v;
+	size_t clen;
+	int field;
+
+	if (!open || !close || close < open || close[1] != ' ')
+		return -EINVAL;
+	clen = close - open - 1;
+	/*
+	 * task->comm holds 15 characters; stat may show more for kernel
+	 * threads and workqueue workers.  Keep what every source agrees on.
+	 */
+	if (clen > 15)
+		clen = 15;
+	memcpy(comm, open + 1, clen);
+	comm[clen] = '\0';
+	p = close + 2;
+	/* field 3 is the state, one character */
+	if (!*p || p[1] != ' ')
+		return -EINVAL;
+	p += 2;
+	for (field = 4; field <= 22; field++) {
+		const char *end;
+		bool neg = *p == '-';
+
+		if (parse_u64(p + neg, &end, &v))
+			return -EINVAL;
+		if (field == 4) {
+			if (neg || v > INT_MAX)
+				return -EINVAL;
+			*ppid = (pid_t)v;
+		}
+		if (field == 22) {
+			if (neg)
+				return -EINVAL;
+			*starttime = v;
+			return 0;
+		}
+		if (*end != ' ')
+			return -EINVAL;
+		p = end + 1;
+	}
+	return -EINVAL;
+}
+
+static int parse_pid_list(const char *p, pid_t **out, size_t *n)
+{
+	pid_t *v = NULL, *nv;
+	size_t cnt = 0;
+	uint64_t x;
+	const char *end;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || !*p)
+			break;
+		if (parse_u64(p, &end, &x) || x == 0 || x > INT_MAX ||
+		    cnt >= 64)
+			goto bad;
+		nv = reallocarray(v, cnt + 1, sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[cnt++] = (pid_t)x;
+		p = end;
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p)
+			goto bad;
+	}
+	if (!cnt)
+		goto bad;
+	*out = v;
+	*n = cnt;
+	return 0;
+bad:
+	free(v);
+	return -EINVAL;
+}
+
+int nsm_parse_status(const char *text, uid_t *uid, pid_t **nspid,
+		     size_t *nnspid, size_t *bad_line)
+{
+	const char *line = text;
+	bool have_uid = false;
+	size_t lineno = 1;
+	int err;
+
+	*nspid = NULL;
+	*nnspid = 0;
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+
+		if (!strncmp(line, "Uid:", 4)) {
+			const char *end, *p = line + 4;
+			uint64_t v;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (parse_u64(p, &end, &v) || v > UINT32_MAX ||
+			    (*end != '\t' && *end != ' ' && *end != '\n' &&
+			     *end))
+				goto bad;
+			*uid = (uid_t)v;
+			have_uid = true;
+		} else if (!strncmp(line, "NSpid:", 6)) {
+			free(*nspid);
+			*nspid = NULL;
+			err = parse_pid_list(line + 6, nspid, nnspid);
+			if (err == -ENOMEM)
+				return err;
+			if (err)
+				goto bad;
+		}
+		if (!nl)
+			break;
+		line = nl + 1;
+		lineno++;
+	}
+	if (!have_uid) {
+		lineno = 0;
+		goto bad;
+	}
+	return 0;
+bad:
+	free(*nspid);
+	*nspid = NULL;
+	*nnspid = 0;
+	if (bad_line)
+		*bad_line = lineno;
+	return -EINVAL;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * procs.c - pass 1: every process in the procfs root, with its namespaces
+ * (/proc/PID/ns/\*, including pid_for_children and time_for_children),
+ * ppid, uid, comm, start time and NSpid.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nsm.h"
+#include "pass.h"
+
+int nsm_pid_from_name(const char *name)
+{
+	long v = 0;
+
+	if (!*name)
+		return 0;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9')
+			return 0;
+		v = v * 10 + (*name - '0');
+		if (v > 0x3fffffff)
+			return 0;
+	}
+	return (int)v;
+}
+
+int nsm_read_nslinks(struct nsm_model *m, int dirfd, const char *where,
+		     uint64_t ns[NSM_NSLOTS])
+{
+	char link[64], path[32];
+	int slot, nread = 0, failed = 0;
+	enum nsm_type t;
+	ssize_t n;
+
+	for (slot = 0; slot < NSM_NSLOTS; slot++) {
+		ns[slot] = 0;
+		snprintf(path, sizeof(path), "ns/%s", nsm_slot_name(slot));
+		n = readlinkat(dirfd, path, link, sizeof(link) - 1);
+		if (n < 0) {
+			/*
+			 * ENOENT: a zombie or exiting task has no nsproxy, or
+			 * the kernel is too old for this type.  Anything else
+			 * (EACCES: ptrace access refused) is worth a warning,
+			 * once per directory.
+			 */
+			if (errno == ESRCH)
+				return -ESRCH;
+			if (errno != ENOENT && !failed)
+				failed = errno;
+			continue;
+		}
+		link[n] = '\0';
+		if (nsm_parse_nslink(link, &t, &ns[slot]) ||
+		    t != nsm_slot_type(slot)) {
+			ns[slot] = 0;
+			nsm_warn(m, "%s/%s: malformed link '%s'", where, path,
+				 link);
+			continue;
+		}
+		nread++;
+	}
+	if (failed)
+		nsm_warn(m, "%s/ns: %s", where, strerror(failed));
+	return nread;
+}
+
+/* Reads one process; a process that vanished meanwhile is left out. */
+static int scan_one(struct nsm_model *m, pid_t pid, const char *name)
+{
+	char *text = NULL, where[PATH_MAX];
+	struct nsm_proc *p;
+	char comm[17];
+	pid_t ppid;
+	uint64_t start;
+	size_t bad = 0;
+	int dfd, err;
+
+	snprintf(where, sizeof(where), "%s/%s", m->opts.proc_root, name);
+	dfd = openat(m->proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	err = nsm_read_file_at(dfd, "stat", &text, NULL);
+	if (err) {
+		if (err != -ENOENT && err != -ESRCH)
+			nsm_warn(m, "%s/stat: %s", where, strerror(-err));
+		err = 0;
+		goto out;
+	}
+	if (nsm_parse_stat(text, comm, &ppid, &start)) {
+		nsm_warn(m, "%s/stat:1: malformed", where);
+		goto out;
+	}
+	free(text);
+	text = NULL;
+	err = nsm_proc_add(m, pid, &p);
+	if (err)
+		goto out;
+	memcpy(p->comm, comm, sizeof(comm));
+	p->ppid = ppid;
+	p->starttime = start;
+	err = nsm_read_file_at(dfd, "status", &text, NULL);
+	if (!err) {
+		err = nsm_parse_status(text, &p->uid, &p->nspid, &p->nnspid,
+				       &bad);
+		if (err == -EINVAL)
+			nsm_warn(m, "%s/status:%zu: malformed", where, bad);
+		else if (err)
+			goto out;
+	} else if (err != -ENOENT && err != -ESRCH) {
+		nsm_warn(m, "%s/status: %s", where, strerror(-err));
+	}
+	err = nsm_read_nslinks(m, dfd, where, p->ns);
+	if (err < 0 && err != -ESRCH)
+		goto out;
+	err = nsm_proc_attach(m, p);
+	if (!err && m->opts.details)
+		err = nsm_read_details(m, pid);
+out:
+	free(text);
+	close(dfd);
+	return err;
+}
+
+int nsm_scan_procs(struct nsm_model *m)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd, err = 0;
+
+	fd = openat(m->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dir))) {
+		pid_t pid = nsm_pid_from_name(de->d_name);
+
+		if (pid <= 0)
+			continue;
+		err = scan_one(m, pid, de->d_name);
+		if (err)
+			break;
+	}
+	closedir(dir);
+	return err;
+}
+
+static void first_line_path(const char *text, char **out)
+{
+	const char *line = text, *best = NULL;
+	size_t len;
+
+	/* cgroup v2's "0::/path" wins; else the first hierarchy's path */
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		const char *c1 = strchr(line, ':');
+		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (c2 && (!nl || c2 < nl)) {
+			if (!strncmp(line, "0::", 3)) {
+				best = c2 + 1;
+				break;
+			}
+			if (!best)
+				best = c2 + 1;
+		}
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	if (!best)
+		return;
+	len = strcspn(best, "\n");
+	*out = strndup(best, len);
+}
+
+static int read_details_one(struct nsm_model *m, struct nsm_proc *p)
+{
+	char path[64], *text = NULL;
+	size_t len = 0;
+	int err;
+
+	if (p->details)
+		return 0;
+	p->details = true;
+	snprintf(path, sizeof(path), "%d/cmdline", p->pid);
+	err = nsm_read_file_at(m->proc_fd, path, &text, &len);
+	if (!err) {
+		/* drop the trailing NUL(s): cmdline_len counts argv bytes */
+		while (len && text[len - 1] == '\0')
+			len--;
+		if (len) {
+			p->cmdline = text;
+			p->cmdline_len = len;
+			text = NULL;
+		}
+	}
+	free(text);
+	text = NULL;
+	snprintf(path, sizeof(path), "%d/cgroup", p->pid);
+	if (!nsm_read_file_at(m->proc_fd, path, &text, NULL))
+		first_line_path(text, &p->cgroup);
+	free(text);
+	return 0;
+}
+
+int nsm_read_details(struct nsm_model *m, pid_t pid)
+{
+	struct nsm_proc *p;
+	size_t i;
+
+	if (pid) {
+		p = nsm_proc_get(m, pid);
+		return p ? read_details_one(m, p) : -ESRCH;
+	}
+	for (i = 0; i < m->nprocs; i++)
+		read_details_one(m, m->procs[i]);
+	return 0;
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tasks.c - pass 2: threads whose namespaces differ from their thread-group
+ * leader's ("loose threads": a thread may unshare or setns on its own, e.g.
+ * net, uts or ipc; /proc/PID/ns shows only the leader's).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nsm.h"
+#include "pass.h"
+
+static int add_loose(struct nsm_model *m, struct nsm_proc *p, pid_t tid,
+		     const uint64_t ns[NSM_NSLOTS])
+{
+	struct nsm_ns *n;
+	int slot, err;
+
+	for (slot = 0; slot < NSM_NSLOTS; slot++) {
+		if (!ns[slot] || ns[slot] == p->ns[slot])
+			continue;
+		err = nsm_ns_add(m, ns[slot], nsm_slot_type(slot), &n);
+		if (err == -EEXIST)
+			continue;
+		if (err)
+			return err;
+		if (slot >= NSM_NTYPES) {
+			if (ns[slot] != ns[nsm_slot_type(slot)])
+				err = nsm_ns_add_ref(n, NSM_VIA_CHILDREN, tid,
+						     0, NULL, 0);
+		} else {
+			err = nsm_pids_add(&n->tasks, tid);
+			if (!err)
+				err = nsm_ns_add_ref(n, NSM_VIA_TASK, p->pid,
+						     tid, NULL, 0);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int scan_threads(struct nsm_model *m, struct nsm_proc *p)
+{
+	char path[64], where[PATH_MAX];
+	uint64_t ns[NSM_NSLOTS];
+	struct dirent *de;
+	DIR *dir;
+	int fd, tfd, i, err = 0;
+
+	/* unreadable leader (warned) or zombie: its threads tell no more */
+	for (i = 0; i < NSM_NSLOTS && !p->ns[i]; i++)
+		;
+	if (i == NSM_NSLOTS)
+		return 0;
+	snprintf(path, sizeof(path), "%d/task", p->pid);
+	fd = openat(m->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dir))) {
+		pid_t tid = nsm_pid_from_name(de->d_name);
+
+		if (tid <= 0 || tid == p->pid)
+			continue;
+		tfd = openat(fd, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (tfd < 0)
+			continue;
+		snprintf(where, sizeof(where), "%s/%d/task/%d",
+			 m->opts.proc_root, p->pid, tid);
+		if (nsm_read_nslinks(m, tfd, where, ns) > 0)
+			err = add_loose(m, p, tid, ns);
+		close(tfd);
+		if (err)
+			break;
+	}
+	closedir(dir);
+	return err;
+}
+
+int nsm_scan_tasks(struct nsm_model *m)
+{
+	size_t i, n = m->nprocs;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = scan_threads(m, m->procs[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}

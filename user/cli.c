@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* cli.c - the discovery switches every command shares, and the sweep. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sweep_bpf.h"
+
+void cli_common_init(struct cli_common *c)
+{
+	memset(c, 0, sizeof(*c));
+	nsm_opts_default(&c->opts);
+}
+
+void cli_common_help(FILE *out)
+{
+	fputs("\nDiscovery range (all on by default):\n"
+	      "      --no-tasks         skip threads (/proc/PID/task/TID/ns)\n"
+	      "      --no-fds           skip open namespace fds\n"
+	      "      --no-sockets       skip the net namespaces of sockets\n"
+	      "      --no-bindmounts    skip nsfs bind mounts\n"
+	      "      --no-hierarchy     skip user/PID parents and children\n"
+	      "      --no-owners        skip owning user namespaces\n"
+	      "      --no-mounts        skip mount tables\n"
+	      "      --no-containers    skip container engines\n"
+	      "      --proc             sweep /proc instead of the BPF iterators\n"
+	      "      --proc-root DIR    read another procfs (implies --proc)\n"
+	      "  -v, --verbose          say more (libbpf messages)\n",
+	      out);
+}
+
+bool cli_common_opt(struct cli_common *c, int code, const char *arg)
+{
+	switch (code) {
+	case CLI_NO_TASKS:
+		c->opts.tasks = false;
+		break;
+	case CLI_NO_FDS:
+		c->opts.fds = false;
+		break;
+	case CLI_NO_SOCKETS:
+		c->opts.sockets = false;
+		break;
+	case CLI_NO_BINDMOUNTS:
+		c->opts.bindmounts = false;
+		break;
+	case CLI_NO_HIERARCHY:
+		c->opts.hierarchy = false;
+		break;
+	case CLI_NO_OWNERS:
+		c->opts.owners = false;
+		break;
+	case CLI_NO_MOUNTS:
+		c->opts.mounts = false;
+		break;
+	case CLI_NO_CONTAINERS:
+		c->opts.containers = false;
+		break;
+	case CLI_PROC:
+		c->force_proc = true;
+		break;
+	case CLI_PROC_ROOT:
+		c->opts.proc_root = arg;
+		c->force_proc = true;
+		break;
+	case 'v':
+		c->verbose++;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nsmon%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'nsmon%s%s --help' for more information.\n",
+		cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, char **argv)
+{
+	/* opterr is 0 (main): one line of ours instead of getopt's */
+	return cli_usage_error(cmd, "unrecognized option '%s'",
+			       argv[optind - 1]);
+}
+
+int cli_discover(const struct cli_common *c, struct nsm_model **out)
+{
+	struct nsm_model *m = NULL;
+	const char *why = NULL;
+	int err;
+
+	err = nsm_model_new(&m, &c->opts);
+	if (err) {
+		fprintf(stderr, "nsmon: %s: %s\n", c->opts.proc_root,
+			strerror(-err));
+		return err;
+	}
+	if (!c->force_proc && m->live) {
+		err = nsm_bpf_sweep(m, c->verbose, &why);
+		if (err) {
+			fprintf(stderr,
+				"nsmon: %s; using the /proc sweep (--proc)\n",
+				why ? why : strerror(-err));
+			err = 0;
+		}
+	}
+	if (!m->used_bpf && geteuid() != 0)
+		fprintf(stderr, "nsmon: not root: namespaces of other users' "
+				"processes stay hidden\n");
+	err = nsm_discover(m);
+	if (err) {
+		fprintf(stderr, "nsmon: discovery failed: %s\n", strerror(-err));
+		nsm_model_free(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cli.h - what every nsmon command shares: discovery switches, the sweep. */
+#ifndef NSMON_CLI_H
+#define NSMON_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "nsm.h"
+
+#define EXIT_USAGE 2
+
+struct cli_common {
+	struct nsm_opts opts;
+	bool force_proc;	/* --proc */
+	int verbose;		/* -v, repeatable: libbpf messages */
+};
+
+/* Long options of the discovery range; their codes start at CLI_OPT_BASE. */
+enum {
+	CLI_OPT_BASE = 0x1000,
+	CLI_NO_TASKS = CLI_OPT_BASE,
+	CLI_NO_FDS,
+	CLI_NO_SOCKETS,
+	CLI_NO_BINDMOUNTS,
+	CLI_NO_HIERARCHY,
+	CLI_NO_OWNERS,
+	CLI_NO_MOUNTS,
+	CLI_NO_CONTAINERS,
+	CLI_PROC,
+	CLI_PROC_ROOT,
+	CLI_OPT_END,
+};
+
+#define CLI_COMMON_LONGOPTS                                              \
+	{ "no-tasks", no_argument, NULL, CLI_NO_TASKS },                  \
+	{ "no-fds", no_argument, NULL, CLI_NO_FDS },                      \
+	{ "no-sockets", no_argument, NULL, CLI_NO_SOCKETS },              \
+	{ "no-bindmounts", no_argument, NULL, CLI_NO_BINDMOUNTS },        \
+	{ "no-hierarchy", no_argument, NULL, CLI_NO_HIERARCHY },          \
+	{ "no-owners", no_argument, NULL, CLI_NO_OWNERS },                \
+	{ "no-mounts", no_argument, NULL, CLI_NO_MOUNTS },                \
+	{ "no-containers", no_argument, NULL, CLI_NO_CONTAINERS },        \
+	{ "proc", no_argument, NULL, CLI_PROC },                          \
+	{ "proc-root", required_argument, NULL, CLI_PROC_ROOT },          \
+	{ "verbose", no_argument, NULL, 'v' }
+
+/* Help text for the switches above, for each command's usage(). */
+void cli_common_help(FILE *out);
+void cli_common_init(struct cli_common *c);
+/* Handles one getopt code of the common set; false if it is not one. */
+bool cli_common_opt(struct cli_common *c, int code, const char *arg);
+/*
+ * Builds the model: the BPF iterator sweep where it can load (unless
+ * --proc or --proc-root), else the /proc sweep with a one-line note on
+ * stderr saying why; then the remaining passes.  Returns 0 or -errno
+ * (message already printed).
+ */
+int cli_discover(const struct cli_common *c, struct nsm_model **out);
+
+/* Usage error: one line and a hint, exit code 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* For getopt's '?' and ':': names the bad option; returns 2. */
+int cli_bad_option(const char *cmd, char **argv);
+
+/* The commands (user/cmd_*.c); argv[0] is the command name. */
+int cmd_ls(int argc, char **argv);
+int cmd_tree(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_discover(int argc, char **argv);
+
+#endif

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* cmd_discover.c - `nsmon discover`: the whole model as one JSON document. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+
+static void usage(FILE *out)
+{
+	fputs("Usage: nsmon discover [OPTIONS]\n\n"
+	      "One-shot discovery of every namespace, process and how each\n"
+	      "namespace is held, as one JSON document on stdout.\n\n"
+	      "Options:\n"
+	      "  -c, --compact          one line instead of indented JSON\n"
+	      "  -h, --help             this text\n",
+	      out);
+	cli_common_help(out);
+}
+
+int cmd_discover(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "compact", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common c;
+	struct nsm_model *m;
+	bool pretty = true;
+	cJSON *doc;
+	int opt, err;
+
+	cli_common_init(&c);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "chv", longopts, NULL)) != -1) {
+		if (cli_common_opt(&c, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'c':
+			pretty = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cli_bad_option("discover", argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("discover", "unexpected argument '%s'",
+				       argv[optind]);
+	c.opts.details = true;
+	if (cli_discover(&c, &m))
+		return 1;
+	doc = nsm_json_document(m);
+	err = doc ? nsm_json_print(doc, stdout, pretty) : -ENOMEM;
+	cJSON_Delete(doc);
+	nsm_model_free(m);
+	if (err && err != -EPIPE) {
+		fprintf(stderr, "nsmon discover: %s\n", strerror(-err));
+		return 1;
+	}
+	return 0;
+}

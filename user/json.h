@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* json.h - the discover document (SPEC: "The discover document"). */
+#ifndef NSMON_JSON_H
+#define NSMON_JSON_H
+
+#include <cjson/cJSON.h>
+
+#include "nsm.h"
+
+cJSON *nsm_json_document(const struct nsm_model *m);
+cJSON *nsm_json_namespace(const struct nsm_model *m, const struct nsm_ns *ns);
+cJSON *nsm_json_process(const struct nsm_model *m, const struct nsm_proc *p);
+/* Prints a document and a newline; returns -errno on a write error. */
+int nsm_json_print(cJSON *doc, FILE *out, bool pretty);
+
+#endif

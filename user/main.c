@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* main.c - `nsmon COMMAND`: a command table, as bpftool has. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} cmds[] = {
+	{ "ls", cmd_ls, "table of all namespaces (the default)" },
+	{ "tree", cmd_tree, "user or PID namespace hierarchy" },
+	{ "ps", cmd_ps, "processes with their namespaces" },
+	{ "discover", cmd_discover, "one-shot discovery as one JSON document" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fputs("Usage: nsmon [COMMAND] [OPTIONS]\n\n"
+	      "Finds every Linux namespace on this host: held by processes,\n"
+	      "threads, open fds, sockets, bind mounts, or only as a parent or\n"
+	      "owner of another.\n\nCommands:\n",
+	      out);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+	fputs("\n'nsmon COMMAND --help' lists a command's options.\n"
+	      "  -h, --help     this text\n"
+	      "  -V, --version  print the version\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+	size_t i;
+
+	/* a closed stdout (`| head`) ends us quietly through EPIPE */
+	signal(SIGPIPE, SIG_IGN);
+	opterr = 0;
+	if (name && (!strcmp(name, "-h") || !strcmp(name, "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (name && (!strcmp(name, "-V") || !strcmp(name, "--version"))) {
+		printf("nsmon %s\n", NSM_VERSION);
+		return 0;
+	}
+	/* `nsmon` and `nsmon -t net` are `nsmon ls ...` */
+	if (!name || name[0] == '-')
+		return cmd_ls(argc, argv);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(name, cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	return cli_usage_error(NULL, "unknown command '%s'", name);
+}
