@@ -3,7 +3,6 @@
  * fds.c - passes 3 and 4: namespaces held open by an nsfs fd, and network
  * namespaces held by a socket (a socket pins the net ns it was created in).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
@@ -40,26 +39,33 @@ struct fd_scan {
  * pidfd_getfd (5.6+; ptrace-attach rights) and ask with SIOCGSKNS (4.9+),
  * which returns an nsfs fd of the socket's net ns.
  */
-static int socket_netns(int pidfd, int fd, uint64_t *id)
+int nsm_socket_netns_fd(int pidfd, int fd)
 {
-	struct stat st;
-	int sfd, nfd, err = 0;
+	int sfd, nfd;
 
 	sfd = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	if (sfd < 0)
 		return -errno;
 	nfd = ioctl(sfd, SIOCGSKNS);
-	if (nfd < 0) {
-		err = -errno;
-		goto out;
-	}
+	if (nfd < 0)
+		nfd = -errno;
+	close(sfd);
+	return nfd;
+}
+
+static int socket_netns(int pidfd, int fd, uint64_t *id)
+{
+	struct stat st;
+	int nfd, err = 0;
+
+	nfd = nsm_socket_netns_fd(pidfd, fd);
+	if (nfd < 0)
+		return nfd;
 	if (fstat(nfd, &st))
 		err = -errno;
 	else
 		*id = st.st_ino;
 	close(nfd);
-out:
-	close(sfd);
 	return err;
 }
 
@@ -102,64 +108,58 @@ static int add_socket(struct fd_scan *s, struct nsm_proc *p, int *pidfd,
 	return nsm_ns_add_ref(ns, NSM_VIA_SOCKET, p->pid, fd, NULL, 0);
 }
 
-static int scan_proc_fds(struct fd_scan *s, struct nsm_proc *p)
+struct proc_fds {
+	struct fd_scan *s;
+	struct nsm_proc *p;
+	int pidfd;
+};
+
+static int fd_cb(void *ctx, int dirfd, int nr, const char *name)
 {
-	struct nsm_model *m = s->m;
-	char path[64], link[64];
-	struct dirent *de;
+	struct proc_fds *pf = ctx;
+	struct nsm_model *m = pf->s->m;
+	char link[64];
+	struct nsm_ns *ns;
 	enum nsm_type t;
 	uint64_t id;
-	int fd, pidfd = -1, err = 0;
 	ssize_t n;
-	DIR *dir;
+	int err;
+
+	n = readlinkat(dirfd, name, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;	/* closed meanwhile */
+	link[n] = '\0';
+	if (!strncmp(link, "socket:[", 8)) {
+		if (!m->opts.sockets || !m->live)
+			return 0;
+		id = strtoull(link + 8, NULL, 10);
+		return add_socket(pf->s, pf->p, &pf->pidfd, nr, id);
+	}
+	if (!m->opts.fds || nsm_parse_nslink(link, &t, &id))
+		return 0;
+	err = nsm_ns_add(m, id, t, &ns);
+	if (!err)
+		err = nsm_ns_add_ref(ns, NSM_VIA_FD, pf->p->pid, nr, NULL, 0);
+	return err == -EEXIST ? 0 : err;
+}
+
+static int scan_proc_fds(struct fd_scan *s, struct nsm_proc *p)
+{
+	struct proc_fds pf = { s, p, -1 };
+	char path[32];
+	int err;
 
 	snprintf(path, sizeof(path), "%d/fd", p->pid);
-	fd = openat(m->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno != ENOENT && errno != ESRCH)
-			nsm_warn(m, "%s/%d/fd: %s", m->opts.proc_root, p->pid,
-				 strerror(errno));
+	err = nsm_each_number(s->m->proc_fd, path, fd_cb, &pf);
+	if (pf.pidfd >= 0)
+		close(pf.pidfd);
+	if (err == -ENOENT || err == -ESRCH)
+		return 0;	/* exited */
+	if (err == -EACCES || err == -EPERM) {
+		nsm_warn(s->m, "%s/%d/fd: %s", s->m->opts.proc_root, p->pid,
+			 strerror(-err));
 		return 0;
 	}
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(dir))) {
-		int nr = nsm_pid_from_name(de->d_name);
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		n = readlinkat(fd, de->d_name, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = '\0';
-		if (!strncmp(link, "socket:[", 8)) {
-			if (!m->opts.sockets || !m->live)
-				continue;
-			id = strtoull(link + 8, NULL, 10);
-			err = add_socket(s, p, &pidfd, nr, id);
-			if (err == -ESRCH) {
-				err = 0;
-				break;
-			}
-		} else if (m->opts.fds && !nsm_parse_nslink(link, &t, &id)) {
-			struct nsm_ns *ns;
-
-			err = nsm_ns_add(m, id, t, &ns);
-			if (!err)
-				err = nsm_ns_add_ref(ns, NSM_VIA_FD, p->pid, nr,
-						     NULL, 0);
-			else if (err == -EEXIST)
-				err = 0;
-		}
-		if (err)
-			break;
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	closedir(dir);
 	return err;
 }
 

@@ -13,7 +13,6 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <linux/sockios.h>
 #include <unistd.h>
 
 #include "nsm.h"
@@ -30,14 +29,8 @@
 #ifndef NS_GET_ID
 #define NS_GET_ID _IOR(NSIO, 0xd, uint64_t)
 #endif
-#ifndef SIOCGSKNS
-#define SIOCGSKNS 0x894C
-#endif
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
 #endif
 
 /* Follows one link (parent or owner) from fd; returns the linked ns. */
@@ -103,18 +96,12 @@ int nsm_resolve_fd(struct nsm_model *m, struct nsm_ns *ns, int fd)
 
 static int open_socket_netns(pid_t pid, int fd)
 {
-	int pidfd, sfd, nfd = -1;
+	int pidfd, nfd;
 
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return -errno;
-	sfd = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	if (sfd >= 0) {
-		nfd = ioctl(sfd, SIOCGSKNS);
-		close(sfd);
-	}
-	if (nfd < 0)
-		nfd = -errno;
+	nfd = nsm_socket_netns_fd(pidfd, fd);
 	close(pidfd);
 	return nfd;
 }

@@ -114,6 +114,7 @@ struct nsm_proc {
 	pid_t ppid;
 	uid_t uid;
 	uint64_t starttime;	/* clock ticks after boot, /proc/PID/stat #22 */
+	long nthreads;		/* 0 = unknown */
 	char comm[17];
 	char *cmdline;		/* NUL-separated argv, cmdline_len bytes */
 	size_t cmdline_len;
@@ -238,9 +239,16 @@ void nsm_mounts_free(struct nsm_mounts *mi);
 /* Small /proc helpers shared by the passes. */
 /* Reads a whole file at dirfd/path into a NUL-terminated malloc'ed buffer. */
 int nsm_read_file_at(int dirfd, const char *path, char **buf, size_t *len);
-/* Parses /proc/PID/stat: comm, ppid, starttime. */
-int nsm_parse_stat(const char *text, char comm[17], pid_t *ppid,
-		   uint64_t *starttime);
+/* What pass 1 takes from /proc/PID/stat (proc_pid_stat(5)). */
+struct nsm_stat {
+	char comm[17];		/* at most 15 characters, as task->comm */
+	pid_t ppid;		/* field 4 */
+	long nthreads;		/* field 20 */
+	uint64_t starttime;	/* field 22 */
+};
+
+/* Parses /proc/PID/stat; -EINVAL on malformed text. */
+int nsm_parse_stat(const char *text, struct nsm_stat *st);
 /*
  * Parses /proc/PID/status: Uid (real) and NSpid (absent before 4.1: then
  * *nnspid is 0).  On malformed text -EINVAL with *bad_line 1-based.

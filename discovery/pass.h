@@ -18,6 +18,15 @@ int nsm_read_nslinks(struct nsm_model *m, int dirfd, const char *where,
  * returns -errno. */
 int nsm_ns_open(struct nsm_model *m, struct nsm_ns *ns);
 
+/*
+ * Calls fn for every entry of dirfd/path named by a number (pids, tids,
+ * fds; "0" too); stops at the first non-zero return and returns it.
+ */
+int nsm_each_number(int dirfd, const char *path,
+		    int (*fn)(void *ctx, int dirfd, int nr, const char *name),
+		    void *ctx);
+/* An nsfs fd of the net ns of socket fd in the process of pidfd, or -errno. */
+int nsm_socket_netns_fd(int pidfd, int fd);
 /* nsm_resolve_fd, bounded: parents and owners are followed recursively. */
 int nsm_resolve_fd_depth(struct nsm_model *m, struct nsm_ns *ns, int fd,
 			 int depth);

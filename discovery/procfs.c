@@ -6,7 +6,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "pass.h"
 
 #include "nsm.h"
 
@@ -63,6 +66,22 @@ out:
 	return err;
 }
 
+int nsm_pid_from_name(const char *name)
+{
+	long v = 0;
+
+	if (!*name)
+		return 0;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9')
+			return 0;
+		v = v * 10 + (*name - '0');
+		if (v > 0x3fffffff)
+			return 0;
+	}
+	return (int)v;
+}
+
 static int parse_u64(const char *s, const char **end, uint64_t *v)
 {
 	uint64_t x = 0;
@@ -85,8 +104,7 @@ static int parse_u64(const char *s, const char **end, uint64_t *v)
  * "pid (comm) state ppid ... starttime(22) ...": comm may hold spaces and
  * parentheses, so the fields after it start behind the last ')'.
  */
-int nsm_parse_stat(const char *text, char comm[17], pid_t *ppid,
-		   uint64_t *starttime)
+int nsm_parse_stat(const char *text, struct nsm_stat *st)
 {
 	const char *open = strchr(text, '('), *close = strrchr(text, ')');
 	const char *p;
@@ -103,8 +121,8 @@ int nsm_parse_stat(const char *text, char comm[17], pid_t *ppid,
 	 */
 	if (clen > 15)
 		clen = 15;
-	memcpy(comm, open + 1, clen);
-	comm[clen] = '\0';
+	memcpy(st->comm, open + 1, clen);
+	st->comm[clen] = '\0';
 	p = close + 2;
 	/* field 3 is the state, one character */
 	if (!*p || p[1] != ' ')
@@ -119,12 +137,15 @@ int nsm_parse_stat(const char *text, char comm[17], pid_t *ppid,
 		if (field == 4) {
 			if (neg || v > INT_MAX)
 				return -EINVAL;
-			*ppid = (pid_t)v;
-		}
-		if (field == 22) {
+			st->ppid = (pid_t)v;
+		} else if (field == 20) {
+			if (neg || v > INT_MAX)
+				return -EINVAL;
+			st->nthreads = (long)v;
+		} else if (field == 22) {
 			if (neg)
 				return -EINVAL;
-			*starttime = v;
+			st->starttime = v;
 			return 0;
 		}
 		if (*end != ' ')
@@ -221,4 +242,43 @@ bad:
 	if (bad_line)
 		*bad_line = lineno;
 	return -EINVAL;
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+int nsm_each_number(int dirfd, const char *path,
+		    int (*fn)(void *ctx, int dirfd, int nr, const char *name),
+		    void *ctx)
+{
+	/*
+	 * getdents64 straight into a buffer: opendir() would add an fstat
+	 * and an fcntl per directory, and this runs twice per process.
+	 */
+	char buf[16384] __attribute__((aligned(8)));
+	int fd, err = 0;
+	long n, off;
+
+	fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (!err && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n && !err;) {
+			struct linux_dirent64 *d = (void *)(buf + off);
+			int nr = nsm_pid_from_name(d->d_name);
+
+			off += d->d_reclen;
+			if (nr > 0 || !strcmp(d->d_name, "0"))
+				err = fn(ctx, fd, nr, d->d_name);
+		}
+	}
+	if (!err && n < 0)
+		err = -errno;
+	close(fd);
+	return err;
 }

@@ -4,7 +4,6 @@
  * (/proc/PID/ns/\*, including pid_for_children and time_for_children),
  * ppid, uid, comm, start time and NSpid.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,22 +14,6 @@
 
 #include "nsm.h"
 #include "pass.h"
-
-int nsm_pid_from_name(const char *name)
-{
-	long v = 0;
-
-	if (!*name)
-		return 0;
-	for (; *name; name++) {
-		if (*name < '0' || *name > '9')
-			return 0;
-		v = v * 10 + (*name - '0');
-		if (v > 0x3fffffff)
-			return 0;
-	}
-	return (int)v;
-}
 
 int nsm_read_nslinks(struct nsm_model *m, int dirfd, const char *where,
 		     uint64_t ns[NSM_NSLOTS])
@@ -77,9 +60,7 @@ static int scan_one(struct nsm_model *m, pid_t pid, const char *name)
 {
 	char *text = NULL, where[PATH_MAX];
 	struct nsm_proc *p;
-	char comm[17];
-	pid_t ppid;
-	uint64_t start;
+	struct nsm_stat st;
 	size_t bad = 0;
 	int dfd, err;
 
@@ -94,7 +75,7 @@ static int scan_one(struct nsm_model *m, pid_t pid, const char *name)
 		err = 0;
 		goto out;
 	}
-	if (nsm_parse_stat(text, comm, &ppid, &start)) {
+	if (nsm_parse_stat(text, &st)) {
 		nsm_warn(m, "%s/stat:1: malformed", where);
 		goto out;
 	}
@@ -103,9 +84,10 @@ static int scan_one(struct nsm_model *m, pid_t pid, const char *name)
 	err = nsm_proc_add(m, pid, &p);
 	if (err)
 		goto out;
-	memcpy(p->comm, comm, sizeof(comm));
-	p->ppid = ppid;
-	p->starttime = start;
+	memcpy(p->comm, st.comm, sizeof(st.comm));
+	p->ppid = st.ppid;
+	p->starttime = st.starttime;
+	p->nthreads = st.nthreads;
 	err = nsm_read_file_at(dfd, "status", &text, NULL);
 	if (!err) {
 		err = nsm_parse_status(text, &p->uid, &p->nspid, &p->nnspid,
@@ -129,31 +111,14 @@ out:
 	return err;
 }
 
+static int scan_cb(void *ctx, int dirfd, int pid, const char *name)
+{
+	return pid > 0 ? scan_one(ctx, pid, name) : 0;
+}
+
 int nsm_scan_procs(struct nsm_model *m)
 {
-	struct dirent *de;
-	DIR *dir;
-	int fd, err = 0;
-
-	fd = openat(m->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(dir))) {
-		pid_t pid = nsm_pid_from_name(de->d_name);
-
-		if (pid <= 0)
-			continue;
-		err = scan_one(m, pid, de->d_name);
-		if (err)
-			break;
-	}
-	closedir(dir);
-	return err;
+	return nsm_each_number(m->proc_fd, ".", scan_cb, m);
 }
 
 static void first_line_path(const char *text, char **out)

@@ -4,7 +4,6 @@
  * leader's ("loose threads": a thread may unshare or setns on its own, e.g.
  * net, uts or ipc; /proc/PID/ns shows only the leader's).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -45,46 +44,48 @@ static int add_loose(struct nsm_model *m, struct nsm_proc *p, pid_t tid,
 	return 0;
 }
 
+struct thread_scan {
+	struct nsm_model *m;
+	struct nsm_proc *p;
+};
+
+static int thread_cb(void *ctx, int dirfd, int tid, const char *name)
+{
+	struct thread_scan *t = ctx;
+	char where[PATH_MAX];
+	uint64_t ns[NSM_NSLOTS];
+	int tfd, err = 0;
+
+	if (tid <= 0 || tid == t->p->pid)
+		return 0;
+	tfd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		return 0;	/* the thread exited */
+	snprintf(where, sizeof(where), "%s/%d/task/%d", t->m->opts.proc_root,
+		 t->p->pid, tid);
+	if (nsm_read_nslinks(t->m, tfd, where, ns) > 0)
+		err = add_loose(t->m, t->p, tid, ns);
+	close(tfd);
+	return err;
+}
+
 static int scan_threads(struct nsm_model *m, struct nsm_proc *p)
 {
-	char path[64], where[PATH_MAX];
-	uint64_t ns[NSM_NSLOTS];
-	struct dirent *de;
-	DIR *dir;
-	int fd, tfd, i, err = 0;
+	struct thread_scan t = { m, p };
+	char path[32];
+	int i, err;
 
+	/* single-threaded (stat field 20): nothing to compare */
+	if (p->nthreads == 1)
+		return 0;
 	/* unreadable leader (warned) or zombie: its threads tell no more */
 	for (i = 0; i < NSM_NSLOTS && !p->ns[i]; i++)
 		;
 	if (i == NSM_NSLOTS)
 		return 0;
 	snprintf(path, sizeof(path), "%d/task", p->pid);
-	fd = openat(m->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(dir))) {
-		pid_t tid = nsm_pid_from_name(de->d_name);
-
-		if (tid <= 0 || tid == p->pid)
-			continue;
-		tfd = openat(fd, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (tfd < 0)
-			continue;
-		snprintf(where, sizeof(where), "%s/%d/task/%d",
-			 m->opts.proc_root, p->pid, tid);
-		if (nsm_read_nslinks(m, tfd, where, ns) > 0)
-			err = add_loose(m, p, tid, ns);
-		close(tfd);
-		if (err)
-			break;
-	}
-	closedir(dir);
-	return err;
+	err = nsm_each_number(m->proc_fd, path, thread_cb, &t);
+	return err == -ENOENT || err == -ESRCH ? 0 : err;
 }
 
 int nsm_scan_tasks(struct nsm_model *m)

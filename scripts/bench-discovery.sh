@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Discovery benchmark: a scale fixture (N processes, each with its own net,
+# uts and ipc namespace, plus B `ip netns` bind mounts), then one hyperfine
+# run of `nsmon ls` (BPF iterator sweep), `nsmon ls --proc` and lsns, and
+# the ratios against lsns from that same run.  Tears down only what it made.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-1000}
+B=${B:-500}
+RUNS=${RUNS:-20}
+NSMON=${NSMON:-build/nsmon}
+LSNS=${LSNS:-lsns}
+prefix="nsmon-bench-$$"
+out=$(mktemp -d)
+pids=()
+
+[ "$(id -u)" -eq 0 ] || { echo "bench-discovery: needs root" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "bench-discovery: hyperfine missing (scripts/deps.sh)" >&2; exit 1; }
+
+cleanup() {
+	[ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
+	wait 2>/dev/null || true
+	for ((i = 0; i < B; i++)); do echo "netns delete $prefix-$i"; done |
+		ip -force -batch - 2>/dev/null || true
+	rm -rf "$out"
+}
+trap cleanup EXIT INT TERM
+
+echo "fixture: $N processes with own net/uts/ipc ns, $B ip netns bind mounts"
+for ((i = 0; i < N; i++)); do
+	unshare -n -u -i sleep 3600 &
+	pids+=($!)
+done
+for ((i = 0; i < B; i++)); do echo "netns add $prefix-$i"; done | ip -batch -
+# wait until every unshare has exec'd sleep in its own net ns
+self=$(readlink /proc/self/ns/net)
+for p in "${pids[@]}"; do
+	for _ in $(seq 100); do
+		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" != "$self" ] && break
+		sleep 0.05
+	done
+done
+echo "processes: $(ls /proc | grep -c '^[0-9]')"
+
+hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$out/h.json" \
+	-n "nsmon ls" "$NSMON ls" \
+	-n "nsmon ls --proc" "$NSMON ls --proc" \
+	-n "lsns" "$LSNS" >&2
+
+jq -r '
+  (.results | map({(.command): .mean}) | add) as $m |
+  "ratios (mean time / lsns mean time, same run):",
+  "  nsmon ls        : \($m["nsmon ls"] / $m["lsns"] * 1000 | round / 1000)  (target <= 0.25)",
+  "  nsmon ls --proc : \($m["nsmon ls --proc"] / $m["lsns"] * 1000 | round / 1000)  (target <= 1.0)",
+  "  means (ms): " + ([.results[] | "\(.command)=\(.mean * 1000 | round)"] | join(" "))
+' "$out/h.json"
