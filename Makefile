@@ -105,8 +105,12 @@ fuzz:
 		-Idiscovery tests/fuzz/fuzz_mountinfo.c discovery/mountinfo.c -o $(BUILD)/fuzz/fuzz_mountinfo
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-Idiscovery tests/fuzz/fuzz_procfs.c discovery/procfs.c discovery/nstype.c -o $(BUILD)/fuzz/fuzz_procfs
-	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/mountinfo
-	$(BUILD)/fuzz/fuzz_procfs -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/procfs
+	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs
+	# new inputs go to build/; the checked-in seeds are only read
+	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz/corpus-mountinfo tests/fuzz/corpus/mountinfo
+	$(BUILD)/fuzz/fuzz_procfs -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz/corpus-procfs tests/fuzz/corpus/procfs
 
 clean:
 	rm -rf $(BUILD)

@@ -122,7 +122,7 @@ struct nsm_proc {
 	uint64_t ns[NSM_NSLOTS];	/* 0 = unknown (unreadable, zombie) */
 	pid_t *nspid;		/* NSpid: outermost first */
 	size_t nnspid;
-	bool details;		/* cmdline and cgroup were read */
+	unsigned details;	/* NSM_DETAIL_* read already */
 };
 
 struct nsm_opts {
@@ -198,8 +198,13 @@ int nsm_scan_fds(struct nsm_model *m);
 int nsm_scan_bindmounts(struct nsm_model *m);
 /* ns_id, owners, parents/children (ioctls on a live procfs). */
 int nsm_scan_hierarchy(struct nsm_model *m);
-/* Reads cmdline and cgroup for one process (or all with pid 0). */
-int nsm_read_details(struct nsm_model *m, pid_t pid);
+/* Reads cmdline and/or cgroup of one process (or of all with pid 0). */
+enum {
+	NSM_DETAIL_CMDLINE = 1,
+	NSM_DETAIL_CGROUP = 2,
+	NSM_DETAIL_ALL = 3,
+};
+int nsm_read_details(struct nsm_model *m, pid_t pid, unsigned what);
 /* Derives processes/leaders/ealdorman, initial flags, sorts everything. */
 int nsm_finish(struct nsm_model *m);
 /* All of it; passes 1-3 are skipped when m->used_bpf (a BPF sweep ran). */

@@ -104,7 +104,7 @@ static int scan_one(struct nsm_model *m, pid_t pid, const char *name)
 		goto out;
 	err = nsm_proc_attach(m, p);
 	if (!err && m->opts.details)
-		err = nsm_read_details(m, pid);
+		err = nsm_read_details(m, pid, NSM_DETAIL_ALL);
 out:
 	free(text);
 	close(dfd);
@@ -150,46 +150,51 @@ static void first_line_path(const char *text, char **out)
 	*out = strndup(best, len);
 }
 
-static int read_details_one(struct nsm_model *m, struct nsm_proc *p)
+static void read_details_one(struct nsm_model *m, struct nsm_proc *p,
+			     unsigned what)
 {
 	char path[64], *text = NULL;
 	size_t len = 0;
-	int err;
 
-	if (p->details)
-		return 0;
-	p->details = true;
-	snprintf(path, sizeof(path), "%d/cmdline", p->pid);
-	err = nsm_read_file_at(m->proc_fd, path, &text, &len);
-	if (!err) {
-		/* drop the trailing NUL(s): cmdline_len counts argv bytes */
-		while (len && text[len - 1] == '\0')
-			len--;
-		if (len) {
-			p->cmdline = text;
-			p->cmdline_len = len;
-			text = NULL;
+	what &= ~p->details;
+	p->details |= what;
+	if (what & NSM_DETAIL_CMDLINE) {
+		snprintf(path, sizeof(path), "%d/cmdline", p->pid);
+		if (!nsm_read_file_at(m->proc_fd, path, &text, &len)) {
+			/* cmdline_len counts argv bytes, not the last NUL */
+			while (len && text[len - 1] == '\0')
+				len--;
+			if (len) {
+				p->cmdline = text;
+				p->cmdline_len = len;
+				text = NULL;
+			}
 		}
+		free(text);
+		text = NULL;
 	}
-	free(text);
-	text = NULL;
-	snprintf(path, sizeof(path), "%d/cgroup", p->pid);
-	if (!nsm_read_file_at(m->proc_fd, path, &text, NULL))
-		first_line_path(text, &p->cgroup);
-	free(text);
-	return 0;
+	if (what & NSM_DETAIL_CGROUP) {
+		snprintf(path, sizeof(path), "%d/cgroup", p->pid);
+		if (!nsm_read_file_at(m->proc_fd, path, &text, NULL))
+			first_line_path(text, &p->cgroup);
+		free(text);
+	}
 }
 
-int nsm_read_details(struct nsm_model *m, pid_t pid)
+/* A process gone meanwhile keeps what the sweep saw (comm): no error. */
+int nsm_read_details(struct nsm_model *m, pid_t pid, unsigned what)
 {
 	struct nsm_proc *p;
 	size_t i;
 
 	if (pid) {
 		p = nsm_proc_get(m, pid);
-		return p ? read_details_one(m, p) : -ESRCH;
+		if (!p)
+			return -ESRCH;
+		read_details_one(m, p, what);
+		return 0;
 	}
 	for (i = 0; i < m->nprocs; i++)
-		read_details_one(m, m->procs[i]);
+		read_details_one(m, m->procs[i], what);
 	return 0;
 }

@@ -88,9 +88,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cli_bad_option(const char *cmd, char **argv)
+int cli_bad_option(const char *cmd, int code, char **argv)
 {
 	/* opterr is 0 (main): one line of ours instead of getopt's */
+	if (code == ':')
+		return cli_usage_error(cmd, "option '%s' requires an argument",
+				       argv[optind - 1]);
+	if (optopt)
+		return cli_usage_error(cmd, "invalid option -- '%c'", optopt);
 	return cli_usage_error(cmd, "unrecognized option '%s'",
 			       argv[optind - 1]);
 }

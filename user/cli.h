@@ -63,8 +63,11 @@ int cli_discover(const struct cli_common *c, struct nsm_model **out);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* For getopt's '?' and ':': names the bad option; returns 2. */
-int cli_bad_option(const char *cmd, char **argv);
+/*
+ * For getopt's '?' and ':' (optstrings start with ':'): names the bad
+ * option or the missing argument; returns 2.
+ */
+int cli_bad_option(const char *cmd, int code, char **argv);
 
 /* The commands (user/cmd_*.c); argv[0] is the command name. */
 int cmd_ls(int argc, char **argv);

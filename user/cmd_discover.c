@@ -35,7 +35,7 @@ int cmd_discover(int argc, char **argv)
 
 	cli_common_init(&c);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "chv", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":chv", longopts, NULL)) != -1) {
 		if (cli_common_opt(&c, opt, optarg))
 			continue;
 		switch (opt) {
@@ -46,7 +46,7 @@ int cmd_discover(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			return cli_bad_option("discover", argv);
+			return cli_bad_option("discover", opt, argv);
 		}
 	}
 	if (optind < argc)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* main.c - `nsmon COMMAND`: a command table, as bpftool has. */
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	/* a closed stdout (`| head`) ends us quietly through EPIPE */
+	/* libsmartcols draws trees with UTF-8 lines where the locale can */
+	setlocale(LC_ALL, "");
 	signal(SIGPIPE, SIG_IGN);
 	opterr = 0;
 	if (name && (!strcmp(name, "-h") || !strcmp(name, "--help"))) {

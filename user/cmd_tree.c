@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_tree.c - `nsmon tree`: the user-namespace hierarchy with the
+ * namespaces each user namespace owns (lsuns), or the PID-namespace
+ * hierarchy with the processes in each (lspidns).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cols.h"
+#include "idmap.h"
+
+/* --user draws the namespace columns (cols.h); --pid has its own. */
+/* clang-format off */
+static const int user_defaults[] = {
+	NSCOL_NS, NSCOL_TYPE, NSCOL_NPROCS, NSCOL_PID,
+	NSCOL_USER, NSCOL_COMMAND, NSCOL_OWNER_UID,
+};
+/* clang-format on */
+
+/*
+ * A --pid row is a PID namespace or a process: the tree column holds a
+ * namespace id or a pid, TYPE tells which.
+ */
+enum {
+	PTCOL_ID,
+	PTCOL_TYPE,
+	PTCOL_NSPID,
+	PTCOL_NSPIDS,
+	PTCOL_PPID,
+	PTCOL_NPROCS,
+	PTCOL_USER,
+	PTCOL_UID,
+	PTCOL_COMMAND,
+	PTCOL_LEVEL,
+	PTCOL_NSID,
+	PTCOL_OWNER,
+	PTCOL_NCOLS,
+};
+
+/* clang-format off */
+static const struct cols_info pt_infos[PTCOL_NCOLS] = {
+	[PTCOL_ID] = { "ID", 10, 0, SCOLS_JSON_NUMBER,
+		       "PID namespace id, or pid (as /proc shows it)" },
+	[PTCOL_TYPE] = { "TYPE", 7, 0, SCOLS_JSON_STRING,
+			 "\"pid\" (a namespace) or \"process\"" },
+	[PTCOL_NSPID] = { "NSPID", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			  "pid inside the process's own PID namespace" },
+	[PTCOL_NSPIDS] = { "NSPIDS", 0, 0, SCOLS_JSON_STRING,
+			   "pid in every PID namespace, outermost first" },
+	[PTCOL_PPID] = { "PPID", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			 "parent pid" },
+	[PTCOL_NPROCS] = { "NPROCS", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			   "number of processes in the namespace" },
+	[PTCOL_USER] = { "USER", 0, 0, SCOLS_JSON_STRING,
+			 "user of the process; of a namespace, its owner's" },
+	[PTCOL_UID] = { "UID", 0, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			"uid of USER" },
+	[PTCOL_COMMAND] = { "COMMAND", 0, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+			    "command line" },
+	[PTCOL_LEVEL] = { "LEVEL", 2, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			  "nesting level of the PID namespace (0 = initial)" },
+	[PTCOL_NSID] = { "NSID", 10, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			 "kernel namespace id (NS_GET_ID, 6.18+)" },
+	[PTCOL_OWNER] = { "OWNER", 10, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			  "owning user namespace" },
+};
+/* clang-format on */
+
+/* clang-format off */
+static const int pid_defaults[] = {
+	PTCOL_ID, PTCOL_TYPE, PTCOL_NSPID, PTCOL_USER, PTCOL_COMMAND,
+};
+/* clang-format on */
+
+struct tree_ctl {
+	struct cli_common common;
+	struct cols_sel sel;
+	struct cols_fmt fmt;
+	bool pid;	    /* --pid, else --user */
+	const char *output; /* -o, parsed once the view is known */
+};
+
+static void usage(FILE *out)
+{
+	/* clang-format off */
+	fputs("Usage: nsmon tree [--user | --pid] [OPTIONS]\n"
+	      "\n"
+	      "Show the user-namespace hierarchy with the namespaces each user\n"
+	      "namespace owns (the default), or the PID-namespace hierarchy\n"
+	      "with the process tree inside each PID namespace.\n"
+	      "\n"
+	      "Options:\n"
+	      " -U, --user             user namespaces and what they own\n"
+	      " -P, --pid              PID namespaces and their processes\n"
+	      " -o, --output COLS      columns to print; +COLS adds to the default\n"
+	      " -J, --json             JSON output (children nested)\n",
+	      out);
+	/* clang-format on */
+	cols_fmt_help(out);
+	fputs(" -h, --help             display this help\n", out);
+	cli_common_help(out);
+	fputs("\nWith --user:", out);
+	cols_help(out, nscols_infos, NSCOL_NCOLS);
+	fputs("\nWith --pid:", out);
+	cols_help(out, pt_infos, PTCOL_NCOLS);
+}
+
+/*
+ * --user: a row per namespace; a non-user namespace hangs below the user
+ * namespace that owns it, a user namespace below its parent.  What has no
+ * known owner or parent (--no-owners, --no-hierarchy) stays at the top.
+ */
+static int tree_user(const struct tree_ctl *ctl, struct nsm_model *m,
+		     struct libscols_table *tb, struct nsm_idmap *lines)
+{
+	struct cols_users *users = cols_users_new();
+	struct libscols_line *ln, *up;
+	size_t i;
+	int pass, err = -ENOMEM;
+
+	if (!users)
+		return -ENOMEM;
+	nscols_read_details(m, m->ns, m->nns, &ctl->sel);
+	for (i = 0; i < m->nns; i++) {
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln || nscols_fill(ln, &ctl->sel, m, m->ns[i], users) ||
+		    nsm_idmap_put(lines, m->ns[i]->id, ln))
+			goto out;
+	}
+	/* what a user namespace owns first, then its child user namespaces */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < m->nns; i++) {
+			const struct nsm_ns *ns = m->ns[i];
+			uint64_t up_id;
+
+			if ((ns->type == NSM_USER) != (pass == 1))
+				continue;
+			up_id = ns->type == NSM_USER ? ns->parent : ns->owner;
+			up = up_id ? nsm_idmap_get(lines, up_id) : NULL;
+			ln = nsm_idmap_get(lines, ns->id);
+			if (up && cols_add_child(up, ln) == -ENOMEM)
+				goto out;
+		}
+	}
+	err = 0;
+out:
+	cols_users_free(users);
+	return err;
+}
+
+static int pt_level(const struct nsm_proc *p)
+{
+	return p->nnspid ? (int)p->nnspid - 1 : 0;
+}
+
+static int pt_user(struct libscols_line *ln, size_t cell, int id, uid_t uid,
+		   struct cols_users *users)
+{
+	const char *s;
+
+	if (id == PTCOL_UID)
+		return cols_set_u64(ln, cell, uid);
+	s = cols_user_name(users, uid);
+	return s ? cols_set(ln, cell, s) : -ENOMEM;
+}
+
+static int pt_fill_ns(struct libscols_line *ln, const struct cols_sel *sel,
+		      const struct nsm_model *m, const struct nsm_ns *ns,
+		      struct cols_users *users)
+{
+	const struct nsm_proc *p = nscols_proc(m, ns);
+	const struct nsm_ns *owner = NULL;
+	size_t i;
+	int err = 0;
+
+	if (ns->owner)
+		owner = nsm_ns_get(m, ns->owner);
+
+	for (i = 0; i < sel->n && !err; i++) {
+		int id = sel->id[i];
+
+		switch (id) {
+		case PTCOL_ID:
+			err = cols_set_u64(ln, i, ns->id);
+			break;
+		case PTCOL_TYPE:
+			err = cols_set(ln, i, nsm_type_name(ns->type));
+			break;
+		case PTCOL_NPROCS:
+			err = cols_set_u64(ln, i, ns->procs.n);
+			break;
+		case PTCOL_USER:
+		case PTCOL_UID:
+			if (!owner || !owner->has_owner_uid)
+				break;
+			err = pt_user(ln, i, id, owner->owner_uid, users);
+			break;
+		case PTCOL_LEVEL:
+			if (p)
+				err = cols_set_u64(ln, i, pt_level(p));
+			break;
+		case PTCOL_NSID:
+			if (ns->ns_id)
+				err = cols_set_u64(ln, i, ns->ns_id);
+			break;
+		case PTCOL_OWNER:
+			if (ns->owner)
+				err = cols_set_u64(ln, i, ns->owner);
+			break;
+		}
+	}
+	return err;
+}
+
+static int pt_fill_proc(struct libscols_line *ln, const struct cols_sel *sel,
+			const struct nsm_proc *p, struct cols_users *users)
+{
+	size_t i;
+	int err = 0;
+	char *s;
+
+	for (i = 0; i < sel->n && !err; i++) {
+		int id = sel->id[i];
+
+		switch (id) {
+		case PTCOL_ID:
+			err = cols_set_u64(ln, i, p->pid);
+			break;
+		case PTCOL_TYPE:
+			err = cols_set(ln, i, "process");
+			break;
+		case PTCOL_NSPID:
+			/* NSpid: the last is the pid in the innermost ns */
+			if (p->nnspid)
+				err = cols_set_u64(ln, i,
+						   p->nspid[p->nnspid - 1]);
+			else
+				err = cols_set_u64(ln, i, p->pid);
+			break;
+		case PTCOL_NSPIDS:
+		case PTCOL_COMMAND:
+			if (id == PTCOL_NSPIDS)
+				s = cols_nspid(p);
+			else
+				s = cols_command(p);
+			if (!s || scols_line_refer_data(ln, i, s)) {
+				free(s);
+				err = -ENOMEM;
+			}
+			break;
+		case PTCOL_PPID:
+			err = cols_set_u64(ln, i, p->ppid);
+			break;
+		case PTCOL_USER:
+		case PTCOL_UID:
+			err = pt_user(ln, i, id, p->uid, users);
+			break;
+		case PTCOL_LEVEL:
+			err = cols_set_u64(ln, i, pt_level(p));
+			break;
+		}
+	}
+	return err;
+}
+
+/*
+ * The parent process, when it is in the same PID namespace.  A parent that
+ * started after its child is a pid reused while the sweep ran, not the
+ * parent.
+ */
+static const struct nsm_proc *pt_parent(const struct nsm_model *m,
+					const struct nsm_proc *p)
+{
+	const struct nsm_proc *pp;
+
+	if (p->ppid <= 0 || p->ppid == p->pid)
+		return NULL;
+	pp = nsm_proc_get(m, p->ppid);
+	if (!pp || pp->starttime > p->starttime)
+		return NULL;
+	if (p->ns[NSM_PID] && pp->ns[NSM_PID] != p->ns[NSM_PID])
+		return NULL;
+	return pp;
+}
+
+/*
+ * --pid: a row per PID namespace, below it the processes whose pid ns it
+ * is, as a process tree; child PID namespaces follow the processes.
+ */
+static int tree_pid(const struct tree_ctl *ctl, struct nsm_model *m,
+		    struct libscols_table *tb, struct nsm_idmap *nslines)
+{
+	struct cols_users *users = cols_users_new();
+	struct nsm_idmap *plines = nsm_idmap_new();
+	struct libscols_line *ln, *up;
+	size_t i;
+	int err = -ENOMEM;
+
+	if (!users || !plines)
+		goto out;
+	if (cols_has(&ctl->sel, PTCOL_COMMAND))
+		nsm_read_details(m, 0, NSM_DETAIL_CMDLINE);
+	for (i = 0; i < m->nns; i++) {
+		if (m->ns[i]->type != NSM_PID)
+			continue;
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln || pt_fill_ns(ln, &ctl->sel, m, m->ns[i], users) ||
+		    nsm_idmap_put(nslines, m->ns[i]->id, ln))
+			goto out;
+	}
+	for (i = 0; i < m->nprocs; i++) {
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln || pt_fill_proc(ln, &ctl->sel, m->procs[i], users) ||
+		    nsm_idmap_put(plines, (uint64_t)m->procs[i]->pid, ln))
+			goto out;
+	}
+	for (i = 0; i < m->nprocs; i++) {
+		const struct nsm_proc *p = m->procs[i];
+		const struct nsm_proc *pp = pt_parent(m, p);
+
+		if (pp)
+			up = nsm_idmap_get(plines, (uint64_t)pp->pid);
+		else if (p->ns[NSM_PID])
+			up = nsm_idmap_get(nslines, p->ns[NSM_PID]);
+		else
+			up = NULL;
+		ln = nsm_idmap_get(plines, (uint64_t)p->pid);
+		if (up && cols_add_child(up, ln) == -ENOMEM)
+			goto out;
+	}
+	for (i = 0; i < m->nns; i++) {
+		const struct nsm_ns *ns = m->ns[i];
+
+		if (ns->type != NSM_PID || !ns->parent)
+			continue;
+		up = nsm_idmap_get(nslines, ns->parent);
+		ln = nsm_idmap_get(nslines, ns->id);
+		if (up && cols_add_child(up, ln) == -ENOMEM)
+			goto out;
+	}
+	err = 0;
+out:
+	nsm_idmap_free(plines);
+	cols_users_free(users);
+	return err;
+}
+
+int cmd_tree(int argc, char **argv)
+{
+	/* clang-format off */
+	static const struct option longopts[] = {
+		{ "user", no_argument, NULL, 'U' },
+		{ "pid", no_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "no-headings", no_argument, NULL, 'n' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "notruncate", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	}; /* clang-format on */
+
+	static const char optstr[] = ":UPo:Jnruhv";
+	struct tree_ctl ctl = {0};
+	struct libscols_table *tb = NULL;
+	struct nsm_idmap *lines = NULL;
+	struct nsm_model *m = NULL;
+	const struct cols_info *infos;
+	const int *defs;
+	size_t i, ndefs, ninfos;
+	const char *bad;
+	int c, ret, err;
+
+	cli_common_init(&ctl.common);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'U':
+			ctl.pid = false;
+			break;
+		case 'P':
+			ctl.pid = true;
+			break;
+		case 'o':
+			ctl.output = optarg;
+			break;
+		case 'J':
+			ctl.fmt.json = true;
+			break;
+		case 'n':
+			ctl.fmt.noheadings = true;
+			break;
+		case 'r':
+			ctl.fmt.raw = true;
+			break;
+		case 'u':
+			ctl.fmt.notruncate = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case ':':
+		case '?':
+			return cli_bad_option("tree", c, argv);
+		default:
+			if (!cli_common_opt(&ctl.common, c, optarg))
+				return cli_usage_error("tree",
+						       "unhandled option");
+			break;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("tree", "unexpected argument '%s'",
+				       argv[optind]);
+
+	if (ctl.pid) {
+		infos = pt_infos;
+		ninfos = PTCOL_NCOLS;
+		defs = pid_defaults;
+		ndefs = sizeof(pid_defaults) / sizeof(pid_defaults[0]);
+	} else {
+		infos = nscols_infos;
+		ninfos = NSCOL_NCOLS;
+		defs = user_defaults;
+		ndefs = sizeof(user_defaults) / sizeof(user_defaults[0]);
+	}
+	for (i = 0; i < ndefs; i++)
+		ctl.sel.id[ctl.sel.n++] = defs[i];
+	if (ctl.output && cols_parse(infos, ninfos, ctl.output, &ctl.sel, &bad))
+		return cols_parse_error("tree", ctl.output, bad);
+
+	if (cli_discover(&ctl.common, &m))
+		return 1;
+	ret = 1;
+	lines = nsm_idmap_new();
+	/* PTCOL_ID and NSCOL_NS are both 0: the id column is the tree */
+	tb = cols_table_new(ctl.pid ? "pidnamespaces" : "namespaces", infos,
+			    &ctl.sel, cols_tree_id(&ctl.sel, 0), &ctl.fmt);
+	if (!lines || !tb) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	if (ctl.pid)
+		err = tree_pid(&ctl, m, tb, lines);
+	else
+		err = tree_user(&ctl, m, tb, lines);
+	if (err)
+		goto fail;
+	ret = cols_print(tb);
+	goto out;
+fail:
+	fprintf(stderr, "nsmon tree: %s\n", strerror(-err));
+out:
+	scols_unref_table(tb);
+	nsm_idmap_free(lines);
+	nsm_model_free(m);
+	return ret;
+}

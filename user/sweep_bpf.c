@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sweep_bpf.c - passes 1-4 (processes, loose threads, nsfs fds, sockets)
+ * and the NS_GET_* answers for every namespace they reach, from one read
+ * of the iter/task and iter/task_file programs in bpf/sweep.bpf.c instead
+ * of some ten /proc reads per process.
+ *
+ * The skeleton is loaded for one sweep and destroyed after it.  All
+ * records are read into one buffer before the model is touched, so a
+ * failure to load, attach or read leaves the model as it was and the
+ * caller can fall back to the /proc sweep.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "idmap.h"
+#include "nsm.h"
+#include "sweep.h"
+#include "sweep.skel.h"
+#include "sweep_bpf.h"
+
+/* bpf/sweep.h numbers the slots as enum nsm_type and enum nsm_slot do */
+#define SAME(a, b) _Static_assert((int)(a) == (int)(b), #a " != " #b)
+SAME(NSM_BPF_CGROUP, NSM_CGROUP);
+SAME(NSM_BPF_IPC, NSM_IPC);
+SAME(NSM_BPF_MNT, NSM_MNT);
+SAME(NSM_BPF_NET, NSM_NET);
+SAME(NSM_BPF_PID, NSM_PID);
+SAME(NSM_BPF_TIME, NSM_TIME);
+SAME(NSM_BPF_USER, NSM_USER);
+SAME(NSM_BPF_UTS, NSM_UTS);
+SAME(NSM_BPF_PID_FC, NSM_SLOT_PID_FC);
+SAME(NSM_BPF_TIME_FC, NSM_SLOT_TIME_FC);
+SAME(NSM_BPF_NSLOTS, NSM_NSLOTS);
+#undef SAME
+/* records are read in place from an aligned buffer */
+_Static_assert(sizeof(struct nsm_bpf_proc) % 8 == 0 &&
+		       sizeof(struct nsm_bpf_thread) % 8 == 0 &&
+		       sizeof(struct nsm_bpf_fd) % 8 == 0 &&
+		       sizeof(struct nsm_bpf_nsinfo) % 8 == 0,
+	       "sweep records must keep 8-byte alignment");
+
+#define READ_CHUNK (256 << 10)
+/* /proc/PID/stat field 22 counts USER_HZ ticks: nsec_to_clock_t() */
+#define NSEC_PER_TICK 10000000ULL
+/* nsm_parse_stat() keeps 15 characters of comm; so do we */
+#define COMM_MAX 15
+
+struct recbuf {
+	char *v;
+	size_t n, cap;
+};
+
+static int verbosity;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level == LIBBPF_DEBUG && verbosity < 2)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/*
+ * Reads an iterator to its end.  One read() returns at most the seq_file
+ * buffer (8 pages), and never stops inside an object's output, but the
+ * buffer is parsed only once it holds everything, so nothing here depends
+ * on where the reads stop.
+ */
+static int read_iter(int link_fd, struct recbuf *b)
+{
+	int fd, err = 0;
+	ssize_t n;
+
+	fd = bpf_iter_create(link_fd);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (b->cap - b->n < READ_CHUNK) {
+			size_t ncap = b->cap ? b->cap * 2 : 4 * READ_CHUNK;
+			char *nv;
+
+			while (ncap - b->n < READ_CHUNK)
+				ncap *= 2;
+			nv = realloc(b->v, ncap);
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			b->v = nv;
+			b->cap = ncap;
+		}
+		n = read(fd, b->v + b->n, READ_CHUNK);
+		if (n < 0) {
+			/* EAGAIN: a million objects without output; go on */
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (!n)
+			break;
+		b->n += n;
+	}
+	close(fd);
+	return err;
+}
+
+static size_t rec_size(__u32 kind)
+{
+	switch (kind) {
+	case NSM_REC_PROC:
+		return sizeof(struct nsm_bpf_proc);
+	case NSM_REC_THREAD:
+		return sizeof(struct nsm_bpf_thread);
+	case NSM_REC_FD:
+	case NSM_REC_SOCKET:
+		return sizeof(struct nsm_bpf_fd);
+	case NSM_REC_NSINFO:
+		return sizeof(struct nsm_bpf_nsinfo);
+	}
+	return 0;
+}
+
+/* Checks the framing once, so that the passes below can trust it. */
+static int check_stream(const struct recbuf *b)
+{
+	size_t off = 0, sz;
+	__u32 kind;
+
+	while (off < b->n) {
+		if (b->n - off < sizeof(kind))
+			return -EPROTO;
+		memcpy(&kind, b->v + off, sizeof(kind));
+		sz = rec_size(kind);
+		if (!sz || b->n - off < sz)
+			return -EPROTO;
+		off += sz;
+	}
+	return 0;
+}
+
+/*
+ * The next record of the given kind (0: any) at or after *off, in stream
+ * order; NULL at the end.  The stream passed check_stream().
+ */
+static const void *next_rec(const struct recbuf *b, size_t *off, __u32 kind)
+{
+	while (*off < b->n) {
+		const void *r = b->v + *off;
+		__u32 k = *(const __u32 *)r;
+
+		*off += rec_size(k);
+		if (!kind || k == kind)
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * The name /proc/PID/stat shows (proc_task_name()): task->comm, except the
+ * full name of a kernel thread and, for a workqueue worker, its id and
+ * the work it last ran, '+' while it runs (wq_worker_comm()).
+ */
+static void proc_comm(char *dst, const struct nsm_bpf_proc *r)
+{
+	char name[3 * NSM_BPF_NAME];
+	const char *base = r->comm;
+
+	if ((r->flags & NSM_BPF_KTHREAD) && r->full[0])
+		base = r->full;
+	if ((r->flags & NSM_BPF_WQ_WORKER) && r->desc[0])
+		snprintf(name, sizeof(name), "%.*s%c%.*s", NSM_BPF_NAME, base,
+			 r->flags & NSM_BPF_WQ_BUSY ? '+' : '-', NSM_BPF_NAME,
+			 r->desc);
+	else
+		snprintf(name, sizeof(name), "%.*s", NSM_BPF_NAME, base);
+	name[COMM_MAX] = '\0';
+	memcpy(dst, name, strlen(name) + 1);
+}
+
+static int add_proc(struct nsm_model *m, const struct nsm_bpf_proc *r)
+{
+	struct nsm_proc *p;
+	size_t i, n;
+	int err;
+
+	if (!r->pid)
+		return 0;	/* not visible from our PID namespace */
+	err = nsm_proc_add(m, r->pid, &p);
+	if (err)
+		return err;
+	p->ppid = r->ppid;
+	p->uid = r->uid;
+	p->starttime = r->start_ns / NSEC_PER_TICK;
+	p->nthreads = r->nthreads;
+	proc_comm(p->comm, r);
+	for (i = 0; i < NSM_NSLOTS; i++)
+		p->ns[i] = r->ns[i];
+	n = r->nnspid < NSM_BPF_MAXLEVELS ? r->nnspid : NSM_BPF_MAXLEVELS;
+	free(p->nspid);
+	p->nspid = NULL;
+	p->nnspid = 0;
+	if (n) {
+		p->nspid = malloc(n * sizeof(*p->nspid));
+		if (!p->nspid)
+			return -ENOMEM;
+		for (i = 0; i < n; i++)
+			p->nspid[i] = r->nspid[i];
+		p->nnspid = n;
+	}
+	return nsm_proc_attach(m, p);
+}
+
+/* What nsm_scan_tasks() makes of a thread: see discovery/tasks.c. */
+static int add_thread(struct nsm_model *m, const struct nsm_bpf_thread *r)
+{
+	struct nsm_proc *p = nsm_proc_get(m, r->tgid);
+	struct nsm_ns *ns;
+	int slot, err;
+
+	if (!p || !r->tid || p->nthreads == 1)
+		return 0;
+	/* a leader that showed no namespace at all tells nothing to compare */
+	for (slot = 0; slot < NSM_NSLOTS && !p->ns[slot]; slot++)
+		;
+	if (slot == NSM_NSLOTS)
+		return 0;
+	for (slot = 0; slot < NSM_NSLOTS; slot++) {
+		if (!r->ns[slot] || r->ns[slot] == p->ns[slot])
+			continue;
+		err = nsm_ns_add(m, r->ns[slot], nsm_slot_type(slot), &ns);
+		if (err == -EEXIST)
+			continue;
+		if (err)
+			return err;
+		if (slot >= NSM_NTYPES) {
+			if (r->ns[slot] != r->ns[nsm_slot_type(slot)])
+				err = nsm_ns_add_ref(ns, NSM_VIA_CHILDREN,
+						     r->tid, 0, NULL, 0);
+		} else {
+			err = nsm_pids_add(&ns->tasks, r->tid);
+			if (!err)
+				err = nsm_ns_add_ref(ns, NSM_VIA_TASK, p->pid,
+						     r->tid, NULL, 0);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int add_fd(struct nsm_model *m, const struct nsm_bpf_fd *r)
+{
+	enum nsm_type t = NSM_NET;
+	enum nsm_via via = NSM_VIA_SOCKET;
+	struct nsm_ns *ns;
+	int err;
+
+	if (!r->pid || !r->id || !nsm_proc_get(m, r->pid))
+		return 0;
+	if (r->kind == NSM_REC_FD) {
+		if (r->type >= NSM_NTYPES)
+			return 0;
+		t = r->type;
+		via = NSM_VIA_FD;
+	}
+	err = nsm_ns_add(m, r->id, t, &ns);
+	if (!err)
+		err = nsm_ns_add_ref(ns, via, r->pid, r->fd, NULL, 0);
+	return err == -EEXIST ? 0 : err;
+}
+
+/*
+ * Links a namespace to its parent or owner as nsm_resolve_fd() would, the
+ * linked one getting an entry of its own (resolved when the caller's walk
+ * reaches it).
+ */
+static int link_ns(struct nsm_model *m, uint64_t id, enum nsm_type type,
+		   uint64_t *field)
+{
+	int err;
+
+	if (!id)
+		return 0;
+	*field = id;
+	err = nsm_ns_add(m, id, type, NULL);
+	return err == -EEXIST ? 0 : err;
+}
+
+/*
+ * The NS_GET_* answers, applied as nsm_scan_hierarchy() applies the
+ * ioctls' (discovery/hierarchy.c), for every namespace in the model and,
+ * transitively, the parents and owners that it adds.
+ */
+static int apply_nsinfo(struct nsm_model *m, const struct recbuf *b)
+{
+	const struct nsm_bpf_nsinfo *r;
+	struct nsm_idmap *info;
+	size_t off, i;
+	int err = 0;
+
+	info = nsm_idmap_new();
+	if (!info)
+		return -ENOMEM;
+	for (off = 0; (r = next_rec(b, &off, NSM_REC_NSINFO));) {
+		if (r->id && (err = nsm_idmap_put(info, r->id, (void *)r)))
+			goto out;
+	}
+	/* m->nns grows while parents and owners are added */
+	for (i = 0; i < m->nns; i++) {
+		struct nsm_ns *ns = m->ns[i];
+
+		r = nsm_idmap_get(info, ns->id);
+		if (!r || r->type != (__u32)ns->type || ns->resolved)
+			continue;
+		ns->resolved = true;
+		ns->ns_id = r->ns_id;
+		if (r->flags & NSM_BPF_HAS_OWNER_UID) {
+			ns->owner_uid = r->owner_uid;
+			ns->has_owner_uid = true;
+		}
+		if ((ns->type == NSM_USER &&
+		     (m->opts.hierarchy || m->opts.owners)) ||
+		    (ns->type == NSM_PID && m->opts.hierarchy))
+			err = link_ns(m, r->parent, ns->type, &ns->parent);
+		if (!err && ns->type != NSM_USER && m->opts.owners)
+			err = link_ns(m, r->owner, NSM_USER, &ns->owner);
+		if (err)
+			goto out;
+	}
+out:
+	nsm_idmap_free(info);
+	return err;
+}
+
+static int apply(struct nsm_model *m, const struct recbuf *b)
+{
+	const void *r;
+	size_t off;
+	int err;
+
+	for (off = 0; (r = next_rec(b, &off, NSM_REC_PROC));) {
+		if ((err = add_proc(m, r)))
+			return err;
+	}
+	if (m->opts.tasks) {
+		for (off = 0; (r = next_rec(b, &off, NSM_REC_THREAD));) {
+			if ((err = add_thread(m, r)))
+				return err;
+		}
+	}
+	for (off = 0; (r = next_rec(b, &off, 0));) {
+		__u32 kind = *(const __u32 *)r;
+
+		if ((kind == NSM_REC_FD && m->opts.fds) ||
+		    (kind == NSM_REC_SOCKET && m->opts.sockets)) {
+			if ((err = add_fd(m, r)))
+				return err;
+		}
+	}
+	err = apply_nsinfo(m, b);
+	if (!err && m->opts.details)
+		err = nsm_read_details(m, 0, NSM_DETAIL_ALL);
+	return err;
+}
+
+/*
+ * Whether bpf() will let us load tracing programs: CAP_BPF and CAP_PERFMON
+ * (5.8+), or CAP_SYS_ADMIN, which implies both.  Checked first because
+ * the refusal otherwise comes only after the expensive part of the load.
+ */
+static bool may_trace(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+#define HAS(cap) (d[(cap) / 32].effective & (1U << ((cap) % 32)))
+	if (syscall(SYS_capget, &hdr, d))
+		return true;	/* let bpf() decide */
+	return HAS(CAP_SYS_ADMIN) || (HAS(CAP_BPF) && HAS(CAP_PERFMON));
+#undef HAS
+}
+
+/*
+ * Skeleton flavours.  The regular skeleton relocates the programs in
+ * libbpf, which parses the kernel's whole BTF (5+ MB) and searches it once
+ * per type the programs use: some 40 ms of the sweep.  A light skeleton
+ * (bpftool gen skeleton -L; skel_internal.h) hands the relocations to the
+ * kernel, which keeps its BTF parsed and caches the searches, at half the
+ * cost.  Either one can be generated as sweep.skel.h.
+ */
+#ifdef __SKEL_INTERNAL_H
+#define LIGHT_SKEL 1
+#else
+#define LIGHT_SKEL 0
+#endif
+
+static int load_skel(struct sweep_bpf *skel, bool files, int verbose)
+{
+#if LIGHT_SKEL
+	/*
+	 * The loader passes this log to every load it makes, the BTF's
+	 * included, which fails with ENOSPC if the log does not hold it all.
+	 */
+	size_t log_size = 4 << 20;
+	char *log = verbose ? calloc(1, log_size) : NULL;
+	int err;
+
+	if (log) {
+		skel->ctx.log_level = 1;
+		skel->ctx.log_size = log_size;
+		skel->ctx.log_buf = (__u64)(unsigned long)log;
+	}
+	err = sweep_bpf__load(skel);
+	if (err && log && log[0])
+		fprintf(stderr, "%s\n", log);
+	free(log);
+	return err;
+#else
+	/* not verified at all when there are no fds to look at */
+	if (!files)
+		bpf_program__set_autoload(skel->progs.sweep_file, false);
+	return sweep_bpf__load(skel);
+#endif
+}
+
+/* Attaches an iterator program; returns its link fd or -errno. */
+static int attach_iter(struct sweep_bpf *skel, bool file)
+{
+#if LIGHT_SKEL
+	int fd = file ? sweep_bpf__sweep_file__attach(skel) :
+			sweep_bpf__sweep_task__attach(skel);
+
+	return fd < 0 ? -errno : fd;
+#else
+	struct bpf_program *prog = file ? skel->progs.sweep_file :
+					  skel->progs.sweep_task;
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+
+	if (!link)
+		return -errno;
+	/* the skeleton destroys what it finds here */
+	if (file)
+		skel->links.sweep_file = link;
+	else
+		skel->links.sweep_task = link;
+	return bpf_link__fd(link);
+#endif
+}
+
+int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
+{
+	libbpf_print_fn_t old_print;
+	struct sweep_bpf *skel = NULL;
+	struct recbuf b = { 0 };
+	struct timespec t0;
+	double t_load = 0, t_read = 0;
+	bool files = m->opts.fds || m->opts.sockets;
+	int err, task_fd, file_fd = -1;
+
+	*why = NULL;
+	verbosity = verbose;
+	old_print = libbpf_set_print(verbose ? print_libbpf : NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	if (!may_trace()) {
+		err = -EPERM;
+		*why = "need CAP_BPF and CAP_PERFMON (run as root)";
+		goto out;
+	}
+	/* CO-RE needs the kernel's BTF; say so rather than "load failed" */
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		err = -EOPNOTSUPP;
+		*why = "BPF iterators unavailable: the kernel has no BTF "
+		       "(/sys/kernel/btf/vmlinux)";
+		goto out;
+	}
+	skel = sweep_bpf__open();
+	if (!skel) {
+		err = errno ? -errno : -ENOMEM;
+		*why = "BPF iterators unavailable: cannot open the BPF object";
+		goto out;
+	}
+	skel->rodata->want_tasks = m->opts.tasks;
+	skel->rodata->want_fds = m->opts.fds;
+	skel->rodata->want_sockets = m->opts.sockets;
+	skel->rodata->want_closure = m->opts.hierarchy || m->opts.owners;
+
+	err = load_skel(skel, files, verbose);
+	if (err) {
+		err = err < 0 ? err : -errno;
+		*why = err == -EPERM ?
+			       "need CAP_BPF and CAP_PERFMON (run as root)" :
+			       "BPF iterators unavailable: the kernel refused "
+			       "the sweep programs (-v shows why)";
+		goto out;
+	}
+	err = task_fd = attach_iter(skel, false);
+	if (err >= 0 && files)
+		err = file_fd = attach_iter(skel, true);
+	if (err < 0) {
+		*why = err == -EPERM ?
+			       "need CAP_BPF and CAP_PERFMON (run as root)" :
+			       "BPF iterators unavailable: cannot attach "
+			       "iter/task or iter/task_file";
+		goto out;
+	}
+	t_load = ms_since(&t0);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	skel->bss->gen = 1;
+	skel->bss->truncated = 0;
+	err = read_iter(task_fd, &b);
+	if (!err && files)
+		err = read_iter(file_fd, &b);
+	if (err) {
+		*why = "BPF iterators unavailable: reading the iterator failed";
+		goto out;
+	}
+	t_read = ms_since(&t0);
+	if (skel->bss->truncated) {
+		err = -E2BIG;
+		*why = "BPF sweep: namespaces nested too deep to follow";
+		goto out;
+	}
+	err = check_stream(&b);
+	if (err) {
+		*why = "BPF sweep: malformed record stream";
+		goto out;
+	}
+
+	err = apply(m, &b);
+	if (err) {
+		*why = "BPF sweep: cannot build the model";
+		goto out;
+	}
+	m->used_bpf = true;
+	if (verbose)
+		fprintf(stderr,
+			"nsmon: BPF sweep (%s skeleton): load+attach %.1f ms, "
+			"read %.1f ms (%zu bytes), model %.1f ms\n",
+			LIGHT_SKEL ? "light" : "libbpf", t_load, t_read, b.n,
+			ms_since(&t0) - t_read);
+out:
+	sweep_bpf__destroy(skel);
+	free(b.v);
+	libbpf_set_print(old_print);
+	return err;
+}
