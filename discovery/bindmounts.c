@@ -195,7 +195,7 @@ static int read_mntns(struct nsm_model *m, struct nsm_ns *mnt)
 	/* a loose thread with a mount namespace of its own */
 	for (i = 0; i < mnt->nrefs && err; i++)
 		if (mnt->refs[i].via == NSM_VIA_TASK)
-			err = read_via_pid(m, mnt, mnt->refs[i].fd);
+			err = read_via_pid(m, mnt, mnt->refs[i].tid);
 	if (!err || err == -ENOMEM)
 		return err;
 	if (!m->live)

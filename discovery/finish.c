@@ -54,6 +54,8 @@ static int cmp_ref(const void *a, const void *b)
 		return x->via - y->via;
 	if (x->pid != y->pid)
 		return (x->pid > y->pid) - (x->pid < y->pid);
+	if (x->tid != y->tid)
+		return (x->tid > y->tid) - (x->tid < y->tid);
 	if (x->fd != y->fd)
 		return (x->fd > y->fd) - (x->fd < y->fd);
 	if (x->mntns != y->mntns)

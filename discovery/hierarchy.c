@@ -140,17 +140,20 @@ int nsm_ns_open(struct nsm_model *m, struct nsm_ns *ns)
 		switch (r->via) {
 		case NSM_VIA_TASK:
 			snprintf(path, sizeof(path), "%d/task/%d/ns/%s",
-				 r->pid, r->fd, tn);
+				 r->pid, r->tid, tn);
 			break;
 		case NSM_VIA_CHILDREN:
 			snprintf(path, sizeof(path), "%d/ns/%s_for_children",
-				 r->pid, tn);
+				 r->tid ? r->tid : r->pid, tn);
 			break;
 		case NSM_VIA_FD:
-			snprintf(path, sizeof(path), "%d/fd/%d", r->pid, r->fd);
+			/* /proc/TID/fd is that thread's own table */
+			snprintf(path, sizeof(path), "%d/fd/%d",
+				 r->tid ? r->tid : r->pid, r->fd);
 			break;
 		case NSM_VIA_SOCKET:
-			fd = check(open_socket_netns(r->pid, r->fd), ns->id);
+			fd = check(open_socket_netns(r->tid ? r->tid : r->pid,
+						     r->fd), ns->id);
 			if (fd >= 0)
 				return fd;
 			continue;

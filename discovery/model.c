@@ -221,16 +221,16 @@ int nsm_proc_attach(struct nsm_model *m, struct nsm_proc *p)
 	return 0;
 }
 
-int nsm_ns_add_ref(struct nsm_ns *ns, enum nsm_via via, pid_t pid, int fd,
-		   const char *path, uint64_t mntns)
+static int add_ref(struct nsm_ns *ns, enum nsm_via via, pid_t pid,
+		   pid_t tid, int fd, const char *path, uint64_t mntns)
 {
 	struct nsm_ref *r;
 	size_t i;
 
 	for (i = 0; i < ns->nrefs; i++) {
 		r = &ns->refs[i];
-		if (r->via == via && r->pid == pid && r->fd == fd &&
-		    r->mntns == mntns &&
+		if (r->via == via && r->pid == pid && r->tid == tid &&
+		    r->fd == fd && r->mntns == mntns &&
 		    ((!r->path && !path) ||
 		     (r->path && path && !strcmp(r->path, path))))
 			return 0;
@@ -244,10 +244,23 @@ int nsm_ns_add_ref(struct nsm_ns *ns, enum nsm_via via, pid_t pid, int fd,
 		return -ENOMEM;
 	r->via = via;
 	r->pid = pid;
+	r->tid = tid;
 	r->fd = fd;
 	r->mntns = mntns;
 	ns->nrefs++;
 	return 0;
+}
+
+int nsm_ns_add_tref(struct nsm_ns *ns, enum nsm_via via, pid_t pid,
+		    pid_t tid, int fd)
+{
+	return add_ref(ns, via, pid, tid, fd, NULL, 0);
+}
+
+int nsm_ns_add_ref(struct nsm_ns *ns, enum nsm_via via, pid_t pid, int fd,
+		   const char *path, uint64_t mntns)
+{
+	return add_ref(ns, via, pid, 0, fd, path, mntns);
 }
 
 int nsm_pids_add(struct nsm_pids *p, pid_t pid)

@@ -72,7 +72,8 @@ const char *nsm_via_name(enum nsm_via v);
 struct nsm_ref {
 	enum nsm_via via;
 	pid_t pid;		/* process, task, children, fd, socket */
-	int fd;			/* fd, socket; the tid for task */
+	pid_t tid;		/* task; fd, socket in a thread's own table */
+	int fd;			/* fd, socket */
 	char *path;		/* bindmount: mount point in mntns */
 	uint64_t mntns;		/* bindmount */
 };
@@ -178,6 +179,9 @@ int nsm_proc_attach(struct nsm_model *m, struct nsm_proc *p);
 /* Adds a ref unless an identical one is there. path is copied. */
 int nsm_ns_add_ref(struct nsm_ns *ns, enum nsm_via via, pid_t pid, int fd,
 		   const char *path, uint64_t mntns);
+/* The same for refs through one thread (task, or an fd table of its own). */
+int nsm_ns_add_tref(struct nsm_ns *ns, enum nsm_via via, pid_t pid,
+		    pid_t tid, int fd);
 int nsm_pids_add(struct nsm_pids *p, pid_t pid);
 int nsm_ids_add(struct nsm_ids *p, uint64_t id);
 void nsm_warn(struct nsm_model *m, const char *fmt, ...)

@@ -30,13 +30,13 @@ static int add_loose(struct nsm_model *m, struct nsm_proc *p, pid_t tid,
 			return err;
 		if (slot >= NSM_NTYPES) {
 			if (ns[slot] != ns[nsm_slot_type(slot)])
-				err = nsm_ns_add_ref(n, NSM_VIA_CHILDREN, tid,
-						     0, NULL, 0);
+				err = nsm_ns_add_tref(n, NSM_VIA_CHILDREN,
+						      p->pid, tid, 0);
 		} else {
 			err = nsm_pids_add(&n->tasks, tid);
 			if (!err)
-				err = nsm_ns_add_ref(n, NSM_VIA_TASK, p->pid,
-						     tid, NULL, 0);
+				err = nsm_ns_add_tref(n, NSM_VIA_TASK, p->pid,
+						      tid, 0);
 		}
 		if (err)
 			return err;

@@ -393,7 +393,7 @@ static int ref_text(const struct nsm_ref *r, char *buf, size_t len)
 	case NSM_VIA_SOCKET:
 		return snprintf(buf, len, "socket %d:%d", (int)r->pid, r->fd);
 	case NSM_VIA_TASK:
-		return snprintf(buf, len, "task %d:%d", (int)r->pid, r->fd);
+		return snprintf(buf, len, "task %d:%d", (int)r->pid, r->tid);
 	case NSM_VIA_CHILDREN:
 		return snprintf(buf, len, "children %d", (int)r->pid);
 	case NSM_VIA_HIERARCHY:

@@ -28,17 +28,23 @@ static cJSON *ref_json(const struct nsm_ref *r)
 	cJSON_AddStringToObject(o, "via", nsm_via_name(r->via));
 	switch (r->via) {
 	case NSM_VIA_PROCESS:
+		cJSON_AddNumberToObject(o, "pid", r->pid);
+		break;
 	case NSM_VIA_CHILDREN:
 		cJSON_AddNumberToObject(o, "pid", r->pid);
+		if (r->tid)
+			cJSON_AddNumberToObject(o, "tid", r->tid);
 		break;
 	case NSM_VIA_TASK:
 		cJSON_AddNumberToObject(o, "pid", r->pid);
-		cJSON_AddNumberToObject(o, "tid", r->fd);
+		cJSON_AddNumberToObject(o, "tid", r->tid);
 		break;
 	case NSM_VIA_FD:
 	case NSM_VIA_SOCKET:
 		cJSON_AddNumberToObject(o, "pid", r->pid);
 		cJSON_AddNumberToObject(o, "fd", r->fd);
+		if (r->tid)
+			cJSON_AddNumberToObject(o, "tid", r->tid);
 		break;
 	case NSM_VIA_BINDMOUNT:
 		cJSON_AddStringToObject(o, "path", r->path ? r->path : "");

@@ -254,13 +254,13 @@ static int add_thread(struct nsm_model *m, const struct nsm_bpf_thread *r)
 			return err;
 		if (slot >= NSM_NTYPES) {
 			if (r->ns[slot] != r->ns[nsm_slot_type(slot)])
-				err = nsm_ns_add_ref(ns, NSM_VIA_CHILDREN,
-						     r->tid, 0, NULL, 0);
+				err = nsm_ns_add_tref(ns, NSM_VIA_CHILDREN,
+						      p->pid, r->tid, 0);
 		} else {
 			err = nsm_pids_add(&ns->tasks, r->tid);
 			if (!err)
-				err = nsm_ns_add_ref(ns, NSM_VIA_TASK, p->pid,
-						     r->tid, NULL, 0);
+				err = nsm_ns_add_tref(ns, NSM_VIA_TASK, p->pid,
+						      r->tid, 0);
 		}
 		if (err)
 			return err;

@@ -169,7 +169,7 @@ static void live_self_and_thread(void **state)
 	ref = false;
 	for (i = 0; i < ns->nrefs; i++)
 		if (ns->refs[i].via == NSM_VIA_TASK &&
-		    ns->refs[i].pid == getpid() && ns->refs[i].fd == thread_tid)
+		    ns->refs[i].pid == getpid() && ns->refs[i].tid == thread_tid)
 			ref = true;
 	assert_true(ref);
 	/* owners are resolved on a live procfs */

@@ -177,7 +177,8 @@ static bool has_ref(const struct nsm_ns *ns, enum nsm_via via, pid_t pid,
 		const struct nsm_ref *r = &ns->refs[i];
 
 		if (r->via != via || (pid != -1 && r->pid != pid) ||
-		    (fd != -1 && r->fd != fd) || (mntns && r->mntns != mntns))
+		    (fd != -1 && (via == NSM_VIA_TASK ? r->tid : r->fd) != fd) ||
+		    (mntns && r->mntns != mntns))
 			continue;
 		if (path && (!r->path || strcmp(r->path, path)))
 			continue;
