@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* discover.c - every pass in order; passes 1-3 unless a BPF iterator sweep
- * (m->used_bpf) already filled processes, tasks and fds. */
+/*
+ * discover.c - every pass in order.  After a BPF iterator sweep
+ * (m->used_bpf) passes 1-3 still run, for the processes it did not see:
+ * one readdir of /proc, and a process a kernel policy hides from
+ * iterators, or one born after the iterator ran, is read from /proc.
+ */
 #include "nsm.h"
+#include "pass.h"
 
 int nsm_discover(struct nsm_model *m)
 {
-	int err = 0;
+	size_t from = m->nprocs;
+	int err;
 
-	if (!m->used_bpf) {
-		err = nsm_scan_procs(m);
-		if (!err && m->opts.tasks)
-			err = nsm_scan_tasks(m);
-		if (!err && (m->opts.fds || m->opts.sockets))
-			err = nsm_scan_fds(m);
-	}
+	err = nsm_scan_procs(m);
+	if (!err && m->opts.tasks)
+		err = nsm_scan_tasks_from(m, from);
+	if (!err && (m->opts.fds || m->opts.sockets))
+		err = nsm_scan_fds_from(m, from);
 	if (!err && m->opts.bindmounts)
 		err = nsm_scan_bindmounts(m);
 	if (!err)

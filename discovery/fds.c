@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +25,19 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+#ifndef KCMP_FILES
+#define KCMP_FILES 2
+#endif
 #ifndef SYS_pidfd_getfd
 #define SYS_pidfd_getfd 438
 #endif
 
 struct fd_scan {
 	struct nsm_model *m;
+	bool kcmp;		/* kcmp(2) works here */
 	/* socket inode -> net ns id + 1 (0 = unknown), shared by fork */
 	struct nsm_idmap *socknet;
 };
@@ -69,11 +77,38 @@ static int socket_netns(int pidfd, int fd, uint64_t *id)
 	return err;
 }
 
-static int add_socket(struct fd_scan *s, struct nsm_proc *p, int *pidfd,
-		      int fd, uint64_t sockino)
+/* One fd table: a process's, or a thread's own after unshare(CLONE_FILES). */
+struct fd_table {
+	struct fd_scan *s;
+	struct nsm_proc *p;
+	pid_t tid;		/* 0: the leader's table */
+	int pidfd;		/* opened on the first socket */
+};
+
+static int add_ref(struct fd_table *t, struct nsm_ns *ns, enum nsm_via via,
+		   int fd)
 {
-	struct nsm_model *m = s->m;
-	uintptr_t cached = (uintptr_t)nsm_idmap_get(s->socknet, sockino);
+	return t->tid ? nsm_ns_add_tref(ns, via, t->p->pid, t->tid, fd) :
+			nsm_ns_add_ref(ns, via, t->p->pid, fd, NULL, 0);
+}
+
+static int open_pidfd(struct fd_table *t)
+{
+	/* a thread's own table needs a pidfd of that thread (6.9+) */
+	t->pidfd = syscall(SYS_pidfd_open, t->tid ? t->tid : t->p->pid,
+			   t->tid ? PIDFD_THREAD : 0);
+	if (t->pidfd >= 0)
+		return 0;
+	if (errno != ESRCH)
+		nsm_warn(t->s->m, "pid %d: pidfd_open: %s",
+			 t->tid ? t->tid : t->p->pid, strerror(errno));
+	return -ESRCH;
+}
+
+static int add_socket(struct fd_table *t, int fd, uint64_t sockino)
+{
+	struct nsm_model *m = t->s->m;
+	uintptr_t cached = (uintptr_t)nsm_idmap_get(t->s->socknet, sockino);
 	uint64_t netid = 0;
 	struct nsm_ns *ns;
 	int err;
@@ -81,46 +116,33 @@ static int add_socket(struct fd_scan *s, struct nsm_proc *p, int *pidfd,
 	if (cached) {
 		netid = cached - 1;
 	} else {
-		if (*pidfd < 0) {
-			*pidfd = syscall(SYS_pidfd_open, p->pid, 0);
-			if (*pidfd < 0) {
-				if (errno != ESRCH)
-					nsm_warn(m, "pid %d: pidfd_open: %s",
-						 p->pid, strerror(errno));
-				return -ESRCH;
-			}
-		}
-		err = socket_netns(*pidfd, fd, &netid);
+		if (t->pidfd < 0 && open_pidfd(t))
+			return -ESRCH;
+		err = socket_netns(t->pidfd, fd, &netid);
 		if (err == -EBADF || err == -ESRCH)
 			return 0;	/* closed or gone meanwhile */
 		if (err) {
-			nsm_warn(m, "pid %d: socket fd %d: %s", p->pid, fd,
+			nsm_warn(m, "pid %d: socket fd %d: %s", t->p->pid, fd,
 				 strerror(-err));
 			return 0;
 		}
-		if (nsm_idmap_put(s->socknet, sockino,
+		if (nsm_idmap_put(t->s->socknet, sockino,
 				  (void *)(uintptr_t)(netid + 1)))
 			return -ENOMEM;
 	}
 	err = nsm_ns_add(m, netid, NSM_NET, &ns);
 	if (err)
 		return err == -EEXIST ? 0 : err;
-	return nsm_ns_add_ref(ns, NSM_VIA_SOCKET, p->pid, fd, NULL, 0);
+	return add_ref(t, ns, NSM_VIA_SOCKET, fd);
 }
-
-struct proc_fds {
-	struct fd_scan *s;
-	struct nsm_proc *p;
-	int pidfd;
-};
 
 static int fd_cb(void *ctx, int dirfd, int nr, const char *name)
 {
-	struct proc_fds *pf = ctx;
-	struct nsm_model *m = pf->s->m;
+	struct fd_table *t = ctx;
+	struct nsm_model *m = t->s->m;
 	char link[64];
 	struct nsm_ns *ns;
-	enum nsm_type t;
+	enum nsm_type type;
 	uint64_t id;
 	ssize_t n;
 	int err;
@@ -133,37 +155,77 @@ static int fd_cb(void *ctx, int dirfd, int nr, const char *name)
 		if (!m->opts.sockets || !m->live)
 			return 0;
 		id = strtoull(link + 8, NULL, 10);
-		return add_socket(pf->s, pf->p, &pf->pidfd, nr, id);
+		return add_socket(t, nr, id);
 	}
-	if (!m->opts.fds || nsm_parse_nslink(link, &t, &id))
+	if (!m->opts.fds || nsm_parse_nslink(link, &type, &id))
 		return 0;
-	err = nsm_ns_add(m, id, t, &ns);
+	err = nsm_ns_add(m, id, type, &ns);
 	if (!err)
-		err = nsm_ns_add_ref(ns, NSM_VIA_FD, pf->p->pid, nr, NULL, 0);
+		err = add_ref(t, ns, NSM_VIA_FD, nr);
 	return err == -EEXIST ? 0 : err;
 }
 
-static int scan_proc_fds(struct fd_scan *s, struct nsm_proc *p)
+static int scan_table(struct fd_scan *s, struct nsm_proc *p, pid_t tid)
 {
-	struct proc_fds pf = { s, p, -1 };
-	char path[32];
+	struct fd_table t = { s, p, tid, -1 };
+	char path[48];
 	int err;
 
-	snprintf(path, sizeof(path), "%d/fd", p->pid);
-	err = nsm_each_number(s->m->proc_fd, path, fd_cb, &pf);
-	if (pf.pidfd >= 0)
-		close(pf.pidfd);
+	if (tid)
+		snprintf(path, sizeof(path), "%d/task/%d/fd", p->pid, tid);
+	else
+		snprintf(path, sizeof(path), "%d/fd", p->pid);
+	err = nsm_each_number(s->m->proc_fd, path, fd_cb, &t);
+	if (t.pidfd >= 0)
+		close(t.pidfd);
 	if (err == -ENOENT || err == -ESRCH)
 		return 0;	/* exited */
 	if (err == -EACCES || err == -EPERM) {
-		nsm_warn(s->m, "%s/%d/fd: %s", s->m->opts.proc_root, p->pid,
+		nsm_warn(s->m, "%s/%s: %s", s->m->opts.proc_root, path,
 			 strerror(-err));
 		return 0;
 	}
 	return err;
 }
 
-int nsm_scan_fds(struct nsm_model *m)
+struct thread_tables {
+	struct fd_scan *s;
+	struct nsm_proc *p;
+};
+
+/*
+ * Threads share their leader's fd table unless one did unshare(CLONE_FILES)
+ * (or was cloned without CLONE_FILES); kcmp(2) KCMP_FILES tells, in one
+ * call, without reading the thread's table.
+ */
+static int thread_table_cb(void *ctx, int dirfd, int tid, const char *name)
+{
+	struct thread_tables *tt = ctx;
+	long r;
+
+	if (tid <= 0 || tid == tt->p->pid)
+		return 0;
+	r = syscall(SYS_kcmp, tt->p->pid, tid, KCMP_FILES, 0, 0);
+	if (r <= 0)
+		return 0;	/* shared, gone, or kcmp missing */
+	return scan_table(tt->s, tt->p, tid);
+}
+
+static int scan_proc_fds(struct fd_scan *s, struct nsm_proc *p)
+{
+	struct thread_tables tt = { s, p };
+	char path[32];
+	int err;
+
+	err = scan_table(s, p, 0);
+	if (err || p->nthreads == 1 || !s->m->live || !s->kcmp)
+		return err;
+	snprintf(path, sizeof(path), "%d/task", p->pid);
+	err = nsm_each_number(s->m->proc_fd, path, thread_table_cb, &tt);
+	return err == -ENOENT || err == -ESRCH ? 0 : err;
+}
+
+int nsm_scan_fds_from(struct nsm_model *m, size_t from)
 {
 	struct fd_scan s = { .m = m };
 	size_t i, n = m->nprocs;
@@ -172,8 +234,15 @@ int nsm_scan_fds(struct nsm_model *m)
 	s.socknet = nsm_idmap_new();
 	if (!s.socknet)
 		return -ENOMEM;
-	for (i = 0; i < n && !err; i++)
+	/* kcmp is optional (CONFIG_KCMP): without it, leaders' tables only */
+	s.kcmp = syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILES, 0, 0) == 0;
+	for (i = from; i < n && !err; i++)
 		err = scan_proc_fds(&s, m->procs[i]);
 	nsm_idmap_free(s.socknet);
 	return err;
+}
+
+int nsm_scan_fds(struct nsm_model *m)
+{
+	return nsm_scan_fds_from(m, 0);
 }

@@ -27,6 +27,9 @@ int nsm_each_number(int dirfd, const char *path,
 		    void *ctx);
 /* An nsfs fd of the net ns of socket fd in the process of pidfd, or -errno. */
 int nsm_socket_netns_fd(int pidfd, int fd);
+/* Passes 2 and 3 for m->procs[from...] only. */
+int nsm_scan_tasks_from(struct nsm_model *m, size_t from);
+int nsm_scan_fds_from(struct nsm_model *m, size_t from);
 /* nsm_resolve_fd, bounded: parents and owners are followed recursively. */
 int nsm_resolve_fd_depth(struct nsm_model *m, struct nsm_ns *ns, int fd,
 			 int depth);

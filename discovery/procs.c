@@ -113,7 +113,10 @@ out:
 
 static int scan_cb(void *ctx, int dirfd, int pid, const char *name)
 {
-	return pid > 0 ? scan_one(ctx, pid, name) : 0;
+	/* after a BPF sweep: only what it could not see */
+	if (pid <= 0 || nsm_proc_get(ctx, pid))
+		return 0;
+	return scan_one(ctx, pid, name);
 }
 
 int nsm_scan_procs(struct nsm_model *m)

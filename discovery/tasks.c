@@ -88,15 +88,20 @@ static int scan_threads(struct nsm_model *m, struct nsm_proc *p)
 	return err == -ENOENT || err == -ESRCH ? 0 : err;
 }
 
-int nsm_scan_tasks(struct nsm_model *m)
+int nsm_scan_tasks_from(struct nsm_model *m, size_t from)
 {
 	size_t i, n = m->nprocs;
 	int err;
 
-	for (i = 0; i < n; i++) {
+	for (i = from; i < n; i++) {
 		err = scan_threads(m, m->procs[i]);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int nsm_scan_tasks(struct nsm_model *m)
+{
+	return nsm_scan_tasks_from(m, 0);
 }
