@@ -5,6 +5,7 @@ ARCH       ?= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CC         ?= gcc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
+LLVM_STRIP ?= $(shell command -v llvm-strip || command -v llvm-strip-14 || echo llvm-strip)
 PREFIX     ?= /usr/local
 BUILD      := build
 
@@ -37,13 +38,20 @@ all: $(BUILD)/nsmon
 deps:
 	bash scripts/deps.sh
 
+# -g for the BTF that CO-RE needs; the DWARF that comes with it is
+# stripped (llvm-strip -g keeps .BTF and .BTF.ext), as the skeleton embeds
+# the whole object.
 $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux/$(ARCH)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-		-Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
+		-Ivmlinux/$(ARCH) -Ibpf -c $< -o $@.tmp
+	$(LLVM_STRIP) -g $@.tmp && mv $@.tmp $@
 
+# A light skeleton (-L): the kernel applies the CO-RE relocations with its
+# own parsed BTF, where libbpf would parse /sys/kernel/btf/vmlinux on every
+# run (user/sweep_bpf.c).
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+	$(BPFTOOL) gen skeleton -L $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.o: %.c discovery/*.h user/*.h bpf/*.h | $(BPF_SKELS)
 	@mkdir -p $(@D)
@@ -52,6 +60,9 @@ $(BUILD)/%.o: %.c discovery/*.h user/*.h bpf/*.h | $(BPF_SKELS)
 $(BUILD)/asan/%.o: %.c discovery/*.h user/*.h bpf/*.h | $(BPF_SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -c $< -o $@
+
+# The skeleton embeds the BPF object: its includer must follow it.
+$(BUILD)/user/sweep_bpf.o $(BUILD)/asan/user/sweep_bpf.o: $(BUILD)/sweep.skel.h
 
 $(BUILD)/libnsm.a: $(DISC_OBJS)
 	ar rcs $@ $^

@@ -405,56 +405,57 @@ static int ref_text(const struct nsm_ref *r, char *buf, size_t len)
 	}
 }
 
+/* The same path bind-mounted in several mount namespaces reads as one. */
+static bool ref_shown_before(const struct nsm_ns *ns, size_t i)
+{
+	const struct nsm_ref *r = &ns->refs[i];
+	size_t j;
+
+	if (r->via != NSM_VIA_BINDMOUNT || !r->path)
+		return false;
+	for (j = 0; j < i; j++)
+		if (ns->refs[j].via == NSM_VIA_BINDMOUNT && ns->refs[j].path &&
+		    !strcmp(ns->refs[j].path, r->path))
+			return true;
+	return false;
+}
+
 /*
  * REF: empty while processes hold the namespace, else up to REF_MAX refs,
- * most telling first, and "..." when there are more.
+ * most telling first, and "..." when there are more.  ref_order names
+ * every via but process.
  */
 static int set_ref(struct libscols_line *ln, size_t cell,
 		   const struct nsm_ns *ns)
 {
 	char *s = NULL, item[4096];
-	size_t len = 0, shown = 0, total = 0, i, k;
+	size_t len = 0, shown = 0, more = 0, i, k;
 
 	if (ns->procs.n)
-		return 0;
-	for (i = 0; i < ns->nrefs; i++)
-		if (ns->refs[i].via != NSM_VIA_PROCESS)
-			total++;
-	if (!total)
 		return 0;
 	s = malloc(REF_MAX * sizeof(item) + 8);
 	if (!s)
 		return -ENOMEM;
 	s[0] = '\0';
 	for (k = 0; k < sizeof(ref_order) / sizeof(ref_order[0]); k++) {
-		for (i = 0; i < ns->nrefs && shown < REF_MAX; i++) {
-			if (ns->refs[i].via != ref_order[k])
+		for (i = 0; i < ns->nrefs; i++) {
+			if (ns->refs[i].via != ref_order[k] ||
+			    ref_shown_before(ns, i))
 				continue;
+			if (shown == REF_MAX) {
+				more++;
+				continue;
+			}
 			ref_text(&ns->refs[i], item, sizeof(item));
 			len += sprintf(s + len, "%s%s", shown ? "," : "", item);
 			shown++;
 		}
 	}
-	/* refs of a via outside ref_order */
-	for (i = 0; i < ns->nrefs && shown < REF_MAX; i++) {
-		enum nsm_via v = ns->refs[i].via;
-
-		if (v == NSM_VIA_PROCESS)
-			continue;
-		for (k = 0; k < sizeof(ref_order) / sizeof(ref_order[0]); k++)
-			if (v == ref_order[k])
-				break;
-		if (k < sizeof(ref_order) / sizeof(ref_order[0]))
-			continue;
-		ref_text(&ns->refs[i], item, sizeof(item));
-		len += sprintf(s + len, "%s%s", shown ? "," : "", item);
-		shown++;
-	}
-	if (total > shown)
+	if (more)
 		strcpy(s + len, ",...");
-	if (scols_line_refer_data(ln, cell, s)) {
+	if (!shown || scols_line_refer_data(ln, cell, s)) {
 		free(s);
-		return -ENOMEM;
+		return shown ? -ENOMEM : 0;
 	}
 	return 0;
 }

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,6 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "idmap.h"
 #include "nsm.h"
@@ -60,16 +58,6 @@ struct recbuf {
 	char *v;
 	size_t n, cap;
 };
-
-static int verbosity;
-
-static int print_libbpf(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	if (level == LIBBPF_DEBUG && verbosity < 2)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
 
 static double ms_since(const struct timespec *t0)
 {
@@ -403,22 +391,16 @@ static bool may_trace(void)
 }
 
 /*
- * Skeleton flavours.  The regular skeleton relocates the programs in
- * libbpf, which parses the kernel's whole BTF (5+ MB) and searches it once
- * per type the programs use: some 40 ms of the sweep.  A light skeleton
- * (bpftool gen skeleton -L; skel_internal.h) hands the relocations to the
- * kernel, which keeps its BTF parsed and caches the searches, at half the
- * cost.  Either one can be generated as sweep.skel.h.
+ * A light skeleton (bpftool gen skeleton -L; skel_internal.h): a loader
+ * program makes the maps and programs and hands the CO-RE relocations to
+ * the kernel, which has its own BTF parsed already.  A regular skeleton
+ * relocates in libbpf, which parses the kernel's whole BTF (5+ MB) and
+ * searches it once per type the programs use, on every run: some 15 ms
+ * more per `nsmon ls`.  The price: no autoload switch, both programs are
+ * always verified.
  */
-#ifdef __SKEL_INTERNAL_H
-#define LIGHT_SKEL 1
-#else
-#define LIGHT_SKEL 0
-#endif
-
-static int load_skel(struct sweep_bpf *skel, bool files, int verbose)
+static int load_skel(struct sweep_bpf *skel, int verbose)
 {
-#if LIGHT_SKEL
 	/*
 	 * The loader passes this log to every load it makes, the BTF's
 	 * included, which fails with ENOSPC if the log does not hold it all.
@@ -437,41 +419,19 @@ static int load_skel(struct sweep_bpf *skel, bool files, int verbose)
 		fprintf(stderr, "%s\n", log);
 	free(log);
 	return err;
-#else
-	/* not verified at all when there are no fds to look at */
-	if (!files)
-		bpf_program__set_autoload(skel->progs.sweep_file, false);
-	return sweep_bpf__load(skel);
-#endif
 }
 
 /* Attaches an iterator program; returns its link fd or -errno. */
 static int attach_iter(struct sweep_bpf *skel, bool file)
 {
-#if LIGHT_SKEL
 	int fd = file ? sweep_bpf__sweep_file__attach(skel) :
 			sweep_bpf__sweep_task__attach(skel);
 
 	return fd < 0 ? -errno : fd;
-#else
-	struct bpf_program *prog = file ? skel->progs.sweep_file :
-					  skel->progs.sweep_task;
-	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
-
-	if (!link)
-		return -errno;
-	/* the skeleton destroys what it finds here */
-	if (file)
-		skel->links.sweep_file = link;
-	else
-		skel->links.sweep_task = link;
-	return bpf_link__fd(link);
-#endif
 }
 
 int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 {
-	libbpf_print_fn_t old_print;
 	struct sweep_bpf *skel = NULL;
 	struct recbuf b = { 0 };
 	struct timespec t0;
@@ -480,8 +440,6 @@ int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 	int err, task_fd, file_fd = -1;
 
 	*why = NULL;
-	verbosity = verbose;
-	old_print = libbpf_set_print(verbose ? print_libbpf : NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	if (!may_trace()) {
@@ -507,7 +465,7 @@ int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 	skel->rodata->want_sockets = m->opts.sockets;
 	skel->rodata->want_closure = m->opts.hierarchy || m->opts.owners;
 
-	err = load_skel(skel, files, verbose);
+	err = load_skel(skel, verbose);
 	if (err) {
 		err = err < 0 ? err : -errno;
 		*why = err == -EPERM ?
@@ -558,13 +516,11 @@ int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 	m->used_bpf = true;
 	if (verbose)
 		fprintf(stderr,
-			"nsmon: BPF sweep (%s skeleton): load+attach %.1f ms, "
-			"read %.1f ms (%zu bytes), model %.1f ms\n",
-			LIGHT_SKEL ? "light" : "libbpf", t_load, t_read, b.n,
-			ms_since(&t0) - t_read);
+			"nsmon: BPF sweep: load+attach %.1f ms, read %.1f ms "
+			"(%zu bytes), model %.1f ms\n",
+			t_load, t_read, b.n, ms_since(&t0) - t_read);
 out:
 	sweep_bpf__destroy(skel);
 	free(b.v);
-	libbpf_set_print(old_print);
 	return err;
 }
