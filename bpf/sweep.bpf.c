@@ -681,10 +681,11 @@ static __always_inline __u32 nsfs_type(struct ns_common *nsc)
 }
 
 /*
- * iter/task_file visits each fd table once (threads that share their
- * leader's are skipped).  /proc/PID/fd shows the leader's table only, so
- * only the leader's fds are reported: a thread with a private table
- * (unshare(CLONE_FILES)) stays invisible, as it does in /proc.
+ * iter/task_file visits each fd table once: a thread whose files_struct is
+ * its leader's is skipped (task_seq_get_next(), skip_if_dup_files).  So
+ * the fds of a thread come up only when it has a table of its own
+ * (unshare(CLONE_FILES), or clone() without CLONE_FILES), the table that
+ * /proc/PID/task/TID/fd shows; they are reported with that thread's tid.
  */
 SEC("iter/task_file")
 int sweep_file(struct iter_task_file *ctx)
@@ -697,7 +698,7 @@ int sweep_file(struct iter_task_file *ctx)
 	__u64 nsc;
 	__u32 type;
 
-	if (!t || !f || t->pid != t->tgid)
+	if (!t || !f)
 		return 0;
 	ino = BPF_CORE_READ(f, f_inode);
 	magic = BPF_CORE_READ(ino, i_sb, s_magic);
@@ -724,8 +725,10 @@ int sweep_file(struct iter_task_file *ctx)
 	reader_init();
 	run_begin();
 	fd_rec.pid = task_vtgid(t);
+	fd_rec.tid = task_vpid(t);
 	fd_rec.fd = ctx->fd;
 	fd_rec.type = type;
+	fd_rec.pad = 0;
 	fd_rec.id = BPF_CORE_READ((struct ns_common *)nsc, inum);
 	out(seq, &fd_rec, sizeof(fd_rec));
 	push(nsc, fd_rec.id, type);

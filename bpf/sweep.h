@@ -87,12 +87,18 @@ struct nsm_bpf_thread {
 	__u64 ns[NSM_BPF_NSLOTS];	/* the thread's, 0 = unknown */
 };
 
-/* An open nsfs fd (NSM_REC_FD) or socket fd (NSM_REC_SOCKET). */
+/*
+ * An open nsfs fd (NSM_REC_FD) or socket fd (NSM_REC_SOCKET).  tid is the
+ * task whose fd table holds it: the leader's (tid == pid) or that of a
+ * thread with a table of its own (unshare(CLONE_FILES)).
+ */
 struct nsm_bpf_fd {
 	__u32 kind;
 	__u32 pid;
+	__u32 tid;
 	__u32 fd;
 	__u32 type;		/* NSM_BPF_CGROUP ... NSM_BPF_UTS */
+	__u32 pad;
 	__u64 id;		/* nsfs: the namespace; socket: its net ns */
 };
 

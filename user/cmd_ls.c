@@ -148,12 +148,8 @@ int cmd_ls(int argc, char **argv)
 		{ "type", required_argument, NULL, 't' },
 		{ "task", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'J' },
 		{ "list", no_argument, NULL, 'l' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "no-headings", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "notruncate", no_argument, NULL, 'u' },
+		COLS_FMT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -195,19 +191,7 @@ int cmd_ls(int argc, char **argv)
 				       &ctl.sel, &bad))
 				return cols_parse_error("ls", optarg, bad);
 			break;
-		case 'J':
-			ctl.fmt.json = true;
-			break;
 		case 'l':
-			break;
-		case 'n':
-			ctl.fmt.noheadings = true;
-			break;
-		case 'r':
-			ctl.fmt.raw = true;
-			break;
-		case 'u':
-			ctl.fmt.notruncate = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -216,7 +200,8 @@ int cmd_ls(int argc, char **argv)
 		case '?':
 			return cli_bad_option("ls", c, argv);
 		default:
-			if (!cli_common_opt(&ctl.common, c, optarg))
+			if (!cols_fmt_opt(&ctl.fmt, c) &&
+			    !cli_common_opt(&ctl.common, c, optarg))
 				return cli_usage_error("ls",
 						       "unhandled option");
 			break;

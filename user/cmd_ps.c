@@ -243,11 +243,7 @@ int cmd_ps(int argc, char **argv)
 		{ "tree", no_argument, NULL, 'T' },
 		{ "ns", required_argument, NULL, 'N' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "no-headings", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "notruncate", no_argument, NULL, 'u' },
+		COLS_FMT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -284,18 +280,6 @@ int cmd_ps(int argc, char **argv)
 				       &bad))
 				return cols_parse_error("ps", optarg, bad);
 			break;
-		case 'J':
-			ctl.fmt.json = true;
-			break;
-		case 'n':
-			ctl.fmt.noheadings = true;
-			break;
-		case 'r':
-			ctl.fmt.raw = true;
-			break;
-		case 'u':
-			ctl.fmt.notruncate = true;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -303,7 +287,8 @@ int cmd_ps(int argc, char **argv)
 		case '?':
 			return cli_bad_option("ps", c, argv);
 		default:
-			if (!cli_common_opt(&ctl.common, c, optarg))
+			if (!cols_fmt_opt(&ctl.fmt, c) &&
+			    !cli_common_opt(&ctl.common, c, optarg))
 				return cli_usage_error("ps",
 						       "unhandled option");
 			break;

@@ -357,11 +357,7 @@ int cmd_tree(int argc, char **argv)
 		{ "user", no_argument, NULL, 'U' },
 		{ "pid", no_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "no-headings", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "notruncate", no_argument, NULL, 'u' },
+		COLS_FMT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -392,18 +388,6 @@ int cmd_tree(int argc, char **argv)
 		case 'o':
 			ctl.output = optarg;
 			break;
-		case 'J':
-			ctl.fmt.json = true;
-			break;
-		case 'n':
-			ctl.fmt.noheadings = true;
-			break;
-		case 'r':
-			ctl.fmt.raw = true;
-			break;
-		case 'u':
-			ctl.fmt.notruncate = true;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -411,7 +395,8 @@ int cmd_tree(int argc, char **argv)
 		case '?':
 			return cli_bad_option("tree", c, argv);
 		default:
-			if (!cli_common_opt(&ctl.common, c, optarg))
+			if (!cols_fmt_opt(&ctl.fmt, c) &&
+			    !cli_common_opt(&ctl.common, c, optarg))
 				return cli_usage_error("tree",
 						       "unhandled option");
 			break;

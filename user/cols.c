@@ -63,6 +63,27 @@ int cols_parse_error(const char *cmd, const char *list, const char *bad)
 	return cli_usage_error(cmd, "unknown column: %s", bad);
 }
 
+bool cols_fmt_opt(struct cols_fmt *fmt, int code)
+{
+	switch (code) {
+	case 'J':
+		fmt->json = true;
+		break;
+	case 'n':
+		fmt->noheadings = true;
+		break;
+	case 'r':
+		fmt->raw = true;
+		break;
+	case 'u':
+		fmt->notruncate = true;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
 bool cols_has(const struct cols_sel *sel, int id)
 {
 	size_t i;

@@ -40,6 +40,17 @@ struct cols_fmt {
 	bool notruncate;
 };
 
+/* The output format options every table command takes (-J -n -r -u). */
+#define COLS_FMT_LONGOPTS                                                \
+	{ "json", no_argument, NULL, 'J' },                               \
+	{ "noheadings", no_argument, NULL, 'n' },                         \
+	{ "no-headings", no_argument, NULL, 'n' },                        \
+	{ "raw", no_argument, NULL, 'r' },                                \
+	{ "notruncate", no_argument, NULL, 'u' }
+
+/* Handles one getopt code of COLS_FMT_LONGOPTS; false if not one. */
+bool cols_fmt_opt(struct cols_fmt *fmt, int code);
+
 /*
  * Fills sel from a -o list ("NS,TYPE", case-insensitive); "+LIST" appends
  * to what sel already holds (the defaults).  Returns 0, or -EINVAL with

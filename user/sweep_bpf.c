@@ -272,9 +272,12 @@ static int add_fd(struct nsm_model *m, const struct nsm_bpf_fd *r)
 		via = NSM_VIA_FD;
 	}
 	err = nsm_ns_add(m, r->id, t, &ns);
-	if (!err)
-		err = nsm_ns_add_ref(ns, via, r->pid, r->fd, NULL, 0);
-	return err == -EEXIST ? 0 : err;
+	if (err)
+		return err == -EEXIST ? 0 : err;
+	/* a thread's own fd table, as discovery/fds.c reports it */
+	if (r->tid && r->tid != r->pid)
+		return nsm_ns_add_tref(ns, via, r->pid, r->tid, r->fd);
+	return nsm_ns_add_ref(ns, via, r->pid, r->fd, NULL, 0);
 }
 
 /*
