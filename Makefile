@@ -80,6 +80,11 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libnsm.a discovery/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
 
+# tests of the BPF sweep link its loader (and the skeleton in it) too
+$(BUILD)/asan/tests/test_bpf_%: tests/unit/test_bpf_%.c $(BUILD)/asan/user/sweep_bpf.o $(BUILD)/asan/libnsm.a discovery/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/user/sweep_bpf.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
+
 unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)
 
