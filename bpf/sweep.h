@@ -6,10 +6,12 @@
  * (<linux/types.h>).  Every record starts with a __u32 kind; the size of a
  * record follows from its kind, so the stream needs no other framing.
  *
- * The stream: the iter/task output (a PROC per thread-group leader, a
- * THREAD per loose thread), then the iter/task_file output (FD, SOCKET),
- * with an NSINFO for each namespace the first time any of them, or a
- * parent or owner of one, comes up.  All sizes are multiples of 8.
+ * The stream: the iter/task output (a PROC and a CMDLINE per
+ * thread-group leader, a THREAD per loose thread, an NSINFO for each
+ * namespace the first time it, or a parent or owner of it, comes up),
+ * then the iter/task_file output (FD, SOCKET).  A namespace that only an
+ * fd or a socket holds has no NSINFO.  All sizes are multiples of 8; a
+ * CMDLINE record's follows from its len.
  */
 #ifndef NSMON_SWEEP_H
 #define NSMON_SWEEP_H
@@ -49,6 +51,7 @@ enum nsm_bpf_kind {
 	NSM_REC_FD,		/* struct nsm_bpf_fd: an nsfs fd */
 	NSM_REC_SOCKET,		/* struct nsm_bpf_fd: a socket fd */
 	NSM_REC_NSINFO,		/* struct nsm_bpf_nsinfo */
+	NSM_REC_CMDLINE,	/* struct nsm_bpf_cmdline, then its argv */
 };
 
 /* nsm_bpf_proc.flags: what user space needs to rebuild /proc's comm. */
@@ -100,6 +103,23 @@ struct nsm_bpf_fd {
 	__u32 type;		/* NSM_BPF_CGROUP ... NSM_BPF_UTS */
 	__u32 pad;
 	__u64 id;		/* nsfs: the namespace; socket: its net ns */
+};
+
+/*
+ * /proc/PID/cmdline of a thread-group leader (the PROC record before it):
+ * len bytes of argv follow, padded with up to 7 bytes to a multiple of 8.
+ * NSM_BPF_CMD_UNREAD: not read here (longer than NSM_BPF_CMDLINE_MAX,
+ * rewritten by setproctitle(3), or unreadable), so len is 0 and user space
+ * reads /proc if it wants it.
+ */
+#define NSM_BPF_CMDLINE_MAX 4096
+#define NSM_BPF_CMD_UNREAD 0x1
+
+struct nsm_bpf_cmdline {
+	__u32 kind;
+	__u32 pid;
+	__u32 len;
+	__u32 flags;		/* NSM_BPF_CMD_UNREAD */
 };
 
 #define NSM_BPF_HAS_OWNER_UID 0x1

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * sweep_bpf.c - passes 1-4 (processes, loose threads, nsfs fds, sockets)
- * and the NS_GET_* answers for every namespace they reach, from one read
- * of the iter/task and iter/task_file programs in bpf/sweep.bpf.c instead
- * of some ten /proc reads per process.
+ * sweep_bpf.c - passes 1-4 (processes, loose threads, nsfs fds, sockets),
+ * the command lines of the processes and the NS_GET_* answers for every
+ * namespace they reach, from one read of the iter/task and iter/task_file
+ * programs in bpf/sweep.bpf.c instead of some ten /proc reads per
+ * process.
  *
  * The skeleton is loaded for one sweep and destroyed after it.  All
  * records are read into one buffer before the model is touched, so a
@@ -45,7 +46,8 @@ SAME(NSM_BPF_NSLOTS, NSM_NSLOTS);
 _Static_assert(sizeof(struct nsm_bpf_proc) % 8 == 0 &&
 		       sizeof(struct nsm_bpf_thread) % 8 == 0 &&
 		       sizeof(struct nsm_bpf_fd) % 8 == 0 &&
-		       sizeof(struct nsm_bpf_nsinfo) % 8 == 0,
+		       sizeof(struct nsm_bpf_nsinfo) % 8 == 0 &&
+		       sizeof(struct nsm_bpf_cmdline) % 8 == 0,
 	       "sweep records must keep 8-byte alignment");
 
 #define READ_CHUNK (256 << 10)
@@ -112,34 +114,50 @@ static int read_iter(int link_fd, struct recbuf *b)
 	return err;
 }
 
-static size_t rec_size(__u32 kind)
+/*
+ * The size of the record at r, of which avail bytes are in the buffer; 0
+ * if it is not a whole record.
+ */
+static size_t rec_size(const char *r, size_t avail)
 {
+	const struct nsm_bpf_cmdline *c = (const void *)r;
+	size_t sz = 0;
+	__u32 kind;
+
+	if (avail < sizeof(kind))
+		return 0;
+	memcpy(&kind, r, sizeof(kind));
 	switch (kind) {
 	case NSM_REC_PROC:
-		return sizeof(struct nsm_bpf_proc);
+		sz = sizeof(struct nsm_bpf_proc);
+		break;
 	case NSM_REC_THREAD:
-		return sizeof(struct nsm_bpf_thread);
+		sz = sizeof(struct nsm_bpf_thread);
+		break;
 	case NSM_REC_FD:
 	case NSM_REC_SOCKET:
-		return sizeof(struct nsm_bpf_fd);
+		sz = sizeof(struct nsm_bpf_fd);
+		break;
 	case NSM_REC_NSINFO:
-		return sizeof(struct nsm_bpf_nsinfo);
+		sz = sizeof(struct nsm_bpf_nsinfo);
+		break;
+	case NSM_REC_CMDLINE:
+		if (avail < sizeof(*c) || c->len > NSM_BPF_CMDLINE_MAX)
+			return 0;
+		sz = sizeof(*c) + ((c->len + 7) & ~7U);
+		break;
 	}
-	return 0;
+	return sz <= avail ? sz : 0;
 }
 
 /* Checks the framing once, so that the passes below can trust it. */
 static int check_stream(const struct recbuf *b)
 {
 	size_t off = 0, sz;
-	__u32 kind;
 
 	while (off < b->n) {
-		if (b->n - off < sizeof(kind))
-			return -EPROTO;
-		memcpy(&kind, b->v + off, sizeof(kind));
-		sz = rec_size(kind);
-		if (!sz || b->n - off < sz)
+		sz = rec_size(b->v + off, b->n - off);
+		if (!sz)
 			return -EPROTO;
 		off += sz;
 	}
@@ -156,7 +174,7 @@ static const void *next_rec(const struct recbuf *b, size_t *off, __u32 kind)
 		const void *r = b->v + *off;
 		__u32 k = *(const __u32 *)r;
 
-		*off += rec_size(k);
+		*off += rec_size(r, b->n - *off);
 		if (!kind || k == kind)
 			return r;
 	}
@@ -216,6 +234,34 @@ static int add_proc(struct nsm_model *m, const struct nsm_bpf_proc *r)
 		p->nnspid = n;
 	}
 	return nsm_proc_attach(m, p);
+}
+
+/*
+ * A command line as nsm_read_details() keeps it (discovery/procs.c):
+ * without the trailing NULs, NULL when empty.  One the iterator left
+ * unread stays for nsm_read_details() to read from /proc.
+ */
+static int add_cmdline(struct nsm_model *m, const struct nsm_bpf_cmdline *r)
+{
+	struct nsm_proc *p = r->pid ? nsm_proc_get(m, r->pid) : NULL;
+	const char *v = (const char *)(r + 1);
+	size_t len = r->len;
+
+	if (!p || (r->flags & NSM_BPF_CMD_UNREAD) ||
+	    (p->details & NSM_DETAIL_CMDLINE))
+		return 0;
+	while (len && v[len - 1] == '\0')
+		len--;
+	if (len) {
+		p->cmdline = malloc(len + 1);
+		if (!p->cmdline)
+			return -ENOMEM;
+		memcpy(p->cmdline, v, len);
+		p->cmdline[len] = '\0';
+		p->cmdline_len = len;
+	}
+	p->details |= NSM_DETAIL_CMDLINE;
+	return 0;
 }
 
 /* What nsm_scan_tasks() makes of a thread: see discovery/tasks.c. */
@@ -300,7 +346,9 @@ static int link_ns(struct nsm_model *m, uint64_t id, enum nsm_type type,
 /*
  * The NS_GET_* answers, applied as nsm_scan_hierarchy() applies the
  * ioctls' (discovery/hierarchy.c), for every namespace in the model and,
- * transitively, the parents and owners that it adds.
+ * transitively, the parents and owners that it adds.  A namespace only an
+ * fd or a socket holds has no answer here (bpf/sweep.bpf.c, sweep_file)
+ * and stays unresolved for nsm_scan_hierarchy().
  */
 static int apply_nsinfo(struct nsm_model *m, const struct recbuf *b)
 {
@@ -353,6 +401,10 @@ static int apply(struct nsm_model *m, const struct recbuf *b)
 		if ((err = add_proc(m, r)))
 			return err;
 	}
+	for (off = 0; (r = next_rec(b, &off, NSM_REC_CMDLINE));) {
+		if ((err = add_cmdline(m, r)))
+			return err;
+	}
 	if (m->opts.tasks) {
 		for (off = 0; (r = next_rec(b, &off, NSM_REC_THREAD));) {
 			if ((err = add_thread(m, r)))
@@ -394,34 +446,76 @@ static bool may_trace(void)
 }
 
 /*
+ * Opens and loads the skeleton with the model's options as load-time
+ * knobs; with a log buffer, the kernel's verifier log goes there.
+ *
  * A light skeleton (bpftool gen skeleton -L; skel_internal.h): a loader
  * program makes the maps and programs and hands the CO-RE relocations to
  * the kernel, which has its own BTF parsed already.  A regular skeleton
- * relocates in libbpf, which parses the kernel's whole BTF (5+ MB) and
- * searches it once per type the programs use, on every run: some 15 ms
- * more per `nsmon ls`.  The price: no autoload switch, both programs are
- * always verified.
+ * relocates in libbpf, which parses the kernel's whole BTF (5+ MB) on
+ * every run: some 15 ms more per `nsmon ls`.  The price: no autoload
+ * switch, every program is verified on every load.
  */
-static int load_skel(struct sweep_bpf *skel, int verbose)
+static struct sweep_bpf *open_load(const struct nsm_model *m, char *log,
+				   size_t log_size, int *err)
 {
-	/*
-	 * The loader passes this log to every load it makes, the BTF's
-	 * included, which fails with ENOSPC if the log does not hold it all.
-	 */
-	size_t log_size = 4 << 20;
-	char *log = verbose ? calloc(1, log_size) : NULL;
-	int err;
+	struct sweep_bpf *skel = sweep_bpf__open();
 
+	if (!skel) {
+		*err = errno ? -errno : -ENOMEM;
+		return NULL;
+	}
+	skel->rodata->want_tasks = m->opts.tasks;
+	skel->rodata->want_fds = m->opts.fds;
+	skel->rodata->want_sockets = m->opts.sockets;
+	skel->rodata->want_closure = m->opts.hierarchy || m->opts.owners;
 	if (log) {
 		skel->ctx.log_level = 1;
 		skel->ctx.log_size = log_size;
 		skel->ctx.log_buf = (__u64)(unsigned long)log;
 	}
-	err = sweep_bpf__load(skel);
-	if (err && log && log[0])
+	*err = sweep_bpf__load(skel);
+	if (*err) {
+		*err = *err < 0 ? *err : -errno;
+		sweep_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/*
+ * After a refused load, with -v: loads again with the verifier's log and
+ * prints it.  Only then, as a log costs more than the load itself.  The
+ * loader passes the log to every load it makes, the BTF's included, which
+ * fails with ENOSPC if the log does not hold it all.
+ */
+static void print_load_log(const struct nsm_model *m)
+{
+	size_t log_size = 4 << 20;
+	char *log = calloc(1, log_size);
+	struct sweep_bpf *skel;
+	int err;
+
+	if (!log)
+		return;
+	skel = open_load(m, log, log_size, &err);
+	if (log[0])
 		fprintf(stderr, "%s\n", log);
+	sweep_bpf__destroy(skel);
 	free(log);
-	return err;
+}
+
+/*
+ * Runs sweep_layout, which finds this kernel's structure layout for the
+ * iterator programs (bpf/sweep.bpf.c says why they do not relocate).
+ */
+static int run_layout(struct sweep_bpf *skel)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	if (bpf_prog_test_run_opts(skel->progs.sweep_layout.prog_fd, &opts))
+		return -errno;
+	return skel->bss->layout_ok ? 0 : -EOPNOTSUPP;
 }
 
 /* Attaches an iterator program; returns its link fd or -errno. */
@@ -457,24 +551,20 @@ int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 		       "(/sys/kernel/btf/vmlinux)";
 		goto out;
 	}
-	skel = sweep_bpf__open();
+	skel = open_load(m, NULL, 0, &err);
 	if (!skel) {
-		err = errno ? -errno : -ENOMEM;
-		*why = "BPF iterators unavailable: cannot open the BPF object";
-		goto out;
-	}
-	skel->rodata->want_tasks = m->opts.tasks;
-	skel->rodata->want_fds = m->opts.fds;
-	skel->rodata->want_sockets = m->opts.sockets;
-	skel->rodata->want_closure = m->opts.hierarchy || m->opts.owners;
-
-	err = load_skel(skel, verbose);
-	if (err) {
-		err = err < 0 ? err : -errno;
+		if (verbose)
+			print_load_log(m);
 		*why = err == -EPERM ?
 			       "need CAP_BPF and CAP_PERFMON (run as root)" :
 			       "BPF iterators unavailable: the kernel refused "
 			       "the sweep programs (-v shows why)";
+		goto out;
+	}
+	err = run_layout(skel);
+	if (err) {
+		*why = "BPF iterators unavailable: this kernel's structures "
+		       "do not fit the sweep programs";
 		goto out;
 	}
 	err = task_fd = attach_iter(skel, false);
