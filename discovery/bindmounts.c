@@ -187,9 +187,14 @@ static int read_mntns(struct nsm_model *m, struct nsm_ns *mnt)
 	size_t i;
 	int err = -ENOENT;
 
+	/*
+	 * Any process of it will do.  One that is exiting has no mount
+	 * namespace left (EINVAL), one that is gone ENOENT/ESRCH, one we may
+	 * not look into EACCES: try the next.
+	 */
 	for (i = 0; i < mnt->procs.n; i++) {
 		err = read_via_pid(m, mnt, mnt->procs.v[i]);
-		if (err != -ENOENT && err != -ESRCH && err != -EACCES)
+		if (!err || err == -ENOMEM)
 			return err;
 	}
 	/* a loose thread with a mount namespace of its own */
@@ -206,7 +211,8 @@ static int read_mntns(struct nsm_model *m, struct nsm_ns *mnt)
 		err = read_via_thread(m, mnt);
 		close(mnt->fd);
 		mnt->fd = -1;
-		return err;
+		if (!err || err == -ENOMEM)
+			return err;
 	}
 nope:
 	nsm_warn(m, "mnt:[%llu]: no way to read its mounts",

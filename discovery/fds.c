@@ -178,14 +178,13 @@ static int scan_table(struct fd_scan *s, struct nsm_proc *p, pid_t tid)
 	err = nsm_each_number(s->m->proc_fd, path, fd_cb, &t);
 	if (t.pidfd >= 0)
 		close(t.pidfd);
-	if (err == -ENOENT || err == -ESRCH)
-		return 0;	/* exited */
-	if (err == -EACCES || err == -EPERM) {
+	if (!err || err == -ENOMEM)
+		return err;
+	/* exited (ENOENT, ESRCH) is no news; anything else is a warning */
+	if (err != -ENOENT && err != -ESRCH)
 		nsm_warn(s->m, "%s/%s: %s", s->m->opts.proc_root, path,
 			 strerror(-err));
-		return 0;
-	}
-	return err;
+	return 0;
 }
 
 struct thread_tables {
@@ -222,7 +221,7 @@ static int scan_proc_fds(struct fd_scan *s, struct nsm_proc *p)
 		return err;
 	snprintf(path, sizeof(path), "%d/task", p->pid);
 	err = nsm_each_number(s->m->proc_fd, path, thread_table_cb, &tt);
-	return err == -ENOENT || err == -ESRCH ? 0 : err;
+	return err == -ENOMEM ? err : 0;
 }
 
 int nsm_scan_fds_from(struct nsm_model *m, size_t from)

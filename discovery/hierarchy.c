@@ -80,8 +80,8 @@ int nsm_resolve_fd_depth(struct nsm_model *m, struct nsm_ns *ns, int fd,
 		err = follow(m, fd, NS_GET_PARENT, ns->type, depth, &ns->parent);
 	if (!err && ns->type != NSM_USER && m->opts.owners)
 		err = follow(m, fd, NS_GET_USERNS, NSM_USER, depth, &ns->owner);
-	if (err == -ENOTTY || err == -EINVAL || err == -ENOENT ||
-	    err == -EACCES) {
+	/* only running out of memory stops discovery */
+	if (err && err != -ENOMEM) {
 		nsm_warn(m, "%s:[%llu]: %s", nsm_type_name(ns->type),
 			 (unsigned long long)ns->id, strerror(-err));
 		err = 0;

@@ -85,7 +85,8 @@ static int scan_threads(struct nsm_model *m, struct nsm_proc *p)
 		return 0;
 	snprintf(path, sizeof(path), "%d/task", p->pid);
 	err = nsm_each_number(m->proc_fd, path, thread_cb, &t);
-	return err == -ENOENT || err == -ESRCH ? 0 : err;
+	/* a process that exits meanwhile: what we read of it stays */
+	return err == -ENOMEM ? err : 0;
 }
 
 int nsm_scan_tasks_from(struct nsm_model *m, size_t from)

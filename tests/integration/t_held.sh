@@ -36,6 +36,7 @@ test_process_tree() {
 	spawn p unshare -n sh -c 'sleep 1000 & exec sleep 1001'
 	wait_for "the shell's child" pgrep -P "$p" -x sleep
 	child=$(pgrep -P "$p" -x sleep)
+	defer kill_pid "$child"	# orphaned when p goes
 	wait_unshared "$p" net
 	wait_for "the shell to exec sleep" eval "[[ \$(cat /proc/$p/comm) == sleep ]]"
 	id=$(ns_ino "$p" net)
