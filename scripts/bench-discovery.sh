@@ -11,6 +11,8 @@ B=${B:-500}
 RUNS=${RUNS:-20}
 NSMON=${NSMON:-build/nsmon}
 LSNS=${LSNS:-lsns}
+# another lsns to compare with, e.g. a newer util-linux built by hand
+LSNS2=${LSNS2:-}
 prefix="nsmon-bench-$$"
 out=$(mktemp -d)
 pids=()
@@ -43,15 +45,21 @@ for p in "${pids[@]}"; do
 done
 echo "processes: $(ls /proc | grep -c '^[0-9]')"
 
+extra=()
+[ -n "$LSNS2" ] && extra=(-n "lsns2" "$LSNS2")
+echo "lsns: $($LSNS --version)${LSNS2:+; lsns2: $($LSNS2 --version)}"
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$out/h.json" \
 	-n "nsmon ls" "$NSMON ls" \
 	-n "nsmon ls --proc" "$NSMON ls --proc" \
-	-n "lsns" "$LSNS" >&2
+	-n "lsns" "$LSNS" "${extra[@]}" >&2
 
 jq -r '
   (.results | map({(.command): .mean}) | add) as $m |
   "ratios (mean time / lsns mean time, same run):",
   "  nsmon ls        : \($m["nsmon ls"] / $m["lsns"] * 1000 | round / 1000)  (target <= 0.25)",
   "  nsmon ls --proc : \($m["nsmon ls --proc"] / $m["lsns"] * 1000 | round / 1000)  (target <= 1.0)",
+  (if $m["lsns2"] then
+    "  vs lsns2: nsmon ls \($m["nsmon ls"] / $m["lsns2"] * 1000 | round / 1000), nsmon ls --proc \($m["nsmon ls --proc"] / $m["lsns2"] * 1000 | round / 1000)"
+  else empty end),
   "  means (ms): " + ([.results[] | "\(.command)=\(.mean * 1000 | round)"] | join(" "))
 ' "$out/h.json"
