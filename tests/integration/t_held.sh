@@ -331,12 +331,23 @@ test_bindmount_nested_unheld_mntns() {
 	EOS
 	# outer: starts inner in a mount ns of its own, pins that on $g (in
 	# outer's copy of the private tmpfs), lets inner die, stays
+	#
+	# The kernel refuses (EINVAL) to bind a mount ns whose ns_id is not
+	# above the binder's (mnt_ns_loop); 6.18 hands out ns_ids in per-CPU
+	# batches, so a newer namespace can have the lower id: make a new
+	# inner until the kernel takes it.
 	cat >"$T_DIR/outer.sh" <<-'EOS'
 		f=$1 g=$2 d=$3
-		unshare -m --propagation private sh "$d/inner.sh" "$f" "$d/netid" &
-		c=$!
-		while [ ! -s "$d/netid" ]; do sleep 0.1; done
-		mount --bind "/proc/$c/ns/mnt" "$g" || exit 1
+		for try in 1 2 3 4 5 6 7 8 9 10; do
+			rm -f "$d/netid"
+			unshare -m --propagation private sh "$d/inner.sh" "$f" "$d/netid" &
+			c=$!
+			while [ ! -s "$d/netid" ]; do sleep 0.1; done
+			mount --bind "/proc/$c/ns/mnt" "$g" 2>/dev/null && break
+			kill "$c"; wait "$c"
+			umount "$f" 2>/dev/null
+			[ "$try" = 10 ] && exit 1
+		done
 		echo "inner=$(stat -L -c %i "$g")"
 		kill "$c"; wait "$c"
 		echo ready
