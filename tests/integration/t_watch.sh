@@ -1,0 +1,235 @@
+# t_watch.sh - `nsmon watch`: the exact events of namespaces made here, and
+# the invariants of the whole stream (SPEC "Events").
+#
+# Other processes on the host make namespaces too: a test looks only at
+# the events of the pids and namespace ids it made.
+
+# watch_start [ARGS...]: the ASan nsmon watch --json in the background,
+# its stream in $WOUT; returns once the start sync is out.
+watch_start() {
+	spawn W "$NSMON" watch --json "$@"
+	WOUT=$T_DIR/W.out
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -qE '"event":"sync"| sync +start' "$WOUT" 2>/dev/null && return 0
+		kill -0 "$W" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$T_DIR/W.err" >&2
+	fail "nsmon watch did not start: $(head -n1 "$T_DIR/W.err")"
+}
+
+# watch_stop: SIGINT, which detaches and drains: every event of what
+# finished before is in $WOUT afterwards.  Exit status 0, no sanitizer
+# report, and the stream keeps SPEC's invariants.
+watch_stop() {
+	local rc=0
+	kill -INT "$W"
+	wait "$W" || rc=$?
+	_t_sanitizers "$T_DIR/W.err" "nsmon watch"
+	[[ $rc -eq 0 ]] || { cat "$T_DIR/W.err" >&2; fail "nsmon watch exited $rc on SIGINT"; }
+	check_stream
+}
+
+# Every line one object; seq 1, 2, 3...; a create never repeated while
+# its namespace lives; every destroy after exactly one create.
+check_stream() {
+	local bad
+	bad=$(jq -rs '
+		. as $ev
+		| if ([range(0; length)] != [$ev[].seq | . - 1]) then "seq is not 1, 2, 3, ..."
+		  else reduce $ev[] as $e ({live: {}, bad: null};
+			if .bad then .
+			elif $e.event == "create" then
+				if .live[$e.ns.id | tostring] then .bad = "create twice: seq \($e.seq)"
+				else .live[$e.ns.id | tostring] = true end
+			elif $e.event == "destroy" then
+				if .live[$e.ns.id | tostring] | not then .bad = "destroy without create: seq \($e.seq)"
+				else .live |= del(.[$e.ns.id | tostring]) end
+			else . end) | .bad // empty
+		  end' "$WOUT") || fail "nsmon watch: not one JSON object per line"
+	[[ -z $bad ]] || fail "nsmon watch stream: $bad"
+}
+
+# events FILTER [JQ ARGS...]: the events FILTER selects, as a JSON array.
+events() {
+	local filter=$1
+	shift
+	jq -cs "$@" "[.[] | select($filter)]" "$WOUT"
+}
+
+# expect_json WHAT GOT WANT: two JSON values, equal after jq -S.
+expect_json() {
+	local got want
+	got=$(jq -cS . <<<"$2")
+	want=$(jq -cS . <<<"$3")
+	[[ $got == "$want" ]] || fail "$1: got $got, want $want"
+}
+
+test_watch_start_sync() {
+	watch_start
+	watch_stop
+	local first n_start sync
+	first=$(jq -sc '.[0] | {seq, event}' "$WOUT")
+	expect_json "first event" "$first" '{"seq":1,"event":"create"}'
+	n_start=$(events '.event == "create" and .via == "start"' | jq length)
+	sync=$(events '.event == "sync"' | jq -c '.[0] | {reason, namespaces, corrected}')
+	expect_json "start sync" "$sync" \
+		"{\"reason\":\"start\",\"namespaces\":$n_start,\"corrected\":{\"created\":0,\"destroyed\":0}}"
+	# our own namespaces are among them, with the type they have
+	local t id
+	for t in mnt net uts ipc user; do
+		id=$(ns_ino $$ "$t")
+		[[ $(events '.event == "create" and .ns.id == $id' --argjson id "$id" |
+			jq -r '.[0].ns.type') == "$t" ]] ||
+			fail "no start create of our $t namespace $id"
+	done
+	# RFC 3339 with nanoseconds, in UTC
+	jq -se 'all(.[]; .time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$"))' \
+		"$WOUT" >/dev/null || fail "a time is not RFC 3339 with ns"
+}
+
+test_watch_unshare_net() {
+	watch_start --no-initial
+	local p
+	unshare -n true &
+	p=$!
+	wait "$p"
+	watch_stop
+	local got
+	got=$(events '.pid == $p and .event != "switch"' --argjson p "$p" |
+		jq -c 'map({event, type: .ns.type, via})')
+	expect_json "events of unshare -n true (pid $p)" "$got" \
+		'[{"event":"create","type":"net","via":"unshare"},
+		  {"event":"destroy","type":"net","via":"exit"}]'
+	# one namespace: created, switched to, destroyed
+	jq -se --argjson p "$p" '[.[] | select(.pid == $p)] as $e
+		| ($e[0].ns.id) as $id
+		| $id > 0 and $e[-1].ns.id == $id and
+		  ([$e[] | select(.event == "switch") | .changes] ==
+		   [[{type: "net", from: $e[1].changes[0].from, to: $id}]])' \
+		"$WOUT" >/dev/null || {
+		events '.pid == $p' --argjson p "$p" >&2
+		fail "unshare -n true: create, switch and destroy disagree on the id"
+	}
+}
+
+test_watch_unshare_three() {
+	watch_start --no-initial
+	local p ids got
+	unshare -u -i -m sleep 1000 &
+	p=$!
+	defer kill_pid "$p"
+	wait_unshared "$p" uts
+	ids=$(for t in ipc mnt uts; do ns_ino "$p" "$t"; done | jq -sc 'sort')
+	kill -TERM "$p"
+	wait "$p" || true
+	watch_stop
+	got=$(events '.pid == $p and .event == "create"' --argjson p "$p" |
+		jq -c 'map({type: .ns.type, via}) | sort_by(.type)')
+	expect_json "creates of unshare -u -i -m (pid $p)" "$got" \
+		'[{"type":"ipc","via":"unshare"},{"type":"mnt","via":"unshare"},{"type":"uts","via":"unshare"}]'
+	expect_json "ids created" \
+		"$(events '.pid == $p and .event == "create"' --argjson p "$p" | jq -c 'map(.ns.id) | sort')" "$ids"
+	got=$(events '.pid == $p and .event == "destroy"' --argjson p "$p" |
+		jq -c 'map({id: .ns.id, via}) | sort_by(.id)')
+	expect_json "destroys at the exit of pid $p" "$got" \
+		"$(jq -c 'map({id: ., via: "exit"})' <<<"$ids")"
+}
+
+test_watch_ip_netns() {
+	local name=$T_UNIQ id
+	watch_start --no-initial
+	ip netns add "$name"
+	defer ip netns del "$name"
+	id=$(stat -L -c %i "/run/netns/$name")
+	# ip has exited; the bind mount holds the namespace
+	sleep 0.2
+	watch_stop
+	expect_json "events of ip netns add ($id)" \
+		"$(events '.ns.id == $id' --argjson id "$id" | jq -c 'map({event, type: .ns.type, via, comm})')" \
+		'[{"event":"create","type":"net","via":"unshare","comm":"ip"}]'
+}
+
+test_watch_nsenter_switch() {
+	local h n net mine got
+	spawn H unshare -n sleep 1000
+	wait_unshared "$H" net
+	net=$(ns_ino "$H" net)
+	mine=$(ns_ino $$ net)
+	watch_start --no-initial
+	nsenter -t "$H" -n true &
+	n=$!
+	wait "$n"
+	watch_stop
+	got=$(events '.pid == $n' --argjson n "$n" | jq -c 'map({event, via, changes})')
+	expect_json "events of nsenter -t $H -n (pid $n)" "$got" \
+		"[{\"event\":\"switch\",\"via\":\"setns\",\"changes\":[{\"type\":\"net\",\"from\":$mine,\"to\":$net}]}]"
+}
+
+test_watch_types_filter() {
+	watch_start --types uts
+	local p
+	unshare -u -n true &
+	p=$!
+	wait "$p"
+	watch_stop
+	jq -se 'all(.[]; .event == "sync" or .event == "lost" or .ns.type == "uts" or
+		(.changes | all(.type == "uts")))' "$WOUT" >/dev/null ||
+		fail "--types uts let other types through"
+	expect_json "uts events of pid $p" \
+		"$(events '.pid == $p' --argjson p "$p" | jq -c 'map(.event)')" \
+		'["create","switch","destroy"]'
+}
+
+test_watch_text() {
+	watch_start --text --no-initial
+	unshare -u true
+	watch_stop_text
+}
+
+watch_stop_text() {
+	local rc=0
+	kill -INT "$W"
+	wait "$W" || rc=$?
+	_t_sanitizers "$T_DIR/W.err" "nsmon watch --text"
+	[[ $rc -eq 0 ]] || fail "nsmon watch --text exited $rc"
+	grep -qE '^[0-9T:.-]+Z +1 sync +start: [0-9]+ namespaces' "$WOUT" ||
+		fail "--text: no start sync line: $(head -n1 "$WOUT")"
+	grep -qE ' create +uts:\[[0-9]+\] via unshare pid [0-9]+/[0-9]+ \(unshare\)' "$WOUT" ||
+		fail "--text: no create line for unshare -u: $(cat "$WOUT")"
+}
+
+test_watch_closed_stdout() {
+	local rc=0 out
+	out=$(set +o pipefail; timeout -k 5 30 "$NSMON" watch 2>"$T_DIR/err" | head -n 2 | wc -l) || true
+	[[ $out -eq 2 ]] || fail "watch | head -n 2: $out lines"
+	timeout -k 5 30 "$NSMON" watch 2>"$T_DIR/err" | head -n 1 >/dev/null || rc=${PIPESTATUS[0]}
+	[[ $rc -eq 0 ]] || fail "watch | head: exit status $rc"
+	_t_sanitizers "$T_DIR/err" "nsmon watch | head"
+	[[ ! -s $T_DIR/err ]] || fail "watch | head: wrote to stderr: $(head -n1 "$T_DIR/err")"
+}
+
+test_watch_usage() {
+	run_nsmon "$NSMON" watch --help
+	[[ $RC -eq 0 ]] || fail "watch --help: exit status $RC"
+	local o
+	for o in --json --text --types --ring-size --no-initial; do
+		grep -q -- "$o" "$OUT" || fail "watch --help does not list $o"
+	done
+	run_nsmon "$NSMON" --help
+	grep -qw watch "$OUT" || fail "nsmon --help does not list watch"
+	run_nsmon "$NSMON" watch --ring-size lots
+	[[ $RC -eq 2 ]] || fail "watch --ring-size lots: exit status $RC, want 2"
+	run_nsmon "$NSMON" watch --types net,bogus
+	[[ $RC -eq 2 ]] || fail "watch --types net,bogus: exit status $RC, want 2"
+}
+
+test_watch_unprivileged() {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	local rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$NSMON_PLAIN" watch \
+		>"$T_DIR/out" 2>"$T_DIR/err" </dev/null || rc=$?
+	[[ $rc -eq 1 ]] || fail "watch as nobody: exit status $rc, want 1"
+	grep -q 'root' "$T_DIR/err" || fail "watch as nobody: does not say what is missing: $(cat "$T_DIR/err")"
+}
