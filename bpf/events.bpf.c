@@ -218,36 +218,73 @@ static __always_inline __u64 owner_of(__u32 type, __u64 nsc, __u64 *parent)
 	return ns_inum(NSC(u));
 }
 
-static __always_inline struct nsm_ev *reserve(__u32 kind, __u32 via,
-					      struct task_struct *t)
+/*
+ * One record per kernel event.  It is reserved before we know whether the
+ * event changed a namespace we report (the known map decides), and given
+ * back without a wakeup when it did not.  A reserve that fails counts as
+ * lost only if there was something to report.
+ */
+struct out {
+	struct nsm_ev *e;	/* NULL: the ring buffer is full */
+	bool any;
+};
+
+static __always_inline void out_begin(struct out *o, __u32 via,
+				      struct task_struct *t)
 {
 	struct nsm_ev *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	__u32 zero = 0;
-	__u64 *n;
 
-	if (!e) {
-		/* never lose silently: user space resyncs on a count */
-		n = bpf_map_lookup_elem(&lost, &zero);
-		if (n)
-			(*n)++;
-		return NULL;
-	}
+	o->e = e;
+	o->any = false;
+	if (!e)
+		return;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts = bpf_ktime_get_boot_ns();
-	e->kind = kind;
 	e->via = via;
 	e->pid = BPF_CORE_READ(t, tgid);
 	e->tid = BPF_CORE_READ(t, pid);
 	bpf_core_read(e->comm, sizeof(e->comm), &t->comm);
-	return e;
+}
+
+static __always_inline struct nsm_ev_ns *out_ns(struct out *o)
+{
+	struct nsm_ev *e = o->e;
+	__u32 n;
+
+	o->any = true;
+	if (!e)
+		return NULL;
+	n = e->nns;
+	if (n >= NSM_EV_MAXNS)
+		return NULL;
+	e->nns = n + 1;
+	return &e->ns[n];
+}
+
+static __always_inline void out_end(struct out *o)
+{
+	__u32 zero = 0;
+	__u64 *n;
+
+	if (o->e && o->any) {
+		/* wakes the reader only if it waits for this record */
+		bpf_ringbuf_submit(o->e, 0);
+	} else if (o->e) {
+		bpf_ringbuf_discard(o->e, BPF_RB_NO_WAKEUP);
+	} else if (o->any) {
+		/* never lose silently: user space resyncs on a count */
+		n = bpf_map_lookup_elem(&lost, &zero);
+		if (n)
+			(*n)++;
+	}
 }
 
 /* A namespace that is not known yet: remember it and say so. */
-static __always_inline void emit_create(__u32 via, struct task_struct *t,
-					__u32 type, __u64 nsc)
+static __always_inline void emit_create(struct out *o, __u32 via, __u32 type,
+					__u64 nsc)
 {
 	__u64 inum = ns_inum(nsc), ns_id = ns_nsid(nsc), parent, *v;
-	struct nsm_ev *e;
+	struct nsm_ev_ns *r;
 
 	if (!inum)
 		return;
@@ -256,32 +293,34 @@ static __always_inline void emit_create(__u32 via, struct task_struct *t,
 		return;
 	/* if the map is full, report anyway: user space dedupes too */
 	bpf_map_update_elem(&known, &inum, &ns_id, BPF_ANY);
-	e = reserve(NSM_EV_CREATE, via, t);
-	if (!e)
+	r = out_ns(o);
+	if (!r)
 		return;
-	e->type = type;
-	e->id = inum;
-	e->ns_id = ns_id;
-	e->owner = owner_of(type, nsc, &parent);
-	e->parent = parent;
-	bpf_ringbuf_submit(e, 0);
+	r->kind = NSM_EV_CREATE;
+	r->via = via;
+	r->type = type;
+	r->id = inum;
+	r->ns_id = ns_id;
+	r->owner = owner_of(type, nsc, &parent);
+	r->parent = parent;
 }
 
 /* Only namespaces we announced are destroyed, and only once. */
-static __always_inline void emit_destroy(__u32 via, struct task_struct *t,
-					 __u32 type, __u64 inum, __u64 ns_id)
+static __always_inline void emit_destroy(struct out *o, __u32 via, __u32 type,
+					 __u64 inum, __u64 ns_id)
 {
-	struct nsm_ev *e;
+	struct nsm_ev_ns *r;
 
 	if (!inum || bpf_map_delete_elem(&known, &inum))
 		return;
-	e = reserve(NSM_EV_DESTROY, via, t);
-	if (!e)
+	r = out_ns(o);
+	if (!r)
 		return;
-	e->type = type;
-	e->id = inum;
-	e->ns_id = ns_id;
-	bpf_ringbuf_submit(e, 0);
+	r->kind = NSM_EV_DESTROY;
+	r->via = via;
+	r->type = type;
+	r->id = inum;
+	r->ns_id = ns_id;
 }
 
 /* ------------------------------------------------------------- fork */
@@ -290,17 +329,19 @@ static __noinline void fork_slow(struct task_struct *parent,
 				 struct task_struct *child)
 {
 	struct nsc_set p, c;
+	struct out o;
 
 	task_nsc(parent, &p);
 	task_nsc(child, &c);
+	out_begin(&o, NSM_EV_VIA_CLONE, child);
 	for (int i = 0; i < NSM_EV_NTYPES; i++)
 		if (c.nsc[i] != p.nsc[i])
-			emit_create(NSM_EV_VIA_CLONE, child, i, c.nsc[i]);
+			emit_create(&o, NSM_EV_VIA_CLONE, i, c.nsc[i]);
 	/* clone3(CLONE_NEWTIME) makes the child's time_for_children too */
 	if (c.time_fc != c.nsc[NSM_EV_TIME] && c.time_fc != p.time_fc)
-		emit_create(NSM_EV_VIA_CLONE, child, NSM_EV_TIME, c.time_fc);
+		emit_create(&o, NSM_EV_VIA_CLONE, NSM_EV_TIME, c.time_fc);
+	out_end(&o);
 }
-
 /*
  * A child in a new PID namespace sits one level deeper (a task can only
  * enter a descendant of its own PID namespace), so comparing levels is
@@ -331,9 +372,11 @@ static __always_inline int own_refs(const struct nsc_set *s, int i)
 static __noinline void exit_slow(struct task_struct *t)
 {
 	struct nsc_set s;
+	struct out o;
 	__u64 nsc;
 
 	task_nsc(t, &s);
+	out_begin(&o, NSM_EV_VIA_EXIT, t);
 	for (int i = 0; i < NSM_EV_NTYPES; i++) {
 		/*
 		 * User and PID namespaces are also held by credentials and
@@ -343,13 +386,14 @@ static __noinline void exit_slow(struct task_struct *t)
 			continue;
 		nsc = s.nsc[i];
 		if (nsc && ns_refs(nsc) == own_refs(&s, i))
-			emit_destroy(NSM_EV_VIA_EXIT, t, i, ns_inum(nsc),
+			emit_destroy(&o, NSM_EV_VIA_EXIT, i, ns_inum(nsc),
 				     ns_nsid(nsc));
 	}
 	nsc = s.time_fc;
 	if (nsc && nsc != s.nsc[NSM_EV_TIME] && ns_refs(nsc) == 1)
-		emit_destroy(NSM_EV_VIA_EXIT, t, NSM_EV_TIME, ns_inum(nsc),
+		emit_destroy(&o, NSM_EV_VIA_EXIT, NSM_EV_TIME, ns_inum(nsc),
 			     ns_nsid(nsc));
+	out_end(&o);
 }
 
 /*
@@ -399,15 +443,14 @@ static __always_inline int stash_now(void)
 	return 0;
 }
 
-static __always_inline int compare_now(long ret, __u32 via)
+static __noinline int compare_now(long ret, __u32 via)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct stash *p, st;
-	struct nsm_ev *e;
 	struct nsc_set s;
+	struct out o;
 	__u64 now[NSM_EV_NTYPES];
-	bool changed = false;
 
 	p = bpf_map_lookup_elem(&stashed, &tid);
 	if (!p)
@@ -417,35 +460,28 @@ static __always_inline int compare_now(long ret, __u32 via)
 	if (ret)
 		return 0;
 	task_nsc(t, &s);
+	out_begin(&o, via, t);
 	for (int i = 0; i < NSM_EV_NTYPES; i++) {
 		now[i] = ns_inum(s.nsc[i]);
 		if (now[i] == st.inum[i])
 			continue;
-		changed = true;
+		o.any = true;
+		if (o.e) {
+			o.e->from[i] = st.inum[i];
+			o.e->to[i] = now[i];
+		}
 		/* a new namespace; setns only enters existing ones */
 		if (via == NSM_EV_VIA_UNSHARE)
-			emit_create(via, t, i, s.nsc[i]);
+			emit_create(&o, via, i, s.nsc[i]);
+		if (st.sole & (1u << i))
+			emit_destroy(&o, NSM_EV_VIA_SWITCH, i, st.inum[i],
+				     st.ns_id[i]);
 	}
 	/* unshare(CLONE_NEWTIME) moves only the children */
 	if (via == NSM_EV_VIA_UNSHARE && ns_inum(s.time_fc) != st.time_fc &&
 	    s.time_fc != s.nsc[NSM_EV_TIME])
-		emit_create(via, t, NSM_EV_TIME, s.time_fc);
-	if (!changed)
-		return 0;
-	e = reserve(NSM_EV_SWITCH, via, t);
-	if (e) {
-		for (int i = 0; i < NSM_EV_NTYPES; i++) {
-			if (now[i] == st.inum[i])
-				continue;
-			e->from[i] = st.inum[i];
-			e->to[i] = now[i];
-		}
-		bpf_ringbuf_submit(e, 0);
-	}
-	for (int i = 0; i < NSM_EV_NTYPES; i++)
-		if (now[i] != st.inum[i] && (st.sole & (1u << i)))
-			emit_destroy(NSM_EV_VIA_SWITCH, t, i, st.inum[i],
-				     st.ns_id[i]);
+		emit_create(&o, via, NSM_EV_TIME, s.time_fc);
+	out_end(&o);
 	return 0;
 }
 

@@ -44,24 +44,37 @@ enum nsm_ev_via {
 };
 
 #define NSM_EV_COMM 16		/* TASK_COMM_LEN */
+/* 8 types and time_for_children, created or destroyed by one event */
+#define NSM_EV_MAXNS 12
 
-struct nsm_ev {
-	__u64 ts;		/* bpf_ktime_get_boot_ns() */
-	__u32 kind;		/* enum nsm_ev_kind */
+struct nsm_ev_ns {
+	__u32 kind;		/* NSM_EV_CREATE, NSM_EV_DESTROY */
 	__u32 via;		/* enum nsm_ev_via */
-	__u32 pid;		/* tgid, in the initial PID namespace */
-	__u32 tid;
-	char comm[NSM_EV_COMM];
-	/* create, destroy */
 	__u32 type;		/* NSM_EV_CGROUP ... */
 	__u32 pad;
 	__u64 id;		/* inode number */
 	__u64 ns_id;		/* ns_common.ns_id, 0 before 6.18 */
-	__u64 owner;		/* owning user ns (a user ns: its parent) */
-	__u64 parent;		/* user, pid: the parent namespace */
+	__u64 owner;		/* create: owning user ns (a user ns: parent) */
+	__u64 parent;		/* create of user, pid: the parent namespace */
+};
+
+/*
+ * One record per kernel event (a fork, an exit, an unshare or setns):
+ * every ring-buffer submit may wake the reader, and a wakeup costs more
+ * than the rest of the program (an IPI, in a VM an exit to the host).
+ * User space reports the creates, then the switch, then the destroys.
+ */
+struct nsm_ev {
+	__u64 ts;		/* bpf_ktime_get_boot_ns() */
+	__u32 pid;		/* tgid, in the initial PID namespace */
+	__u32 tid;
+	char comm[NSM_EV_COMM];
+	__u32 via;		/* of the switch */
+	__u32 nns;		/* entries used in ns[] */
 	/* switch: per type, 0/0 where nothing changed */
 	__u64 from[NSM_EV_NTYPES];
 	__u64 to[NSM_EV_NTYPES];
+	struct nsm_ev_ns ns[NSM_EV_MAXNS];
 };
 
 #endif

@@ -138,42 +138,47 @@ static const char *via_name(__u32 via)
 	return "?";
 }
 
+static void fold_ns(struct watch *w, const struct nsm_ev *r,
+		    const struct wev *task, __u32 kind)
+{
+	__u32 i;
+
+	for (i = 0; i < r->nns && i < NSM_EV_MAXNS; i++) {
+		const struct nsm_ev_ns *n = &r->ns[i];
+		struct wev e = *task;
+
+		if (n->kind != kind || n->type >= NSM_EV_NTYPES)
+			continue;
+		e.kind = kind == NSM_EV_CREATE ? WEV_CREATE : WEV_DESTROY;
+		e.via = via_name(n->via);
+		e.type = n->type;
+		e.id = n->id;
+		e.ns_id = n->ns_id;
+		e.owner = n->owner;
+		e.parent = n->parent;
+		rc_event(w->rc, &e);
+	}
+}
+
+/* One kernel event: its creates, then the switch, then its destroys. */
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct watch *w = ctx;
 	const struct nsm_ev *r = data;
-	struct wev e = { 0 };
+	struct wev e = { .kind = WEV_SWITCH };
 	int64_t t;
 	int i;
 
-	if (len < sizeof(*r) || r->type >= NSM_EV_NTYPES)
+	if (len < sizeof(*r))
 		return 0;
-	switch (r->kind) {
-	case NSM_EV_CREATE:
-		e.kind = WEV_CREATE;
-		break;
-	case NSM_EV_SWITCH:
-		e.kind = WEV_SWITCH;
-		break;
-	case NSM_EV_DESTROY:
-		e.kind = WEV_DESTROY;
-		break;
-	default:
-		return 0;
-	}
 	t = (int64_t)r->ts + w->boot_to_real;
 	e.time.tv_sec = t / 1000000000;
 	e.time.tv_nsec = t % 1000000000;
-	e.via = via_name(r->via);
 	e.pid = r->pid;
 	e.tid = r->tid;
 	memcpy(e.comm, r->comm, sizeof(r->comm));
 	e.comm[sizeof(r->comm)] = 0;
-	e.type = r->type;
-	e.id = r->id;
-	e.ns_id = r->ns_id;
-	e.owner = r->owner;
-	e.parent = r->parent;
+	fold_ns(w, r, &e, NSM_EV_CREATE);
 	for (i = 0; i < NSM_EV_NTYPES; i++) {
 		if (r->from[i] == r->to[i])
 			continue;
@@ -182,7 +187,14 @@ static int on_record(void *ctx, void *data, size_t len)
 		e.changes[e.nchanges].to = r->to[i];
 		e.nchanges++;
 	}
-	rc_event(w->rc, &e);
+	if (e.nchanges) {
+		struct wev sw = e;
+
+		sw.via = via_name(r->via);
+		rc_event(w->rc, &sw);
+	}
+	e.nchanges = 0;
+	fold_ns(w, r, &e, NSM_EV_DESTROY);
 	/* a gone reader ends the ring buffer's loop, and ours */
 	return rc_error(w->rc) ? -EPIPE : 0;
 }
