@@ -236,8 +236,6 @@ static int resync(struct watch *w, const char *reason)
 {
 	struct nsm_model *m;
 
-	/* what the feed still holds comes first: it happened before */
-	ring_buffer__consume(w->rb);
 	if (cli_discover(&w->c, &m))
 		return -1;
 	calibrate(w);
@@ -252,6 +250,9 @@ static void check_lost(struct watch *w, bool sync)
 
 	if (n == w->lost_seen)
 		return;
+	/* the records that made it come first: they happened before */
+	ring_buffer__consume(w->rb);
+	n = lost_total(w);
 	rc_lost(w->rc, n - w->lost_seen);
 	w->lost_seen = n;
 	if (sync)

@@ -233,3 +233,46 @@ test_watch_unprivileged() {
 	[[ $rc -eq 1 ]] || fail "watch as nobody: exit status $rc, want 1"
 	grep -q 'root' "$T_DIR/err" || fail "watch as nobody: does not say what is missing: $(cat "$T_DIR/err")"
 }
+
+# A reader that stalls with a one-page ring buffer: the feed loses
+# records, says how many (lost), and a sweep (sync, reason lost) puts
+# the namespaces it missed into the stream (via sweep): the stream keeps
+# its invariants and still ends with the exact destroys.
+_cont() { kill -CONT "$1" 2>/dev/null || true; }
+
+test_watch_lost_resync() {
+	watch_start --ring-size 4096
+	local i pids=() ids=() got
+	kill -STOP "$W"
+	defer _cont "$W"
+	for ((i = 0; i < 20; i++)); do
+		unshare -u sleep 1000 &
+		pids+=("$!")
+		defer kill_pid "$!"
+	done
+	for i in "${pids[@]}"; do
+		wait_unshared "$i" uts
+		ids+=("$(ns_ino "$i" uts)")
+	done
+	kill -CONT "$W"
+	wait_for "a sync after lost" grep -q '"reason":"lost"' "$WOUT"
+	for i in "${pids[@]}"; do kill -TERM "$i"; wait "$i" || true; done
+	watch_stop
+	events '.event == "lost"' | jq -e 'length >= 1 and all(.[]; .count > 0)' >/dev/null ||
+		fail "no lost event with a count"
+	# lost is always followed by a sync, with only its corrections between
+	jq -se '. as $e | [range(0; length) | select($e[.].event == "lost")]
+		| all(.[]; . as $i | [$e[$i + 1:][] | select(.via != "sweep")][0].event
+			| . == "sync" or . == "lost")' "$WOUT" >/dev/null ||
+		fail "a lost event is not followed by a sync"
+	local want
+	want=$(printf '%s\n' "${ids[@]}" | jq -sc 'sort')
+	got=$(events '.event == "create" and .ns.type == "uts" and (.ns.id as $i | $ids | index($i))' \
+		--argjson ids "$want" | jq -c 'map(.ns.id) | sort')
+	expect_json "one create of each of the 20 uts namespaces" "$got" "$want"
+	got=$(events '.event == "destroy" and (.ns.id as $i | $ids | index($i))' \
+		--argjson ids "$want" | jq -c 'map(.ns.id) | sort')
+	expect_json "one destroy of each of the 20 uts namespaces" "$got" "$want"
+	events '.event == "create" and .via == "sweep"' | jq -e 'length >= 1' >/dev/null ||
+		fail "nothing was created via sweep after the loss"
+}
