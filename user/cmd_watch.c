@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ _Static_assert(NSM_EV_CGROUP == (int)NSM_CGROUP && NSM_EV_UTS == (int)NSM_UTS &&
 #define TRACEFS "/sys/kernel/tracing"
 #define POLL_MS 250
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, hup;
 
 struct watch {
 	struct cli_common c;
@@ -48,6 +49,7 @@ struct watch {
 	uint64_t lost_seen;
 	int64_t boot_to_real;	/* ns: CLOCK_REALTIME - CLOCK_BOOTTIME */
 	unsigned ring_size;
+	unsigned resync_s;	/* --resync: 0 = only on loss and SIGHUP */
 };
 
 static void usage(FILE *out)
@@ -64,6 +66,7 @@ static void usage(FILE *out)
 	      "      --ring-size BYTES  kernel ring buffer size (K, M suffixes;\n"
 	      "                         rounded up to a power of two, default 256K)\n"
 	      "      --no-initial       leave out the creates of the start sweep\n"
+	      "      --resync SECONDS   sweep and reconcile this often (SIGHUP: now)\n"
 	      "  -h, --help             this text\n",
 	      out);
 	cli_common_help(out);
@@ -71,7 +74,10 @@ static void usage(FILE *out)
 
 static void on_signal(int sig)
 {
-	stop = 1;
+	if (sig == SIGHUP)
+		hup = 1;
+	else
+		stop = 1;
 }
 
 static int64_t clock_ns(clockid_t id)
@@ -356,16 +362,53 @@ static int load_feed(struct watch *w)
 	return 0;
 }
 
+/*
+ * Waits for records, a signal or POLL_MS, and watches stdout too: a
+ * pipe whose reader is gone (`| head`) reports POLLERR, so we leave
+ * then, not at the next event, which may be hours away.
+ */
+static int wait_feed(struct watch *w)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = ring_buffer__epoll_fd(w->rb), .events = POLLIN },
+		{ .fd = STDOUT_FILENO, .events = 0 },
+	};
+
+	if (poll(pfd, 2, POLL_MS) < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -EPIPE;
+	return 0;
+}
+
 static int run(struct watch *w)
 {
+	int64_t next = 0;
 	int err = 0;
 
 	calibrate(w);
 	if (resync(w, "start"))
 		return 1;
+	if (w->resync_s)
+		next = clock_ns(CLOCK_MONOTONIC) + w->resync_s * 1000000000LL;
 	while (!stop && !rc_error(w->rc)) {
-		err = ring_buffer__poll(w->rb, POLL_MS);
-		if (err < 0 && err != -EINTR && err != -EPIPE) {
+		/*
+		 * Destroys the feed cannot see (user and PID namespaces, the
+		 * last fd closed, a bind mount unmounted) are found here.
+		 */
+		if (hup || (next && clock_ns(CLOCK_MONOTONIC) >= next)) {
+			ring_buffer__consume(w->rb);
+			resync(w, hup ? "signal" : "interval");
+			hup = 0;
+			if (next)
+				next = clock_ns(CLOCK_MONOTONIC) +
+				       w->resync_s * 1000000000LL;
+		}
+		err = wait_feed(w);
+		if (err == -EPIPE)
+			break;
+		err = ring_buffer__consume(w->rb);
+		if (err < 0 && err != -EPIPE) {
 			fprintf(stderr, "nsmon watch: ring buffer: %s\n",
 				strerror(-err));
 			return 1;
@@ -374,6 +417,8 @@ static int run(struct watch *w)
 	}
 	/* detach first, then drain: nothing is left behind in the ring */
 	events_bpf__detach(w->skel);
+	if (err == -EPIPE)
+		return 0;
 	if (!rc_error(w->rc)) {
 		ring_buffer__consume(w->rb);
 		check_lost(w, false);
@@ -388,13 +433,14 @@ static int run(struct watch *w)
 
 int cmd_watch(int argc, char **argv)
 {
-	enum { OPT_TEXT = CLI_OPT_END, OPT_RING, OPT_NO_INITIAL };
+	enum { OPT_TEXT = CLI_OPT_END, OPT_RING, OPT_NO_INITIAL, OPT_RESYNC };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "text", no_argument, NULL, OPT_TEXT },
 		{ "types", required_argument, NULL, 't' },
 		{ "ring-size", required_argument, NULL, OPT_RING },
 		{ "no-initial", no_argument, NULL, OPT_NO_INITIAL },
+		{ "resync", required_argument, NULL, OPT_RESYNC },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -437,6 +483,19 @@ int cmd_watch(int argc, char **argv)
 		case OPT_NO_INITIAL:
 			ro.initial = false;
 			break;
+		case OPT_RESYNC: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v > 86400)
+				return cli_usage_error("watch",
+						       "bad resync interval '%s'",
+						       optarg);
+			w.resync_s = v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -455,6 +514,7 @@ int cmd_watch(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	ro.ctx = &w;
 	if (load_feed(&w))

@@ -214,7 +214,7 @@ test_watch_usage() {
 	run_nsmon "$NSMON" watch --help
 	[[ $RC -eq 0 ]] || fail "watch --help: exit status $RC"
 	local o
-	for o in --json --text --types --ring-size --no-initial; do
+	for o in --json --text --types --ring-size --no-initial --resync; do
 		grep -q -- "$o" "$OUT" || fail "watch --help does not list $o"
 	done
 	run_nsmon "$NSMON" --help
@@ -275,4 +275,27 @@ test_watch_lost_resync() {
 	expect_json "one destroy of each of the 20 uts namespaces" "$got" "$want"
 	events '.event == "create" and .via == "sweep"' | jq -e 'length >= 1' >/dev/null ||
 		fail "nothing was created via sweep after the loss"
+}
+
+# User and PID namespaces outlive the exit tracepoint (credentials and
+# struct pids hold them): a sweep finds them gone, on SIGHUP or
+# --resync.  unshare -U -p -f: the user ns by the unshare, the PID ns
+# at the first fork into it.
+test_watch_sighup_resync() {
+	watch_start --no-initial --resync 3600
+	local ids got
+	# other tests on this host fork too: know the namespaces by id
+	unshare -U -p -f sh -c 'readlink /proc/self/ns/user /proc/self/ns/pid' >"$T_DIR/ns"
+	ids=$(sed 's/.*\[\(.*\)\]/\1/' "$T_DIR/ns" | jq -sc .)
+	kill -HUP "$W"
+	wait_for "a sync on SIGHUP" grep -q '"reason":"signal"' "$WOUT"
+	watch_stop
+	got=$(events '.event == "create" and (.ns.id as $i | $ids | index($i))' --argjson ids "$ids" |
+		jq -c 'map({type: .ns.type, via, comm})')
+	expect_json "creates of unshare -U -p -f" "$got" \
+		'[{"type":"user","via":"unshare","comm":"unshare"},{"type":"pid","via":"clone","comm":"unshare"}]'
+	got=$(events '.event == "destroy" and (.ns.id as $i | $ids | index($i))' --argjson ids "$ids" |
+		jq -c 'map({type: .ns.type, via}) | sort_by(.type)')
+	expect_json "destroys of its user and PID namespaces" "$got" \
+		'[{"type":"pid","via":"sweep"},{"type":"user","via":"sweep"}]'
 }
