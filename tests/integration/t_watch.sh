@@ -299,3 +299,74 @@ test_watch_sighup_resync() {
 	expect_json "destroys of its user and PID namespaces" "$got" \
 		'[{"type":"pid","via":"sweep"},{"type":"user","via":"sweep"}]'
 }
+
+# A second thread unshares its uts namespace: created by that tid, and
+# destroyed at that thread's exit (it is the last task of its nsproxy).
+test_watch_thread_unshare() {
+	watch_start --no-initial
+	spawn T "$NSHOLD" thread uts
+	wait_ready T
+	local id tid got
+	id=$(kv T id)
+	tid=$(kv T tid)
+	kill_pid "$T"
+	watch_stop
+	got=$(events '.ns.id == $id' --argjson id "$id" | jq -c 'map({event, via, pid, tid})')
+	expect_json "events of uts:[$id], unshared by thread $tid of $T" "$got" \
+		"[{\"event\":\"create\",\"via\":\"unshare\",\"pid\":$T,\"tid\":$tid},
+		  {\"event\":\"destroy\",\"via\":\"exit\",\"pid\":$T,\"tid\":$tid}]"
+}
+
+# Only an open fd holds the namespace: the exit tracepoint comes before
+# the fds are closed, so the destroy is found by the next sweep.
+test_watch_fd_held() {
+	watch_start --no-initial
+	spawn F "$NSHOLD" fd net
+	wait_ready F
+	local id got
+	id=$(kv F id)
+	kill_pid "$F"
+	kill -HUP "$W"
+	wait_for "a sync on SIGHUP" grep -q '"reason":"signal"' "$WOUT"
+	watch_stop
+	got=$(events '.ns.id == $id' --argjson id "$id" | jq -c 'map({event, via})')
+	expect_json "events of net:[$id], held by an fd of $F" "$got" \
+		'[{"event":"create","via":"unshare"},{"event":"destroy","via":"sweep"}]'
+	# the setns back to our net ns is a switch, and destroys nothing
+	got=$(events '.pid == $p and .event == "switch"' --argjson p "$F" | jq -c 'map(.via)')
+	expect_json "switches of $F" "$got" '["unshare","setns"]'
+}
+
+# Three nested user namespaces: each created once, its parent the one
+# before.
+test_watch_userns_nested() {
+	watch_start --no-initial
+	spawn U "$NSHOLD" userns 3
+	wait_ready U
+	local u0 u1 u2 u3 got
+	u0=$(ns_ino $$ user)
+	u1=$(kv U user1) u2=$(kv U user2) u3=$(kv U user3)
+	watch_stop
+	got=$(events '.pid == $p and .event == "create"' --argjson p "$U" |
+		jq -c 'map({id: .ns.id, type: .ns.type, parent: .ns.parent, owner: .ns.owner})')
+	expect_json "user namespaces of $U" "$got" \
+		"[{\"id\":$u1,\"type\":\"user\",\"parent\":$u0,\"owner\":$u0},
+		  {\"id\":$u2,\"type\":\"user\",\"parent\":$u1,\"owner\":$u1},
+		  {\"id\":$u3,\"type\":\"user\",\"parent\":$u2,\"owner\":$u2}]"
+}
+
+# unshare(CLONE_NEWPID) makes the namespace real only at the first fork:
+# created then, by the child, via clone.
+test_watch_pidns_first_fork() {
+	watch_start --no-initial
+	spawn C "$NSHOLD" children pid
+	wait_ready C
+	local id got
+	id=$(kv C id)
+	watch_stop
+	got=$(events '.ns.id == $id' --argjson id "$id" | jq -c 'map({event, type: .ns.type, via})')
+	expect_json "events of pid:[$id] (pid_for_children of $C)" "$got" \
+		'[{"event":"create","type":"pid","via":"clone"}]'
+	events '.ns.id == $id' --argjson id "$id" | jq -e --argjson c "$C" '.[0].pid != $c' >/dev/null ||
+		fail "the pid namespace was not created by the child of $C"
+}
