@@ -219,64 +219,80 @@ static __always_inline __u64 owner_of(__u32 type, __u64 nsc, __u64 *parent)
 }
 
 /*
- * One record per kernel event.  It is reserved before we know whether the
- * event changed a namespace we report (the known map decides), and given
- * back without a wakeup when it did not.  A reserve that fails counts as
- * lost only if there was something to report.
+ * One record per kernel event, reserved when the first namespace goes
+ * into it: most exits of a task that is last in its nsproxy (after a
+ * setns, every such task has its own) destroy nothing and reserve
+ * nothing.  A reserve that fails is counted, and then every namespace
+ * of the event is lost with it.
  */
 struct out {
-	struct nsm_ev *e;	/* NULL: the ring buffer is full */
-	bool any;
+	struct nsm_ev *e;
+	struct task_struct *t;
+	__u32 via;
+	bool tried;		/* reserve was called */
 };
 
 static __always_inline void out_begin(struct out *o, __u32 via,
 				      struct task_struct *t)
 {
-	struct nsm_ev *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	o->e = NULL;
+	o->t = t;
+	o->via = via;
+	o->tried = false;
+}
 
+static __always_inline struct nsm_ev *out_get(struct out *o)
+{
+	struct task_struct *t = o->t;
+	struct nsm_ev *e;
+	__u32 zero = 0;
+	__u64 *n;
+
+	if (o->tried)
+		return o->e;
+	o->tried = true;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	o->e = e;
-	o->any = false;
-	if (!e)
-		return;
-	__builtin_memset(e, 0, sizeof(*e));
+	if (!e) {
+		/* never lose silently: user space resyncs on a count */
+		n = bpf_map_lookup_elem(&lost, &zero);
+		if (n)
+			(*n)++;
+		return NULL;
+	}
 	e->ts = bpf_ktime_get_boot_ns();
-	e->via = via;
+	e->via = o->via;
+	e->nns = 0;
 	e->pid = BPF_CORE_READ(t, tgid);
 	e->tid = BPF_CORE_READ(t, pid);
 	bpf_core_read(e->comm, sizeof(e->comm), &t->comm);
+	__builtin_memset(e->from, 0, sizeof(e->from));
+	__builtin_memset(e->to, 0, sizeof(e->to));
+	return e;
 }
 
 static __always_inline struct nsm_ev_ns *out_ns(struct out *o)
 {
-	struct nsm_ev *e = o->e;
+	struct nsm_ev *e = out_get(o);
+	struct nsm_ev_ns *r;
 	__u32 n;
 
-	o->any = true;
 	if (!e)
 		return NULL;
 	n = e->nns;
 	if (n >= NSM_EV_MAXNS)
 		return NULL;
 	e->nns = n + 1;
-	return &e->ns[n];
+	r = &e->ns[n];
+	__builtin_memset(r, 0, sizeof(*r));
+	return r;
 }
 
 static __always_inline void out_end(struct out *o)
 {
-	__u32 zero = 0;
-	__u64 *n;
-
-	if (o->e && o->any) {
-		/* wakes the reader only if it waits for this record */
+	/* wakes the reader only if it waits for this record */
+	if (o->e)
 		bpf_ringbuf_submit(o->e, 0);
-	} else if (o->e) {
-		bpf_ringbuf_discard(o->e, BPF_RB_NO_WAKEUP);
-	} else if (o->any) {
-		/* never lose silently: user space resyncs on a count */
-		n = bpf_map_lookup_elem(&lost, &zero);
-		if (n)
-			(*n)++;
-	}
 }
 
 /* A namespace that is not known yet: remember it and say so. */
@@ -449,6 +465,7 @@ static __noinline int compare_now(long ret, __u32 via)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct stash *p, st;
 	struct nsc_set s;
+	struct nsm_ev *e;
 	struct out o;
 	__u64 now[NSM_EV_NTYPES];
 
@@ -465,10 +482,10 @@ static __noinline int compare_now(long ret, __u32 via)
 		now[i] = ns_inum(s.nsc[i]);
 		if (now[i] == st.inum[i])
 			continue;
-		o.any = true;
-		if (o.e) {
-			o.e->from[i] = st.inum[i];
-			o.e->to[i] = now[i];
+		e = out_get(&o);
+		if (e) {
+			e->from[i] = st.inum[i];
+			e->to[i] = now[i];
 		}
 		/* a new namespace; setns only enters existing ones */
 		if (via == NSM_EV_VIA_UNSHARE)
