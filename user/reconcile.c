@@ -169,8 +169,12 @@ static void now(struct wev *e)
 	clock_gettime(CLOCK_REALTIME, &e->time);
 }
 
-/* A destroy of l that the feed did not report; l is removed. */
-static void destroy_swept(struct rc *r, struct live *l)
+/*
+ * A destroy of l that the feed did not report, at time t (NULL: now);
+ * l is removed.
+ */
+static void destroy_swept(struct rc *r, struct live *l,
+			  const struct timespec *t)
 {
 	struct wev e = {
 		.kind = WEV_DESTROY,
@@ -180,7 +184,10 @@ static void destroy_swept(struct rc *r, struct live *l)
 		.ns_id = l->ns_id,
 	};
 
-	now(&e);
+	if (t)
+		e.time = *t;
+	else
+		now(&e);
 	known(r, l->id, l->ns_id, false);
 	if (shown(r, l->type))
 		emit(r, &e);
@@ -199,7 +206,8 @@ static void fold_create(struct rc *r, struct wev *e)
 		 */
 		if (!l->ns_id || !e->ns_id || l->ns_id == e->ns_id)
 			return;
-		destroy_swept(r, l);
+		/* it was gone before the new one came: keep time in order */
+		destroy_swept(r, l, &e->time);
 	}
 	l = add(r, e->id);
 	if (!l) {
@@ -301,7 +309,7 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 			continue;
 		}
 		if (l) {
-			destroy_swept(r, l);
+			destroy_swept(r, l, NULL);
 			s.destroyed++;
 		}
 		l = add(r, ns->id);
@@ -327,7 +335,7 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 	for (i = 0; i < r->cap && !r->err;) {
 		if (r->v[i].id && r->v[i].mark != r->gen) {
 			/* del() may shift a later entry into slot i */
-			destroy_swept(r, &r->v[i]);
+			destroy_swept(r, &r->v[i], NULL);
 			s.destroyed++;
 			continue;
 		}
