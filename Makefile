@@ -92,6 +92,11 @@ $(BUILD)/asan/tests/test_bpf_%: tests/unit/test_bpf_%.c $(BUILD)/asan/user/sweep
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/user/sweep_bpf.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
 
+# the live model of watch and its printers
+$(BUILD)/asan/tests/test_reconcile: tests/unit/test_reconcile.c $(BUILD)/asan/user/reconcile.o $(BUILD)/asan/user/events_out.o $(BUILD)/asan/libnsm.a discovery/*.h user/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/user/reconcile.o $(BUILD)/asan/user/events_out.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
+
 unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)
 

@@ -211,11 +211,18 @@ static void on_known(void *ctx, uint64_t id, uint64_t ns_id, bool alive)
 	struct watch *w = ctx;
 	__u64 key = id, val = ns_id;
 
-	if (alive)
+	__u64 cur;
+
+	if (alive) {
 		/* a value the feed set meanwhile is at least as fresh */
 		bpf_map_update_elem(w->known_fd, &key, &val, BPF_NOEXIST);
-	else
-		bpf_map_delete_elem(w->known_fd, &key);
+		return;
+	}
+	/* the inode number may be a new namespace's by now: leave that */
+	if (!bpf_map_lookup_elem(w->known_fd, &key, &cur) && cur && val &&
+	    cur != val)
+		return;
+	bpf_map_delete_elem(w->known_fd, &key);
 }
 
 static uint64_t lost_total(struct watch *w)

@@ -208,6 +208,8 @@ static void fold_create(struct rc *r, struct wev *e)
 			return;
 		/* it was gone before the new one came: keep time in order */
 		destroy_swept(r, l, &e->time);
+		/* the kernel knows the new one: keep it in its map */
+		known(r, e->id, e->ns_id, true);
 	}
 	l = add(r, e->id);
 	if (!l) {
