@@ -225,6 +225,16 @@ static __always_inline __u64 owner_of(__u32 type, __u64 nsc, __u64 *parent)
  * nothing.  A reserve that fails is counted, and then every namespace
  * of the event is lost with it.
  */
+/* Never lose silently: user space reports the count and resyncs. */
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
 struct out {
 	struct nsm_ev *e;
 	struct task_struct *t;
@@ -245,8 +255,6 @@ static __always_inline struct nsm_ev *out_get(struct out *o)
 {
 	struct task_struct *t = o->t;
 	struct nsm_ev *e;
-	__u32 zero = 0;
-	__u64 *n;
 
 	if (o->tried)
 		return o->e;
@@ -254,10 +262,7 @@ static __always_inline struct nsm_ev *out_get(struct out *o)
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	o->e = e;
 	if (!e) {
-		/* never lose silently: user space resyncs on a count */
-		n = bpf_map_lookup_elem(&lost, &zero);
-		if (n)
-			(*n)++;
+		count_lost();
 		return NULL;
 	}
 	e->ts = bpf_ktime_get_boot_ns();
@@ -455,11 +460,18 @@ static __always_inline int stash_now(void)
 			st.sole |= 1u << i;
 	}
 	st.time_fc = ns_inum(s.time_fc);
-	bpf_map_update_elem(&stashed, &tid, &st, BPF_ANY);
+	/* 4096 threads inside unshare/setns at once: what they do is lost */
+	if (bpf_map_update_elem(&stashed, &tid, &st, BPF_ANY))
+		count_lost();
 	return 0;
 }
 
-static __noinline int compare_now(long ret, __u32 via)
+/*
+ * Inlined: as a subprogram its constant return value may be folded into
+ * the callers by clang, leaving r0 undefined at its exit, which the
+ * verifier refuses ("cannot return stack pointer to the caller").
+ */
+static __always_inline int compare_now(long ret, __u32 via)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
