@@ -61,8 +61,15 @@ $(BUILD)/asan/%.o: %.c discovery/*.h user/*.h bpf/*.h | $(BPF_SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -c $< -o $@
 
+# The event feed attaches syscall tracepoints, which a light skeleton
+# cannot do: it gets a regular one (libbpf applies CO-RE, once per run of
+# a long-lived agent).
+$(BUILD)/events.skel.h: $(BUILD)/events.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
 # The skeleton embeds the BPF object: its includer must follow it.
 $(BUILD)/user/sweep_bpf.o $(BUILD)/asan/user/sweep_bpf.o: $(BUILD)/sweep.skel.h
+$(BUILD)/user/cmd_watch.o $(BUILD)/asan/user/cmd_watch.o: $(BUILD)/events.skel.h
 
 $(BUILD)/libnsm.a: $(DISC_OBJS)
 	ar rcs $@ $^
@@ -84,6 +91,11 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libnsm.a discovery/*.h
 $(BUILD)/asan/tests/test_bpf_%: tests/unit/test_bpf_%.c $(BUILD)/asan/user/sweep_bpf.o $(BUILD)/asan/libnsm.a discovery/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/user/sweep_bpf.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
+
+# the live model of watch and its printers
+$(BUILD)/asan/tests/test_reconcile: tests/unit/test_reconcile.c $(BUILD)/asan/user/reconcile.o $(BUILD)/asan/user/events_out.o $(BUILD)/asan/libnsm.a discovery/*.h user/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/user/reconcile.o $(BUILD)/asan/user/events_out.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)

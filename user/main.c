@@ -18,6 +18,7 @@ static const struct cmd {
 	{ "tree", cmd_tree, "user or PID namespace hierarchy" },
 	{ "ps", cmd_ps, "processes with their namespaces" },
 	{ "discover", cmd_discover, "one-shot discovery as one JSON document" },
+	{ "watch", cmd_watch, "namespace events as they happen (the agent)" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * events.bpf.c - the kernel half of `nsmon watch`: namespace creates,
+ * switches and destroys, as fixed-size records (events.h) in a ring
+ * buffer.  Tracepoints only (fentry and kprobes are not available on
+ * every kernel we run on).
+ *
+ *   create   sched_process_fork: the child's namespaces differ from its
+ *            parent's (clone with CLONE_NEW*, or the first fork after
+ *            unshare(CLONE_NEWPID)); sys_exit_unshare: the caller's.
+ *   switch   sys_enter_{unshare,setns} stash the caller's namespaces per
+ *            thread, sys_exit_* on success compare.
+ *   destroy  sched_process_exit of the last task of an nsproxy whose
+ *            namespace has no other reference; a switch away from such
+ *            a namespace.
+ *
+ * fork and exit run for every task on the host, so their first lines
+ * compare a few pointers and counters loaded straight from the task
+ * (tp_btf gives a typed task pointer) and return: nothing is reserved in
+ * the ring buffer, no map is touched, unless a namespace changed.
+ *
+ * A map of known namespaces (seeded by user space from the initial sweep)
+ * keeps a namespace from being created twice, e.g. a PID namespace that
+ * every child of an unshare(CLONE_NEWPID) caller enters.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define CLONE_NEWTIME	0x00000080
+#define CLONE_NEWNS	0x00020000
+#define CLONE_NEWCGROUP	0x02000000
+#define CLONE_NEWUTS	0x04000000
+#define CLONE_NEWIPC	0x08000000
+#define CLONE_NEWUSER	0x10000000
+#define CLONE_NEWPID	0x20000000
+#define CLONE_NEWNET	0x40000000
+#define CLONE_NEW_ANY	(CLONE_NEWTIME | CLONE_NEWNS | CLONE_NEWCGROUP | \
+			 CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+			 CLONE_NEWPID | CLONE_NEWNET)
+
+/* Load-time knobs, set by user space between open and load. */
+/* the agent itself: its sweeps setns() into mount namespaces */
+const volatile __u32 self_tgid;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);	/* --ring-size */
+} events SEC(".maps");
+
+/* Failed ring-buffer reserves; user space sums the CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/*
+ * Namespaces known to exist: inode number -> ns_id.  Inode numbers are
+ * reused after a namespace is freed; ns_id (6.18+) never is, so a known
+ * inode number with another ns_id is a new namespace.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 17);
+	/* hosts rarely have more than 10^4 namespaces: grow on demand */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, __u64);
+} known SEC(".maps");
+
+/* A thread's namespaces between sys_enter and sys_exit of unshare/setns. */
+struct stash {
+	__u64 inum[NSM_EV_NTYPES];
+	__u64 ns_id[NSM_EV_NTYPES];
+	__u64 time_fc;
+	__u32 sole;		/* bit per type: we hold its last reference */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);	/* tid */
+	__type(value, struct stash);
+} stashed SEC(".maps");
+
+/* Before 6.18 the namespace refcount was called count. */
+struct ns_common___old {
+	refcount_t count;
+} __attribute__((preserve_access_index));
+
+/* A task's namespaces: struct ns_common pointers, per type. */
+struct nsc_set {
+	__u64 nsc[NSM_EV_NTYPES];
+	__u64 time_fc;		/* time_ns_for_children */
+};
+
+struct upid_abi {
+	int nr;
+	void *ns;
+};
+
+#define NSC(p) ((p) ? (__u64)&(p)->ns : 0)
+
+static __always_inline __u64 ns_inum(__u64 nsc)
+{
+	return nsc ? BPF_CORE_READ((struct ns_common *)nsc, inum) : 0;
+}
+
+static __always_inline __u64 ns_nsid(__u64 nsc)
+{
+	if (!nsc || !bpf_core_field_exists(struct ns_common, ns_id))
+		return 0;
+	return BPF_CORE_READ((struct ns_common *)nsc, ns_id);
+}
+
+static __always_inline int ns_refs(__u64 nsc)
+{
+	if (bpf_core_field_exists(struct ns_common, __ns_ref))
+		return BPF_CORE_READ((struct ns_common *)nsc,
+				     __ns_ref.refs.counter);
+	return BPF_CORE_READ((struct ns_common___old *)nsc,
+			     count.refs.counter);
+}
+
+/*
+ * The namespaces /proc/PID/ns/ shows: the user ns of the objective
+ * credentials, the PID ns of the task's own struct pid, the rest from the
+ * nsproxy (NULL once the task has gone past exit_task_namespaces()).
+ */
+static __always_inline void task_nsc(struct task_struct *t, struct nsc_set *s)
+{
+	struct user_namespace *u = BPF_CORE_READ(t, real_cred, user_ns);
+	struct nsproxy *np = BPF_CORE_READ(t, nsproxy);
+	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+	struct upid_abi up = {};
+	struct pid_namespace *pns;
+	__u32 level = BPF_CORE_READ(pid, level);
+
+	__builtin_memset(s, 0, sizeof(*s));
+	s->nsc[NSM_EV_USER] = NSC(u);
+	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 63]);
+	pns = up.ns;
+	s->nsc[NSM_EV_PID] = NSC(pns);
+	if (!np)
+		return;
+	s->nsc[NSM_EV_CGROUP] = NSC(BPF_CORE_READ(np, cgroup_ns));
+	s->nsc[NSM_EV_IPC] = NSC(BPF_CORE_READ(np, ipc_ns));
+	s->nsc[NSM_EV_MNT] = NSC(BPF_CORE_READ(np, mnt_ns));
+	s->nsc[NSM_EV_NET] = NSC(BPF_CORE_READ(np, net_ns));
+	s->nsc[NSM_EV_UTS] = NSC(BPF_CORE_READ(np, uts_ns));
+	if (bpf_core_type_exists(struct time_namespace)) {
+		s->nsc[NSM_EV_TIME] = NSC(BPF_CORE_READ(np, time_ns));
+		s->time_fc = NSC(BPF_CORE_READ(np, time_ns_for_children));
+	}
+}
+
+/* The user namespace pointer that owns a namespace of this type. */
+static __always_inline __u64 owner_of(__u32 type, __u64 nsc, __u64 *parent)
+{
+	struct user_namespace *u = NULL;
+	struct pid_namespace *p;
+
+	*parent = 0;
+	switch (type) {
+	case NSM_EV_CGROUP:
+		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
+					       struct cgroup_namespace, ns),
+				  user_ns);
+		break;
+	case NSM_EV_IPC:
+		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
+					       struct ipc_namespace, ns),
+				  user_ns);
+		break;
+	case NSM_EV_MNT:
+		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
+					       struct mnt_namespace, ns),
+				  user_ns);
+		break;
+	case NSM_EV_NET:
+		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
+					       struct net, ns),
+				  user_ns);
+		break;
+	case NSM_EV_PID:
+		p = container_of((struct ns_common *)nsc, struct pid_namespace,
+				 ns);
+		u = BPF_CORE_READ(p, user_ns);
+		*parent = ns_inum(NSC(BPF_CORE_READ(p, parent)));
+		break;
+	case NSM_EV_TIME:
+		if (bpf_core_type_exists(struct time_namespace))
+			u = BPF_CORE_READ(
+				container_of((struct ns_common *)nsc,
+					     struct time_namespace, ns),
+				user_ns);
+		break;
+	case NSM_EV_USER:
+		/* NS_GET_USERNS of a user namespace is its parent */
+		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
+					       struct user_namespace, ns),
+				  parent);
+		*parent = ns_inum(NSC(u));
+		break;
+	case NSM_EV_UTS:
+		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
+					       struct uts_namespace, ns),
+				  user_ns);
+		break;
+	}
+	return ns_inum(NSC(u));
+}
+
+/*
+ * One record per kernel event, reserved when the first namespace goes
+ * into it: most exits of a task that is last in its nsproxy (after a
+ * setns, every such task has its own) destroy nothing and reserve
+ * nothing.  A reserve that fails is counted, and then every namespace
+ * of the event is lost with it.
+ */
+/* Never lose silently: user space reports the count and resyncs. */
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+struct out {
+	struct nsm_ev *e;
+	struct task_struct *t;
+	__u32 via;
+	bool tried;		/* reserve was called */
+};
+
+static __always_inline void out_begin(struct out *o, __u32 via,
+				      struct task_struct *t)
+{
+	o->e = NULL;
+	o->t = t;
+	o->via = via;
+	o->tried = false;
+}
+
+static __always_inline struct nsm_ev *out_get(struct out *o)
+{
+	struct task_struct *t = o->t;
+	struct nsm_ev *e;
+
+	if (o->tried)
+		return o->e;
+	o->tried = true;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	o->e = e;
+	if (!e) {
+		count_lost();
+		return NULL;
+	}
+	e->ts = bpf_ktime_get_boot_ns();
+	e->via = o->via;
+	e->nns = 0;
+	e->pid = BPF_CORE_READ(t, tgid);
+	e->tid = BPF_CORE_READ(t, pid);
+	bpf_core_read(e->comm, sizeof(e->comm), &t->comm);
+	__builtin_memset(e->from, 0, sizeof(e->from));
+	__builtin_memset(e->to, 0, sizeof(e->to));
+	return e;
+}
+
+static __always_inline struct nsm_ev_ns *out_ns(struct out *o)
+{
+	struct nsm_ev *e = out_get(o);
+	struct nsm_ev_ns *r;
+	__u32 n;
+
+	if (!e)
+		return NULL;
+	n = e->nns;
+	if (n >= NSM_EV_MAXNS)
+		return NULL;
+	e->nns = n + 1;
+	r = &e->ns[n];
+	__builtin_memset(r, 0, sizeof(*r));
+	return r;
+}
+
+static __always_inline void out_end(struct out *o)
+{
+	/* wakes the reader only if it waits for this record */
+	if (o->e)
+		bpf_ringbuf_submit(o->e, 0);
+}
+
+/* A namespace that is not known yet: remember it and say so. */
+static __always_inline void emit_create(struct out *o, __u32 via, __u32 type,
+					__u64 nsc)
+{
+	__u64 inum = ns_inum(nsc), ns_id = ns_nsid(nsc), parent, *v;
+	struct nsm_ev_ns *r;
+
+	if (!inum)
+		return;
+	v = bpf_map_lookup_elem(&known, &inum);
+	if (v && *v == ns_id)
+		return;
+	/* if the map is full, report anyway: user space dedupes too */
+	bpf_map_update_elem(&known, &inum, &ns_id, BPF_ANY);
+	r = out_ns(o);
+	if (!r)
+		return;
+	r->kind = NSM_EV_CREATE;
+	r->via = via;
+	r->type = type;
+	r->id = inum;
+	r->ns_id = ns_id;
+	r->owner = owner_of(type, nsc, &parent);
+	r->parent = parent;
+}
+
+/* Only namespaces we announced are destroyed, and only once. */
+static __always_inline void emit_destroy(struct out *o, __u32 via, __u32 type,
+					 __u64 inum, __u64 ns_id)
+{
+	struct nsm_ev_ns *r;
+
+	if (!inum || bpf_map_delete_elem(&known, &inum))
+		return;
+	r = out_ns(o);
+	if (!r)
+		return;
+	r->kind = NSM_EV_DESTROY;
+	r->via = via;
+	r->type = type;
+	r->id = inum;
+	r->ns_id = ns_id;
+}
+
+/* ------------------------------------------------------------- fork */
+
+static __noinline void fork_slow(struct task_struct *parent,
+				 struct task_struct *child)
+{
+	struct nsc_set p, c;
+	struct out o;
+
+	task_nsc(parent, &p);
+	task_nsc(child, &c);
+	out_begin(&o, NSM_EV_VIA_CLONE, child);
+	for (int i = 0; i < NSM_EV_NTYPES; i++)
+		if (c.nsc[i] != p.nsc[i])
+			emit_create(&o, NSM_EV_VIA_CLONE, i, c.nsc[i]);
+	/* clone3(CLONE_NEWTIME) makes the child's time_for_children too */
+	if (c.time_fc != c.nsc[NSM_EV_TIME] && c.time_fc != p.time_fc)
+		emit_create(&o, NSM_EV_VIA_CLONE, NSM_EV_TIME, c.time_fc);
+	out_end(&o);
+}
+/*
+ * A child in a new PID namespace sits one level deeper (a task can only
+ * enter a descendant of its own PID namespace), so comparing levels is
+ * enough; the other namespaces are in the nsproxy and the credentials.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(nsm_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (parent->nsproxy == child->nsproxy &&
+	    parent->real_cred->user_ns == child->real_cred->user_ns &&
+	    parent->thread_pid->level == child->thread_pid->level)
+		return 0;
+	fork_slow(parent, child);
+	return 0;
+}
+
+/* ------------------------------------------------------------- exit */
+
+/*
+ * How many references an nsproxy holds on its time namespace: two when
+ * time_ns and time_ns_for_children are the same one.
+ */
+static __always_inline int own_refs(const struct nsc_set *s, int i)
+{
+	return i == NSM_EV_TIME && s->time_fc == s->nsc[NSM_EV_TIME] ? 2 : 1;
+}
+
+static __noinline void exit_slow(struct task_struct *t)
+{
+	struct nsc_set s;
+	struct out o;
+	__u64 nsc;
+
+	task_nsc(t, &s);
+	out_begin(&o, NSM_EV_VIA_EXIT, t);
+	for (int i = 0; i < NSM_EV_NTYPES; i++) {
+		/*
+		 * User and PID namespaces are also held by credentials and
+		 * struct pids that outlive this tracepoint: not here yet.
+		 */
+		if (i == NSM_EV_USER || i == NSM_EV_PID)
+			continue;
+		nsc = s.nsc[i];
+		if (nsc && ns_refs(nsc) == own_refs(&s, i))
+			emit_destroy(&o, NSM_EV_VIA_EXIT, i, ns_inum(nsc),
+				     ns_nsid(nsc));
+	}
+	nsc = s.time_fc;
+	if (nsc && nsc != s.nsc[NSM_EV_TIME] && ns_refs(nsc) == 1)
+		emit_destroy(&o, NSM_EV_VIA_EXIT, NSM_EV_TIME, ns_inum(nsc),
+			     ns_nsid(nsc));
+	out_end(&o);
+}
+
+/*
+ * sched_process_exit fires in do_exit() before exit_task_namespaces():
+ * the nsproxy is still there.  Only its last task drops the namespaces
+ * in it (put_nsproxy() -> free_nsproxy()), and a namespace goes away
+ * with it when the nsproxy's is its only reference (no other nsproxy,
+ * nsfs fd, bind mount or, for net, socket).  Open fds of this task are
+ * closed later (exit_files() comes after): such a namespace is not
+ * reported here.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(nsm_exit, struct task_struct *t)
+{
+	struct nsproxy *np = t->nsproxy;
+
+	if (!np || np->count.refs.counter != 1)
+		return 0;
+	exit_slow(t);
+	return 0;
+}
+
+/* ------------------------------------------------------ unshare, setns */
+
+static __always_inline int stash_now(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct stash st = {};
+	struct nsc_set s;
+	bool sole;
+
+	if (id >> 32 == self_tgid)
+		return 0;
+	task_nsc(t, &s);
+	sole = BPF_CORE_READ(t, nsproxy, count.refs.counter) == 1;
+	for (int i = 0; i < NSM_EV_NTYPES; i++) {
+		st.inum[i] = ns_inum(s.nsc[i]);
+		st.ns_id[i] = ns_nsid(s.nsc[i]);
+		if (sole && i != NSM_EV_USER && i != NSM_EV_PID && s.nsc[i] &&
+		    ns_refs(s.nsc[i]) == own_refs(&s, i))
+			st.sole |= 1u << i;
+	}
+	st.time_fc = ns_inum(s.time_fc);
+	/* 4096 threads inside unshare/setns at once: what they do is lost */
+	if (bpf_map_update_elem(&stashed, &tid, &st, BPF_ANY))
+		count_lost();
+	return 0;
+}
+
+/*
+ * Inlined: as a subprogram its constant return value may be folded into
+ * the callers by clang, leaving r0 undefined at its exit, which the
+ * verifier refuses ("cannot return stack pointer to the caller").
+ */
+static __always_inline int compare_now(long ret, __u32 via)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct stash *p, st;
+	struct nsc_set s;
+	struct nsm_ev *e;
+	struct out o;
+	__u64 now[NSM_EV_NTYPES];
+
+	p = bpf_map_lookup_elem(&stashed, &tid);
+	if (!p)
+		return 0;
+	st = *p;
+	bpf_map_delete_elem(&stashed, &tid);
+	if (ret)
+		return 0;
+	task_nsc(t, &s);
+	out_begin(&o, via, t);
+	for (int i = 0; i < NSM_EV_NTYPES; i++) {
+		now[i] = ns_inum(s.nsc[i]);
+		if (now[i] == st.inum[i])
+			continue;
+		e = out_get(&o);
+		if (e) {
+			e->from[i] = st.inum[i];
+			e->to[i] = now[i];
+		}
+		/* a new namespace; setns only enters existing ones */
+		if (via == NSM_EV_VIA_UNSHARE)
+			emit_create(&o, via, i, s.nsc[i]);
+		if (st.sole & (1u << i))
+			emit_destroy(&o, NSM_EV_VIA_SWITCH, i, st.inum[i],
+				     st.ns_id[i]);
+	}
+	/* unshare(CLONE_NEWTIME) moves only the children */
+	if (via == NSM_EV_VIA_UNSHARE && ns_inum(s.time_fc) != st.time_fc &&
+	    s.time_fc != s.nsc[NSM_EV_TIME])
+		emit_create(&o, via, NSM_EV_TIME, s.time_fc);
+	out_end(&o);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_unshare")
+int nsm_unshare_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	/* unshare(CLONE_FS) and the like change no namespace */
+	if (!(ctx->args[0] & CLONE_NEW_ANY))
+		return 0;
+	return stash_now();
+}
+
+SEC("tracepoint/syscalls/sys_exit_unshare")
+int nsm_unshare_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return compare_now(ctx->ret, NSM_EV_VIA_UNSHARE);
+}
+
+SEC("tracepoint/syscalls/sys_enter_setns")
+int nsm_setns_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return stash_now();
+}
+
+SEC("tracepoint/syscalls/sys_exit_setns")
+int nsm_setns_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return compare_now(ctx->ret, NSM_EV_VIA_SETNS);
+}

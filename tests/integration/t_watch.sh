@@ -1,0 +1,385 @@
+# t_watch.sh - `nsmon watch`: the exact events of namespaces made here, and
+# the invariants of the whole stream (SPEC "Events").
+#
+# Other processes on the host make namespaces too: a test looks only at
+# the events of the pids and namespace ids it made.
+
+# watch_start [ARGS...]: the ASan nsmon watch --json in the background,
+# its stream in $WOUT; returns once the start sync is out.
+watch_start() {
+	spawn W "$NSMON" watch --json "$@"
+	WOUT=$T_DIR/W.out
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -qE '"event":"sync"| sync +start' "$WOUT" 2>/dev/null && return 0
+		kill -0 "$W" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$T_DIR/W.err" >&2
+	fail "nsmon watch did not start: $(head -n1 "$T_DIR/W.err")"
+}
+
+# watch_stop: SIGINT, which detaches and drains: every event of what
+# finished before is in $WOUT afterwards.  Exit status 0, no sanitizer
+# report, and the stream keeps SPEC's invariants.
+watch_stop() {
+	local rc=0
+	kill -INT "$W"
+	wait "$W" || rc=$?
+	_t_sanitizers "$T_DIR/W.err" "nsmon watch"
+	[[ $rc -eq 0 ]] || { cat "$T_DIR/W.err" >&2; fail "nsmon watch exited $rc on SIGINT"; }
+	check_stream
+}
+
+# Every line one object; seq 1, 2, 3...; a create never repeated while
+# its namespace lives; every destroy after exactly one create.
+check_stream() {
+	local bad
+	bad=$(jq -rs '
+		. as $ev
+		| if ([range(0; length)] != [$ev[].seq | . - 1]) then "seq is not 1, 2, 3, ..."
+		  else reduce $ev[] as $e ({live: {}, bad: null};
+			if .bad then .
+			elif $e.event == "create" then
+				if .live[$e.ns.id | tostring] then .bad = "create twice: seq \($e.seq)"
+				else .live[$e.ns.id | tostring] = true end
+			elif $e.event == "destroy" then
+				if .live[$e.ns.id | tostring] | not then .bad = "destroy without create: seq \($e.seq)"
+				else .live |= del(.[$e.ns.id | tostring]) end
+			else . end) | .bad // empty
+		  end' "$WOUT") || fail "nsmon watch: not one JSON object per line"
+	[[ -z $bad ]] || fail "nsmon watch stream: $bad"
+}
+
+# events FILTER [JQ ARGS...]: the events FILTER selects, as a JSON array.
+events() {
+	local filter=$1
+	shift
+	jq -cs "$@" "[.[] | select($filter)]" "$WOUT"
+}
+
+# expect_json WHAT GOT WANT: two JSON values, equal after jq -S.
+expect_json() {
+	local got want
+	got=$(jq -cS . <<<"$2")
+	want=$(jq -cS . <<<"$3")
+	[[ $got == "$want" ]] || fail "$1: got $got, want $want"
+}
+
+test_watch_start_sync() {
+	watch_start
+	watch_stop
+	local first n_start sync
+	first=$(jq -sc '.[0] | {seq, event}' "$WOUT")
+	expect_json "first event" "$first" '{"seq":1,"event":"create"}'
+	n_start=$(events '.event == "create" and .via == "start"' | jq length)
+	sync=$(events '.event == "sync"' | jq -c '.[0] | {reason, namespaces, corrected}')
+	expect_json "start sync" "$sync" \
+		"{\"reason\":\"start\",\"namespaces\":$n_start,\"corrected\":{\"created\":0,\"destroyed\":0}}"
+	# our own namespaces are among them, with the type they have
+	local t id
+	for t in mnt net uts ipc user; do
+		id=$(ns_ino $$ "$t")
+		[[ $(events '.event == "create" and .ns.id == $id' --argjson id "$id" |
+			jq -r '.[0].ns.type') == "$t" ]] ||
+			fail "no start create of our $t namespace $id"
+	done
+	# RFC 3339 with nanoseconds, in UTC
+	jq -se 'all(.[]; .time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$"))' \
+		"$WOUT" >/dev/null || fail "a time is not RFC 3339 with ns"
+}
+
+test_watch_unshare_net() {
+	watch_start --no-initial
+	local p
+	unshare -n true &
+	p=$!
+	wait "$p"
+	watch_stop
+	local got
+	got=$(events '.pid == $p and .event != "switch"' --argjson p "$p" |
+		jq -c 'map({event, type: .ns.type, via})')
+	expect_json "events of unshare -n true (pid $p)" "$got" \
+		'[{"event":"create","type":"net","via":"unshare"},
+		  {"event":"destroy","type":"net","via":"exit"}]'
+	# one namespace: created, switched to, destroyed
+	jq -se --argjson p "$p" '[.[] | select(.pid == $p)] as $e
+		| ($e[0].ns.id) as $id
+		| $id > 0 and $e[-1].ns.id == $id and
+		  ([$e[] | select(.event == "switch") | .changes] ==
+		   [[{type: "net", from: $e[1].changes[0].from, to: $id}]])' \
+		"$WOUT" >/dev/null || {
+		events '.pid == $p' --argjson p "$p" >&2
+		fail "unshare -n true: create, switch and destroy disagree on the id"
+	}
+}
+
+test_watch_unshare_three() {
+	watch_start --no-initial
+	local p ids got
+	unshare -u -i -m sleep 1000 &
+	p=$!
+	defer kill_pid "$p"
+	wait_unshared "$p" uts
+	ids=$(for t in ipc mnt uts; do ns_ino "$p" "$t"; done | jq -sc 'sort')
+	kill -TERM "$p"
+	wait "$p" || true
+	watch_stop
+	got=$(events '.pid == $p and .event == "create"' --argjson p "$p" |
+		jq -c 'map({type: .ns.type, via}) | sort_by(.type)')
+	expect_json "creates of unshare -u -i -m (pid $p)" "$got" \
+		'[{"type":"ipc","via":"unshare"},{"type":"mnt","via":"unshare"},{"type":"uts","via":"unshare"}]'
+	expect_json "ids created" \
+		"$(events '.pid == $p and .event == "create"' --argjson p "$p" | jq -c 'map(.ns.id) | sort')" "$ids"
+	got=$(events '.pid == $p and .event == "destroy"' --argjson p "$p" |
+		jq -c 'map({id: .ns.id, via}) | sort_by(.id)')
+	expect_json "destroys at the exit of pid $p" "$got" \
+		"$(jq -c 'map({id: ., via: "exit"})' <<<"$ids")"
+}
+
+# ip netns add: a create (ip unshares, pins the namespace with a bind
+# mount and goes back); no destroy while the bind mount holds it.  The
+# feed does not see the umount of ip netns del: the next sweep does.
+test_watch_ip_netns() {
+	local name=$T_UNIQ id got
+	watch_start --no-initial
+	ip netns add "$name"
+	defer _netns_del "$name"
+	id=$(stat -L -c %i "/run/netns/$name")
+	kill -HUP "$W"
+	wait_for "a sync on SIGHUP" grep -q '"reason":"signal"' "$WOUT"
+	got=$(events '.ns.id == $id' --argjson id "$id" | jq -c 'map({event, type: .ns.type, via, comm})')
+	expect_json "events of ip netns add ($id)" "$got" \
+		'[{"event":"create","type":"net","via":"unshare","comm":"ip"}]'
+	ip netns del "$name"
+	kill -HUP "$W"
+	wait_for "a second sync on SIGHUP" eval "[[ \$(grep -c '\"reason\":\"signal\"' '$WOUT') -ge 2 ]]"
+	watch_stop
+	got=$(events '.ns.id == $id' --argjson id "$id" | jq -c 'map({event, via})')
+	expect_json "events of ip netns add, del ($id)" "$got" \
+		'[{"event":"create","via":"unshare"},{"event":"destroy","via":"sweep"}]'
+}
+
+_netns_del() {
+	ip netns del "$1" 2>/dev/null || true
+}
+
+test_watch_nsenter_switch() {
+	local h n net mine got
+	spawn H unshare -n sleep 1000
+	wait_unshared "$H" net
+	net=$(ns_ino "$H" net)
+	mine=$(ns_ino $$ net)
+	watch_start --no-initial
+	nsenter -t "$H" -n true &
+	n=$!
+	wait "$n"
+	watch_stop
+	got=$(events '.pid == $n' --argjson n "$n" | jq -c 'map({event, via, changes})')
+	expect_json "events of nsenter -t $H -n (pid $n)" "$got" \
+		"[{\"event\":\"switch\",\"via\":\"setns\",\"changes\":[{\"type\":\"net\",\"from\":$mine,\"to\":$net}]}]"
+}
+
+test_watch_types_filter() {
+	watch_start --types uts
+	local p
+	unshare -u -n true &
+	p=$!
+	wait "$p"
+	watch_stop
+	jq -se 'all(.[]; .event == "sync" or .event == "lost" or .ns.type == "uts" or
+		(.changes | all(.type == "uts")))' "$WOUT" >/dev/null ||
+		fail "--types uts let other types through"
+	expect_json "uts events of pid $p" \
+		"$(events '.pid == $p' --argjson p "$p" | jq -c 'map(.event)')" \
+		'["create","switch","destroy"]'
+}
+
+test_watch_text() {
+	watch_start --text --no-initial
+	unshare -u true
+	watch_stop_text
+}
+
+watch_stop_text() {
+	local rc=0
+	kill -INT "$W"
+	wait "$W" || rc=$?
+	_t_sanitizers "$T_DIR/W.err" "nsmon watch --text"
+	[[ $rc -eq 0 ]] || fail "nsmon watch --text exited $rc"
+	grep -qE '^[0-9T:.-]+Z +1 sync +start: [0-9]+ namespaces' "$WOUT" ||
+		fail "--text: no start sync line: $(head -n1 "$WOUT")"
+	grep -qE ' create +uts:\[[0-9]+\] via unshare pid [0-9]+/[0-9]+ \(unshare\)' "$WOUT" ||
+		fail "--text: no create line for unshare -u: $(cat "$WOUT")"
+}
+
+test_watch_closed_stdout() {
+	local rc=0 out
+	out=$(set +o pipefail; timeout -k 5 30 "$NSMON" watch 2>"$T_DIR/err" | head -n 2 | wc -l) || true
+	[[ $out -eq 2 ]] || fail "watch | head -n 2: $out lines"
+	timeout -k 5 30 "$NSMON" watch 2>"$T_DIR/err" | head -n 1 >/dev/null || rc=${PIPESTATUS[0]}
+	[[ $rc -eq 0 ]] || fail "watch | head: exit status $rc"
+	_t_sanitizers "$T_DIR/err" "nsmon watch | head"
+	[[ ! -s $T_DIR/err ]] || fail "watch | head: wrote to stderr: $(head -n1 "$T_DIR/err")"
+}
+
+test_watch_usage() {
+	run_nsmon "$NSMON" watch --help
+	[[ $RC -eq 0 ]] || fail "watch --help: exit status $RC"
+	local o
+	for o in --json --text --types --ring-size --no-initial --resync; do
+		grep -q -- "$o" "$OUT" || fail "watch --help does not list $o"
+	done
+	run_nsmon "$NSMON" --help
+	grep -qw watch "$OUT" || fail "nsmon --help does not list watch"
+	run_nsmon "$NSMON" watch --ring-size lots
+	[[ $RC -eq 2 ]] || fail "watch --ring-size lots: exit status $RC, want 2"
+	run_nsmon "$NSMON" watch --types net,bogus
+	[[ $RC -eq 2 ]] || fail "watch --types net,bogus: exit status $RC, want 2"
+}
+
+test_watch_unprivileged() {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	local rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$NSMON_PLAIN" watch \
+		>"$T_DIR/out" 2>"$T_DIR/err" </dev/null || rc=$?
+	[[ $rc -eq 1 ]] || fail "watch as nobody: exit status $rc, want 1"
+	grep -q 'root' "$T_DIR/err" || fail "watch as nobody: does not say what is missing: $(cat "$T_DIR/err")"
+}
+
+# A reader that stalls with a one-page ring buffer: the feed loses
+# records, says how many (lost), and a sweep (sync, reason lost) puts
+# the namespaces it missed into the stream (via sweep): the stream keeps
+# its invariants and still ends with the exact destroys.
+_cont() { kill -CONT "$1" 2>/dev/null || true; }
+
+test_watch_lost_resync() {
+	watch_start --ring-size 4096
+	local i pids=() ids=() got
+	kill -STOP "$W"
+	defer _cont "$W"
+	for ((i = 0; i < 20; i++)); do
+		unshare -u sleep 1000 &
+		pids+=("$!")
+		defer kill_pid "$!"
+	done
+	for i in "${pids[@]}"; do
+		wait_unshared "$i" uts
+		ids+=("$(ns_ino "$i" uts)")
+	done
+	kill -CONT "$W"
+	wait_for "a sync after lost" grep -q '"reason":"lost"' "$WOUT"
+	for i in "${pids[@]}"; do kill -TERM "$i"; wait "$i" || true; done
+	watch_stop
+	events '.event == "lost"' | jq -e 'length >= 1 and all(.[]; .count > 0)' >/dev/null ||
+		fail "no lost event with a count"
+	# lost is always followed by a sync, with only its corrections between
+	jq -se '. as $e | [range(0; length) | select($e[.].event == "lost")]
+		| all(.[]; . as $i | [$e[$i + 1:][] | select(.via != "sweep")][0].event
+			| . == "sync" or . == "lost")' "$WOUT" >/dev/null ||
+		fail "a lost event is not followed by a sync"
+	local want
+	want=$(printf '%s\n' "${ids[@]}" | jq -sc 'sort')
+	got=$(events '.event == "create" and .ns.type == "uts" and (.ns.id as $i | $ids | index($i))' \
+		--argjson ids "$want" | jq -c 'map(.ns.id) | sort')
+	expect_json "one create of each of the 20 uts namespaces" "$got" "$want"
+	got=$(events '.event == "destroy" and (.ns.id as $i | $ids | index($i))' \
+		--argjson ids "$want" | jq -c 'map(.ns.id) | sort')
+	expect_json "one destroy of each of the 20 uts namespaces" "$got" "$want"
+	events '.event == "create" and .via == "sweep"' | jq -e 'length >= 1' >/dev/null ||
+		fail "nothing was created via sweep after the loss"
+}
+
+# User and PID namespaces outlive the exit tracepoint (credentials and
+# struct pids hold them): a sweep finds them gone, on SIGHUP or
+# --resync.  unshare -U -p -f: the user ns by the unshare, the PID ns
+# at the first fork into it.
+test_watch_sighup_resync() {
+	watch_start --no-initial --resync 3600
+	local ids got
+	# other tests on this host fork too: know the namespaces by id
+	unshare -U -p -f sh -c 'readlink /proc/self/ns/user /proc/self/ns/pid' >"$T_DIR/ns"
+	ids=$(sed 's/.*\[\(.*\)\]/\1/' "$T_DIR/ns" | jq -sc .)
+	kill -HUP "$W"
+	wait_for "a sync on SIGHUP" grep -q '"reason":"signal"' "$WOUT"
+	watch_stop
+	got=$(events '.event == "create" and (.ns.id as $i | $ids | index($i))' --argjson ids "$ids" |
+		jq -c 'map({type: .ns.type, via, comm})')
+	expect_json "creates of unshare -U -p -f" "$got" \
+		'[{"type":"user","via":"unshare","comm":"unshare"},{"type":"pid","via":"clone","comm":"unshare"}]'
+	got=$(events '.event == "destroy" and (.ns.id as $i | $ids | index($i))' --argjson ids "$ids" |
+		jq -c 'map({type: .ns.type, via}) | sort_by(.type)')
+	expect_json "destroys of its user and PID namespaces" "$got" \
+		'[{"type":"pid","via":"sweep"},{"type":"user","via":"sweep"}]'
+}
+
+# A second thread unshares its uts namespace: created by that tid, and
+# destroyed at that thread's exit (it is the last task of its nsproxy).
+test_watch_thread_unshare() {
+	watch_start --no-initial
+	spawn T "$NSHOLD" thread uts
+	wait_ready T
+	local id tid got
+	id=$(kv T id)
+	tid=$(kv T tid)
+	kill_pid "$T"
+	watch_stop
+	got=$(events '.ns.id == $id' --argjson id "$id" | jq -c 'map({event, via, pid, tid})')
+	expect_json "events of uts:[$id], unshared by thread $tid of $T" "$got" \
+		"[{\"event\":\"create\",\"via\":\"unshare\",\"pid\":$T,\"tid\":$tid},
+		  {\"event\":\"destroy\",\"via\":\"exit\",\"pid\":$T,\"tid\":$tid}]"
+}
+
+# Only an open fd holds the namespace: the exit tracepoint comes before
+# the fds are closed, so the destroy is found by the next sweep.
+test_watch_fd_held() {
+	watch_start --no-initial
+	spawn F "$NSHOLD" fd net
+	wait_ready F
+	local id got
+	id=$(kv F id)
+	kill_pid "$F"
+	kill -HUP "$W"
+	wait_for "a sync on SIGHUP" grep -q '"reason":"signal"' "$WOUT"
+	watch_stop
+	got=$(events '.ns.id == $id' --argjson id "$id" | jq -c 'map({event, via})')
+	expect_json "events of net:[$id], held by an fd of $F" "$got" \
+		'[{"event":"create","via":"unshare"},{"event":"destroy","via":"sweep"}]'
+	# the setns back to our net ns is a switch, and destroys nothing
+	got=$(events '.pid == $p and .event == "switch"' --argjson p "$F" | jq -c 'map(.via)')
+	expect_json "switches of $F" "$got" '["unshare","setns"]'
+}
+
+# Three nested user namespaces: each created once, its parent the one
+# before.
+test_watch_userns_nested() {
+	watch_start --no-initial
+	spawn U "$NSHOLD" userns 3
+	wait_ready U
+	local u0 u1 u2 u3 got
+	u0=$(ns_ino $$ user)
+	u1=$(kv U user1) u2=$(kv U user2) u3=$(kv U user3)
+	watch_stop
+	got=$(events '.pid == $p and .event == "create"' --argjson p "$U" |
+		jq -c 'map({id: .ns.id, type: .ns.type, parent: .ns.parent, owner: .ns.owner})')
+	expect_json "user namespaces of $U" "$got" \
+		"[{\"id\":$u1,\"type\":\"user\",\"parent\":$u0,\"owner\":$u0},
+		  {\"id\":$u2,\"type\":\"user\",\"parent\":$u1,\"owner\":$u1},
+		  {\"id\":$u3,\"type\":\"user\",\"parent\":$u2,\"owner\":$u2}]"
+}
+
+# unshare(CLONE_NEWPID) makes the namespace real only at the first fork:
+# created then, by the child, via clone.
+test_watch_pidns_first_fork() {
+	watch_start --no-initial
+	spawn C "$NSHOLD" children pid
+	wait_ready C
+	local id got
+	id=$(kv C id)
+	watch_stop
+	got=$(events '.ns.id == $id' --argjson id "$id" | jq -c 'map({event, type: .ns.type, via})')
+	expect_json "events of pid:[$id] (pid_for_children of $C)" "$got" \
+		'[{"event":"create","type":"pid","via":"clone"}]'
+	events '.ns.id == $id' --argjson id "$id" | jq -e --argjson c "$C" '.[0].pid != $c' >/dev/null ||
+		fail "the pid namespace was not created by the child of $C"
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_reconcile.c - the live model of `nsmon watch` (user/reconcile.c)
+ * keeps SPEC's invariant whatever the feed and the sweeps tell it: one
+ * create per namespace while it lives, destroys only of what was created,
+ * an inode number reused under a new ns_id is a destroy and a create; and
+ * its table survives heavy insertion and deletion.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "reconcile.h"
+
+struct sink {
+	char *buf;
+	size_t len;
+	FILE *out;
+	struct rc *rc;
+	int known_alive, known_dead;
+};
+
+static void on_known(void *ctx, uint64_t id, uint64_t ns_id, bool alive)
+{
+	struct sink *s = ctx;
+
+	if (alive)
+		s->known_alive++;
+	else
+		s->known_dead++;
+}
+
+static void sink_open(struct sink *s, bool initial)
+{
+	struct rc_opts o = {
+		.json = true,
+		.types = (1U << NSM_NTYPES) - 1,
+		.initial = initial,
+		.known = on_known,
+		.ctx = s,
+	};
+
+	memset(s, 0, sizeof(*s));
+	s->out = open_memstream(&s->buf, &s->len);
+	assert_non_null(s->out);
+	o.out = s->out;
+	o.ctx = s;
+	assert_int_equal(rc_new(&s->rc, &o), 0);
+}
+
+static void sink_close(struct sink *s)
+{
+	rc_free(s->rc);
+	fclose(s->out);
+	free(s->buf);
+}
+
+static size_t lines(struct sink *s)
+{
+	size_t n = 0;
+	char *p;
+
+	fflush(s->out);
+	for (p = s->buf; p && (p = strchr(p, '\n')); p++)
+		n++;
+	return n;
+}
+
+/* The number of lines that contain every one of the given strings. */
+static size_t count(struct sink *s, const char *a, const char *b)
+{
+	size_t n = 0;
+	char *line, *end;
+
+	fflush(s->out);
+	for (line = s->buf; line && *line; line = end + 1) {
+		end = strchr(line, '\n');
+		if (!end)
+			break;
+		*end = 0;
+		if (strstr(line, a) && (!b || strstr(line, b)))
+			n++;
+		*end = '\n';
+	}
+	return n;
+}
+
+static void feed(struct sink *s, enum wev_kind kind, enum nsm_type type,
+		 uint64_t id, uint64_t ns_id)
+{
+	struct wev e = {
+		.kind = kind,
+		.via = kind == WEV_CREATE ? "unshare" : "exit",
+		.type = type,
+		.id = id,
+		.ns_id = ns_id,
+		.pid = 42,
+		.tid = 42,
+		.comm = "x\"y",
+	};
+
+	rc_event(s->rc, &e);
+}
+
+static void test_create_once_destroy_once(void **state)
+{
+	struct sink s;
+
+	sink_open(&s, true);
+	feed(&s, WEV_CREATE, NSM_NET, 100, 7);
+	feed(&s, WEV_CREATE, NSM_NET, 100, 7);	/* a second CPU's report */
+	feed(&s, WEV_DESTROY, NSM_NET, 200, 0);	/* never created */
+	feed(&s, WEV_DESTROY, NSM_NET, 100, 7);
+	feed(&s, WEV_DESTROY, NSM_NET, 100, 7);
+	assert_int_equal(lines(&s), 2);
+	assert_int_equal(count(&s, "\"seq\":1,", "\"event\":\"create\""), 1);
+	assert_int_equal(count(&s, "\"seq\":2,", "\"event\":\"destroy\""), 1);
+	/* comm is escaped */
+	assert_int_equal(count(&s, "\"comm\":\"x\\\"y\"", NULL), 2);
+	assert_int_equal(rc_count(s.rc), 0);
+	sink_close(&s);
+}
+
+static void test_reused_inode(void **state)
+{
+	struct sink s;
+
+	sink_open(&s, true);
+	feed(&s, WEV_CREATE, NSM_NET, 100, 7);
+	/* the same inode number, another namespace: 7 went away unseen */
+	feed(&s, WEV_CREATE, NSM_UTS, 100, 9);
+	assert_int_equal(lines(&s), 3);
+	assert_int_equal(count(&s, "\"event\":\"destroy\"", "\"via\":\"sweep\""), 1);
+	assert_int_equal(count(&s, "\"ns_id\":9,\"type\":\"uts\"", NULL), 1);
+	/* the kernel's map drops the old one and keeps the new one */
+	assert_int_equal(s.known_dead, 1);
+	assert_int_equal(s.known_alive, 1);
+	assert_int_equal(rc_count(s.rc), 1);
+	sink_close(&s);
+}
+
+/* Many ids in and out of the table, in an order that mixes the chains. */
+static void test_table_churn(void **state)
+{
+	enum { N = 20000 };
+	struct sink s;
+	uint64_t i, id;
+	size_t want;
+
+	sink_open(&s, true);
+	for (i = 0; i < N; i++)
+		feed(&s, WEV_CREATE, NSM_UTS, 4026531840 + i * 3, i + 1);
+	assert_int_equal(rc_count(s.rc), N);
+	for (i = 0; i < N; i++) {
+		id = (i * 7919) % N;	/* 7919 is prime: a permutation */
+		if (id % 2)
+			feed(&s, WEV_DESTROY, NSM_UTS, 4026531840 + id * 3, 0);
+	}
+	assert_int_equal(rc_count(s.rc), N / 2);
+	want = lines(&s);
+	/* what is left is all still there, what went is all gone */
+	for (i = 0; i < N; i++)
+		feed(&s, WEV_CREATE, NSM_UTS, 4026531840 + i * 3, i + 1);
+	assert_int_equal(lines(&s), want + N / 2);
+	assert_int_equal(rc_count(s.rc), N);
+	sink_close(&s);
+}
+
+static void add_ns(struct nsm_model *m, uint64_t id, enum nsm_type t)
+{
+	struct nsm_ns *ns;
+
+	assert_int_equal(nsm_ns_add(m, id, t, &ns), 0);
+	ns->ns_id = id - 1000;
+}
+
+static void test_sync(void **state)
+{
+	struct nsm_opts o;
+	struct nsm_model *m;
+	struct sink s;
+
+	nsm_opts_default(&o);
+	sink_open(&s, true);
+	assert_int_equal(nsm_model_new(&m, &o), 0);
+	add_ns(m, 5000, NSM_NET);
+	add_ns(m, 5001, NSM_UTS);
+	add_ns(m, 5002, NSM_USER);
+	rc_sync(s.rc, m, "start");
+	assert_int_equal(count(&s, "\"via\":\"start\"", NULL), 3);
+	assert_int_equal(count(&s, "\"reason\":\"start\"",
+			       "\"namespaces\":3,\"corrected\":{\"created\":0,\"destroyed\":0}"),
+			 1);
+	assert_int_equal(s.known_alive, 3);
+	nsm_model_free(m);
+
+	/* 5001 is gone, 5003 came, and the feed said neither */
+	assert_int_equal(nsm_model_new(&m, &o), 0);
+	add_ns(m, 5000, NSM_NET);
+	add_ns(m, 5002, NSM_USER);
+	add_ns(m, 5003, NSM_IPC);
+	rc_sync(s.rc, m, "lost");
+	assert_int_equal(count(&s, "\"event\":\"destroy\"", "\"id\":5001,"), 1);
+	assert_int_equal(count(&s, "\"via\":\"sweep\"", "\"id\":5003,"), 1);
+	assert_int_equal(count(&s, "\"reason\":\"lost\"",
+			       "\"namespaces\":3,\"corrected\":{\"created\":1,\"destroyed\":1}"),
+			 1);
+	assert_int_equal(s.known_alive, 4);
+	assert_int_equal(s.known_dead, 1);
+	assert_int_equal(lines(&s), 7);
+	nsm_model_free(m);
+	sink_close(&s);
+}
+
+static void test_no_initial(void **state)
+{
+	struct nsm_opts o;
+	struct nsm_model *m;
+	struct sink s;
+
+	nsm_opts_default(&o);
+	sink_open(&s, false);
+	assert_int_equal(nsm_model_new(&m, &o), 0);
+	add_ns(m, 5000, NSM_NET);
+	rc_sync(s.rc, m, "start");
+	/* only the sync; the model still knows 5000 */
+	assert_int_equal(lines(&s), 1);
+	feed(&s, WEV_DESTROY, NSM_NET, 5000, 0);
+	assert_int_equal(count(&s, "\"seq\":2,", "\"event\":\"destroy\""), 1);
+	nsm_model_free(m);
+	sink_close(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_once_destroy_once),
+		cmocka_unit_test(test_reused_inode),
+		cmocka_unit_test(test_table_churn),
+		cmocka_unit_test(test_sync),
+		cmocka_unit_test(test_no_initial),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_watch.c - `nsmon watch`: the agent.  Loads the event feed
+ * (bpf/events.bpf.c), attaches it, sweeps, and from then on folds every
+ * kernel record into the live model (reconcile.c), which prints the
+ * events (events_out.c) until SIGINT or SIGTERM.
+ *
+ * The feed is attached before the initial sweep, so nothing that happens
+ * during the sweep is missed: a create the sweep also found is dropped
+ * by the model, a namespace destroyed before the sweep reached it is in
+ * neither (the kernel reports destroys only of namespaces it knows).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "events.h"
+#include "events.skel.h"
+#include "reconcile.h"
+
+/* bpf/events.h numbers the types as enum nsm_type does */
+_Static_assert(NSM_EV_CGROUP == (int)NSM_CGROUP && NSM_EV_UTS == (int)NSM_UTS &&
+		       NSM_EV_NTYPES == (int)NSM_NTYPES,
+	       "events.h types must follow enum nsm_type");
+
+#define TRACEFS "/sys/kernel/tracing"
+#define POLL_MS 250
+
+static volatile sig_atomic_t stop, hup;
+
+struct watch {
+	struct cli_common c;
+	struct events_bpf *skel;
+	struct ring_buffer *rb;
+	struct rc *rc;
+	int known_fd;
+	uint64_t lost_seen;
+	int64_t boot_to_real;	/* ns: CLOCK_REALTIME - CLOCK_BOOTTIME */
+	unsigned ring_size;
+	unsigned resync_s;	/* --resync: 0 = only on loss and SIGHUP */
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: nsmon watch [OPTIONS]\n\n"
+	      "The agent: one line per namespace event on stdout, from the\n"
+	      "kernel (a BPF event feed), until SIGINT or SIGTERM.  At start\n"
+	      "every existing namespace is reported as created (via start),\n"
+	      "then comes a sync event.  Needs root (BPF, tracepoints).\n\n"
+	      "Options:\n"
+	      "  -J, --json             one JSON object per line (the default)\n"
+	      "      --text             one readable line per event\n"
+	      "  -t, --types TYPES      only these namespace types, e.g. net,uts\n"
+	      "      --ring-size BYTES  kernel ring buffer size (K, M suffixes;\n"
+	      "                         rounded up to a power of two, default 256K)\n"
+	      "      --no-initial       leave out the creates of the start sweep\n"
+	      "      --resync SECONDS   sweep and reconcile this often (SIGHUP: now)\n"
+	      "  -h, --help             this text\n",
+	      out);
+	cli_common_help(out);
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		hup = 1;
+	else
+		stop = 1;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static void calibrate(struct watch *w)
+{
+	w->boot_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+}
+
+static int parse_size(const char *s, unsigned *out)
+{
+	unsigned long long v, sz = 4096;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20, end++;
+	if (*end || v > (1ULL << 30))
+		return -EINVAL;
+	/* BPF_MAP_TYPE_RINGBUF: a power-of-two number of pages */
+	while (sz < v)
+		sz <<= 1;
+	*out = sz;
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return 0;
+}
+
+static const char *via_name(__u32 via)
+{
+	switch (via) {
+	case NSM_EV_VIA_CLONE:
+		return "clone";
+	case NSM_EV_VIA_UNSHARE:
+		return "unshare";
+	case NSM_EV_VIA_SETNS:
+		return "setns";
+	case NSM_EV_VIA_EXIT:
+		return "exit";
+	case NSM_EV_VIA_SWITCH:
+		return "switch";
+	}
+	return "?";
+}
+
+static void fold_ns(struct watch *w, const struct nsm_ev *r,
+		    const struct wev *task, __u32 kind)
+{
+	__u32 i;
+
+	for (i = 0; i < r->nns && i < NSM_EV_MAXNS; i++) {
+		const struct nsm_ev_ns *n = &r->ns[i];
+		struct wev e = *task;
+
+		if (n->kind != kind || n->type >= NSM_EV_NTYPES)
+			continue;
+		e.kind = kind == NSM_EV_CREATE ? WEV_CREATE : WEV_DESTROY;
+		e.via = via_name(n->via);
+		e.type = n->type;
+		e.id = n->id;
+		e.ns_id = n->ns_id;
+		e.owner = n->owner;
+		e.parent = n->parent;
+		rc_event(w->rc, &e);
+	}
+}
+
+/* One kernel event: its creates, then the switch, then its destroys. */
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct watch *w = ctx;
+	const struct nsm_ev *r = data;
+	struct wev e = { .kind = WEV_SWITCH };
+	int64_t t;
+	int i;
+
+	if (len < sizeof(*r))
+		return 0;
+	t = (int64_t)r->ts + w->boot_to_real;
+	e.time.tv_sec = t / 1000000000;
+	e.time.tv_nsec = t % 1000000000;
+	e.pid = r->pid;
+	e.tid = r->tid;
+	memcpy(e.comm, r->comm, sizeof(r->comm));
+	e.comm[sizeof(r->comm)] = 0;
+	fold_ns(w, r, &e, NSM_EV_CREATE);
+	for (i = 0; i < NSM_EV_NTYPES; i++) {
+		if (r->from[i] == r->to[i])
+			continue;
+		e.changes[e.nchanges].type = i;
+		e.changes[e.nchanges].from = r->from[i];
+		e.changes[e.nchanges].to = r->to[i];
+		e.nchanges++;
+	}
+	if (e.nchanges) {
+		struct wev sw = e;
+
+		sw.via = via_name(r->via);
+		rc_event(w->rc, &sw);
+	}
+	e.nchanges = 0;
+	fold_ns(w, r, &e, NSM_EV_DESTROY);
+	/* a gone reader ends the ring buffer's loop, and ours */
+	return rc_error(w->rc) ? -EPIPE : 0;
+}
+
+/* The kernel's known map follows the model (reconcile.c's callback). */
+static void on_known(void *ctx, uint64_t id, uint64_t ns_id, bool alive)
+{
+	struct watch *w = ctx;
+	__u64 key = id, val = ns_id;
+
+	__u64 cur;
+
+	if (alive) {
+		/* a value the feed set meanwhile is at least as fresh */
+		bpf_map_update_elem(w->known_fd, &key, &val, BPF_NOEXIST);
+		return;
+	}
+	/* the inode number may be a new namespace's by now: leave that */
+	if (!bpf_map_lookup_elem(w->known_fd, &key, &cur) && cur && val &&
+	    cur != val)
+		return;
+	bpf_map_delete_elem(w->known_fd, &key);
+}
+
+static uint64_t lost_total(struct watch *w)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	__u32 key = 0;
+	uint64_t sum = 0;
+	__u64 *v;
+
+	if (ncpu <= 0)
+		return w->lost_seen;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return w->lost_seen;
+	if (!bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.lost), &key, v))
+		for (i = 0; i < ncpu; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+/* A sweep into the model: at start, and after the feed lost records. */
+static int resync(struct watch *w, const char *reason)
+{
+	struct nsm_model *m;
+
+	if (cli_discover(&w->c, &m))
+		return -1;
+	calibrate(w);
+	rc_sync(w->rc, m, reason);
+	nsm_model_free(m);
+	return 0;
+}
+
+static void check_lost(struct watch *w, bool sync)
+{
+	uint64_t n = lost_total(w);
+
+	if (n == w->lost_seen)
+		return;
+	/* the records that made it come first: they happened before */
+	ring_buffer__consume(w->rb);
+	n = lost_total(w);
+	rc_lost(w->rc, n - w->lost_seen);
+	w->lost_seen = n;
+	if (sync)
+		resync(w, "lost");
+}
+
+/* Classic tracepoints need tracefs for their ids; mount it if missing. */
+static void ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (!stat(TRACEFS "/events", &st))
+		return;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
+		fprintf(stderr, "nsmon watch: cannot mount tracefs on %s: %s\n",
+			TRACEFS, strerror(errno));
+}
+
+static int attach_all(struct watch *w)
+{
+	struct bpf_program *p;
+	struct bpf_link *l;
+
+	ensure_tracefs();
+	bpf_object__for_each_program(p, w->skel->obj) {
+		l = bpf_program__attach(p);
+		if (!l) {
+			int err = -errno;
+
+			fprintf(stderr,
+				"nsmon watch: cannot attach %s (%s): %s\n",
+				bpf_program__section_name(p),
+				bpf_program__name(p), strerror(-err));
+			return err;
+		}
+		/* the skeleton's destroy detaches what it finds here */
+		if (p == w->skel->progs.nsm_fork)
+			w->skel->links.nsm_fork = l;
+		else if (p == w->skel->progs.nsm_exit)
+			w->skel->links.nsm_exit = l;
+		else if (p == w->skel->progs.nsm_unshare_enter)
+			w->skel->links.nsm_unshare_enter = l;
+		else if (p == w->skel->progs.nsm_unshare_exit)
+			w->skel->links.nsm_unshare_exit = l;
+		else if (p == w->skel->progs.nsm_setns_enter)
+			w->skel->links.nsm_setns_enter = l;
+		else
+			w->skel->links.nsm_setns_exit = l;
+	}
+	return 0;
+}
+
+/* Says what is missing when the feed cannot load. */
+static int load_feed(struct watch *w)
+{
+	int err;
+
+	libbpf_set_print(w->c.verbose ? libbpf_print : libbpf_quiet);
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "nsmon watch: kernel BTF (/sys/kernel/btf/vmlinux) "
+				"is missing: the event feed needs a kernel built "
+				"with CONFIG_DEBUG_INFO_BTF\n");
+		return -ENOENT;
+	}
+	w->skel = events_bpf__open();
+	if (!w->skel) {
+		err = -errno;
+		fprintf(stderr, "nsmon watch: cannot open the BPF event feed: %s\n",
+			strerror(-err));
+		return err;
+	}
+	w->skel->rodata->self_tgid = getpid();
+	bpf_map__set_max_entries(w->skel->maps.events, w->ring_size);
+	err = events_bpf__load(w->skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			fprintf(stderr,
+				"nsmon watch: not allowed to load BPF programs "
+				"(%s): run as root (CAP_BPF, CAP_PERFMON and "
+				"CAP_SYS_ADMIN)\n",
+				strerror(-err));
+		else
+			fprintf(stderr,
+				"nsmon watch: cannot load the BPF event feed "
+				"(tp_btf, tracepoint programs, ring buffer): %s%s\n",
+				strerror(-err),
+				w->c.verbose ? "" : " (-v shows the verifier log)");
+		return err;
+	}
+	err = attach_all(w);
+	if (err)
+		return err;
+	w->known_fd = bpf_map__fd(w->skel->maps.known);
+	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_record,
+				 w, NULL);
+	if (!w->rb) {
+		err = -errno;
+		fprintf(stderr, "nsmon watch: ring buffer: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * Waits for records, a signal or POLL_MS, and watches stdout too: a
+ * pipe whose reader is gone (`| head`) reports POLLERR, so we leave
+ * then, not at the next event, which may be hours away.
+ */
+static int wait_feed(struct watch *w)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = ring_buffer__epoll_fd(w->rb), .events = POLLIN },
+		{ .fd = STDOUT_FILENO, .events = 0 },
+	};
+
+	if (poll(pfd, 2, POLL_MS) < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -EPIPE;
+	return 0;
+}
+
+static int run(struct watch *w)
+{
+	int64_t next = 0;
+	int err = 0;
+
+	calibrate(w);
+	if (resync(w, "start"))
+		return 1;
+	if (w->resync_s)
+		next = clock_ns(CLOCK_MONOTONIC) + w->resync_s * 1000000000LL;
+	while (!stop && !rc_error(w->rc)) {
+		/*
+		 * Destroys the feed cannot see (user and PID namespaces, the
+		 * last fd closed, a bind mount unmounted) are found here.
+		 */
+		if (hup || (next && clock_ns(CLOCK_MONOTONIC) >= next)) {
+			ring_buffer__consume(w->rb);
+			resync(w, hup ? "signal" : "interval");
+			hup = 0;
+			if (next)
+				next = clock_ns(CLOCK_MONOTONIC) +
+				       w->resync_s * 1000000000LL;
+		}
+		err = wait_feed(w);
+		if (err == -EPIPE)
+			break;
+		err = ring_buffer__consume(w->rb);
+		if (err < 0 && err != -EPIPE) {
+			fprintf(stderr, "nsmon watch: ring buffer: %s\n",
+				strerror(-err));
+			return 1;
+		}
+		check_lost(w, true);
+	}
+	/* detach first, then drain: nothing is left behind in the ring */
+	events_bpf__detach(w->skel);
+	if (err == -EPIPE)
+		return 0;
+	if (!rc_error(w->rc)) {
+		ring_buffer__consume(w->rb);
+		check_lost(w, false);
+	}
+	err = rc_error(w->rc);
+	if (err && err != -EPIPE) {
+		fprintf(stderr, "nsmon watch: stdout: %s\n", strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	enum { OPT_TEXT = CLI_OPT_END, OPT_RING, OPT_NO_INITIAL, OPT_RESYNC };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "text", no_argument, NULL, OPT_TEXT },
+		{ "types", required_argument, NULL, 't' },
+		{ "ring-size", required_argument, NULL, OPT_RING },
+		{ "no-initial", no_argument, NULL, OPT_NO_INITIAL },
+		{ "resync", required_argument, NULL, OPT_RESYNC },
+		{ "help", no_argument, NULL, 'h' },
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rc_opts ro = {
+		.out = stdout,
+		.json = true,
+		.types = (1U << NSM_NTYPES) - 1,
+		.initial = true,
+		.known = on_known,
+	};
+	struct watch w = { .known_fd = -1, .ring_size = 256 << 10 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int opt, err, rc = 1;
+
+	cli_common_init(&w.c);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":Jt:hv", longopts, NULL)) != -1) {
+		if (cli_common_opt(&w.c, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'J':
+			ro.json = true;
+			break;
+		case OPT_TEXT:
+			ro.json = false;
+			break;
+		case 't':
+			if (nsm_parse_types(optarg, &ro.types) || !ro.types)
+				return cli_usage_error("watch",
+						       "bad namespace types '%s'",
+						       optarg);
+			break;
+		case OPT_RING:
+			if (parse_size(optarg, &w.ring_size))
+				return cli_usage_error("watch",
+						       "bad ring size '%s'",
+						       optarg);
+			break;
+		case OPT_NO_INITIAL:
+			ro.initial = false;
+			break;
+		case OPT_RESYNC: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v > 86400)
+				return cli_usage_error("watch",
+						       "bad resync interval '%s'",
+						       optarg);
+			w.resync_s = v;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cli_bad_option("watch", opt, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("watch", "unexpected argument '%s'",
+				       argv[optind]);
+	if (strcmp(w.c.opts.proc_root, "/proc"))
+		return cli_usage_error("watch", "--proc-root: the agent "
+						"watches this kernel only");
+
+	/* no SA_RESTART: the ring buffer's epoll_wait returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	ro.ctx = &w;
+	if (load_feed(&w))
+		goto out;
+	err = rc_new(&w.rc, &ro);
+	if (err) {
+		fprintf(stderr, "nsmon watch: %s\n", strerror(-err));
+		goto out;
+	}
+	rc = run(&w);
+out:
+	ring_buffer__free(w.rb);
+	events_bpf__destroy(w.skel);
+	rc_free(w.rc);
+	return rc;
+}

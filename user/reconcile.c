@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * reconcile.c - the live model of `nsmon watch`: namespace id -> type,
+ * ns_id, owner, parent, in an open-addressing table (linear probing,
+ * backward-shift deletion: namespaces come and go all day, tombstones
+ * would pile up).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile.h"
+
+struct live {
+	uint64_t id;		/* 0 = empty slot */
+	uint64_t ns_id;
+	uint64_t owner, parent;
+	enum nsm_type type;
+	uint32_t mark;		/* the sync generation that saw it */
+};
+
+struct rc {
+	struct rc_opts o;
+	struct live *v;
+	size_t n, cap;		/* cap: a power of two */
+	uint64_t seq;
+	uint32_t gen;
+	int err;
+};
+
+static size_t slot_of(uint64_t id, size_t cap)
+{
+	/* inode numbers are dense: spread them (Fibonacci hashing) */
+	return (id * 0x9e3779b97f4a7c15ULL) >> 17 & (cap - 1);
+}
+
+static struct live *find(const struct rc *r, uint64_t id)
+{
+	size_t i = slot_of(id, r->cap);
+
+	while (r->v[i].id) {
+		if (r->v[i].id == id)
+			return &r->v[i];
+		i = (i + 1) & (r->cap - 1);
+	}
+	return NULL;
+}
+
+static struct live *insert_slot(struct live *v, size_t cap, uint64_t id)
+{
+	size_t i = slot_of(id, cap);
+
+	while (v[i].id && v[i].id != id)
+		i = (i + 1) & (cap - 1);
+	return &v[i];
+}
+
+static int grow(struct rc *r)
+{
+	size_t cap = r->cap * 2, i;
+	struct live *v = calloc(cap, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < r->cap; i++)
+		if (r->v[i].id)
+			*insert_slot(v, cap, r->v[i].id) = r->v[i];
+	free(r->v);
+	r->v = v;
+	r->cap = cap;
+	return 0;
+}
+
+static struct live *add(struct rc *r, uint64_t id)
+{
+	struct live *l;
+
+	if ((r->n + 1) * 4 > r->cap * 3 && grow(r))
+		return NULL;
+	l = insert_slot(r->v, r->cap, id);
+	memset(l, 0, sizeof(*l));
+	l->id = id;
+	r->n++;
+	return l;
+}
+
+/* Knuth's algorithm R: keeps every probe chain unbroken. */
+static void del(struct rc *r, struct live *l)
+{
+	size_t i = l - r->v, j = i, k;
+
+	r->v[i].id = 0;
+	for (;;) {
+		j = (j + 1) & (r->cap - 1);
+		if (!r->v[j].id)
+			break;
+		k = slot_of(r->v[j].id, r->cap);
+		/* leave j where it is if its home lies cyclically in (i, j] */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		r->v[i] = r->v[j];
+		r->v[j].id = 0;
+		i = j;
+	}
+	r->n--;
+}
+
+int rc_new(struct rc **out, const struct rc_opts *o)
+{
+	struct rc *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->o = *o;
+	r->cap = 1024;
+	r->v = calloc(r->cap, sizeof(*r->v));
+	if (!r->v) {
+		free(r);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+void rc_free(struct rc *r)
+{
+	if (!r)
+		return;
+	free(r->v);
+	free(r);
+}
+
+size_t rc_count(const struct rc *r)
+{
+	return r->n;
+}
+
+int rc_error(const struct rc *r)
+{
+	return r->err;
+}
+
+static bool shown(const struct rc *r, enum nsm_type t)
+{
+	return r->o.types & (1U << t);
+}
+
+static void emit(struct rc *r, const struct wev *e)
+{
+	int err;
+
+	if (r->err)
+		return;
+	err = wev_print(r->o.out, r->o.json, r->seq + 1, e);
+	if (err)
+		r->err = err;
+	else
+		r->seq++;
+}
+
+static void known(struct rc *r, uint64_t id, uint64_t ns_id, bool alive)
+{
+	if (r->o.known)
+		r->o.known(r->o.ctx, id, ns_id, alive);
+}
+
+static void now(struct wev *e)
+{
+	clock_gettime(CLOCK_REALTIME, &e->time);
+}
+
+/*
+ * A destroy of l that the feed did not report, at time t (NULL: now);
+ * l is removed.
+ */
+static void destroy_swept(struct rc *r, struct live *l,
+			  const struct timespec *t)
+{
+	struct wev e = {
+		.kind = WEV_DESTROY,
+		.via = "sweep",
+		.type = l->type,
+		.id = l->id,
+		.ns_id = l->ns_id,
+	};
+
+	if (t)
+		e.time = *t;
+	else
+		now(&e);
+	known(r, l->id, l->ns_id, false);
+	if (shown(r, l->type))
+		emit(r, &e);
+	del(r, l);
+}
+
+static void fold_create(struct rc *r, struct wev *e)
+{
+	struct live *l = find(r, e->id);
+
+	if (l) {
+		/*
+		 * Known: a second report of the same namespace.  With
+		 * another ns_id it is a new namespace under a reused inode
+		 * number, and the old one went away unseen.
+		 */
+		if (!l->ns_id || !e->ns_id || l->ns_id == e->ns_id)
+			return;
+		/* it was gone before the new one came: keep time in order */
+		destroy_swept(r, l, &e->time);
+		/* the kernel knows the new one: keep it in its map */
+		known(r, e->id, e->ns_id, true);
+	}
+	l = add(r, e->id);
+	if (!l) {
+		r->err = -ENOMEM;
+		return;
+	}
+	l->type = e->type;
+	l->ns_id = e->ns_id;
+	l->owner = e->owner;
+	l->parent = e->parent;
+	l->mark = r->gen;
+	if (shown(r, e->type))
+		emit(r, e);
+}
+
+static void fold_destroy(struct rc *r, struct wev *e)
+{
+	struct live *l = find(r, e->id);
+
+	if (!l)
+		return;
+	e->type = l->type;
+	if (!e->ns_id)
+		e->ns_id = l->ns_id;
+	del(r, l);
+	if (shown(r, e->type))
+		emit(r, e);
+}
+
+static void fold_switch(struct rc *r, struct wev *e)
+{
+	int i, n = 0;
+
+	for (i = 0; i < e->nchanges; i++)
+		if (shown(r, e->changes[i].type))
+			e->changes[n++] = e->changes[i];
+	e->nchanges = n;
+	if (n)
+		emit(r, e);
+}
+
+void rc_event(struct rc *r, struct wev *e)
+{
+	switch (e->kind) {
+	case WEV_CREATE:
+		fold_create(r, e);
+		break;
+	case WEV_DESTROY:
+		fold_destroy(r, e);
+		break;
+	case WEV_SWITCH:
+		fold_switch(r, e);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Who to name in a create from a sweep: the oldest process in it. */
+static void holder(const struct nsm_model *m, const struct nsm_ns *ns,
+		   struct wev *e)
+{
+	const struct nsm_proc *p;
+	pid_t pid = ns->ealdorman;
+
+	if (!pid && ns->procs.n)
+		pid = ns->procs.v[0];
+	if (!pid && ns->tasks.n)
+		pid = ns->tasks.v[0];
+	p = pid ? nsm_proc_get(m, pid) : NULL;
+	if (!p)
+		return;
+	e->pid = e->tid = p->pid;
+	snprintf(e->comm, sizeof(e->comm), "%s", p->comm);
+}
+
+void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
+{
+	bool start = !strcmp(reason, "start");
+	struct wev s = { .kind = WEV_SYNC, .reason = reason };
+	size_t i;
+
+	r->gen++;
+	for (i = 0; i < m->nns && !r->err; i++) {
+		const struct nsm_ns *ns = m->ns[i];
+		struct live *l = find(r, ns->id);
+		struct wev e = {
+			.kind = WEV_CREATE,
+			.via = start ? "start" : "sweep",
+			.type = ns->type,
+			.id = ns->id,
+			.ns_id = ns->ns_id,
+			.owner = ns->owner,
+			.parent = ns->parent,
+		};
+
+		if (l && (!l->ns_id || !ns->ns_id || l->ns_id == ns->ns_id)) {
+			l->mark = r->gen;
+			continue;
+		}
+		if (l) {
+			destroy_swept(r, l, NULL);
+			s.destroyed++;
+		}
+		l = add(r, ns->id);
+		if (!l) {
+			r->err = -ENOMEM;
+			break;
+		}
+		l->type = ns->type;
+		l->ns_id = ns->ns_id;
+		l->owner = ns->owner;
+		l->parent = ns->parent;
+		l->mark = r->gen;
+		known(r, ns->id, ns->ns_id, true);
+		if (!start)
+			s.created++;
+		if (!shown(r, ns->type) || (start && !r->o.initial))
+			continue;
+		holder(m, ns, &e);
+		now(&e);
+		emit(r, &e);
+	}
+	/* what the model holds and the sweep no longer finds */
+	for (i = 0; i < r->cap && !r->err;) {
+		if (r->v[i].id && r->v[i].mark != r->gen) {
+			/* del() may shift a later entry into slot i */
+			destroy_swept(r, &r->v[i], NULL);
+			s.destroyed++;
+			continue;
+		}
+		i++;
+	}
+	s.namespaces = r->n;
+	now(&s);
+	emit(r, &s);
+}
+
+void rc_lost(struct rc *r, uint64_t count)
+{
+	struct wev e = { .kind = WEV_LOST, .count = count };
+
+	now(&e);
+	emit(r, &e);
+}

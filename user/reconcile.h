@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * reconcile.h - the live model of `nsmon watch`: which namespaces exist,
+ * folded from kernel events and sweeps, and the events (SPEC "Events")
+ * that the folding produces.  It keeps SPEC's invariant: a namespace is
+ * created once while it lives, and every destroy follows its create.
+ */
+#ifndef NSMON_RECONCILE_H
+#define NSMON_RECONCILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "nsm.h"
+
+enum wev_kind {
+	WEV_CREATE,
+	WEV_SWITCH,
+	WEV_DESTROY,
+	WEV_SYNC,
+	WEV_LOST,
+};
+
+struct wev_change {
+	enum nsm_type type;
+	uint64_t from, to;
+};
+
+/* One event as printed; the printers (events_out.c) read nothing else. */
+struct wev {
+	enum wev_kind kind;
+	struct timespec time;	/* realtime */
+	const char *via;	/* create, switch, destroy */
+	pid_t pid, tid;		/* 0 = unknown */
+	char comm[17];
+	/* create, destroy */
+	enum nsm_type type;
+	uint64_t id, ns_id, owner, parent;
+	/* switch */
+	struct wev_change changes[NSM_NTYPES];
+	int nchanges;
+	/* sync */
+	const char *reason;
+	size_t namespaces;
+	size_t created, destroyed;
+	/* lost */
+	uint64_t count;
+};
+
+/* events_out.c: one line, flushed; -EPIPE etc. when stdout is gone. */
+int wev_print(FILE *out, bool json, uint64_t seq, const struct wev *e);
+
+struct rc;
+
+struct rc_opts {
+	FILE *out;
+	bool json;
+	unsigned types;		/* mask of 1 << NSM_*: what is printed */
+	bool initial;		/* print the creates of the start sync */
+	/* the kernel's map of known namespaces follows the model */
+	void (*known)(void *ctx, uint64_t id, uint64_t ns_id, bool alive);
+	void *ctx;
+};
+
+int rc_new(struct rc **out, const struct rc_opts *o);
+void rc_free(struct rc *r);
+/* Namespaces alive in the model. */
+size_t rc_count(const struct rc *r);
+/* Non-zero once printing failed: the reader is gone; stop. */
+int rc_error(const struct rc *r);
+
+/*
+ * Folds in one kernel event (kind CREATE, SWITCH or DESTROY): a create of
+ * a namespace alive in the model, or a destroy of one not in it, is
+ * dropped (the kernel's dedupe can race across CPUs).
+ */
+void rc_event(struct rc *r, struct wev *e);
+
+/*
+ * Reconciles the model with a sweep: namespaces the model lacks are
+ * created (via "start" for reason "start", else "sweep"), those the sweep
+ * no longer finds are destroyed (via "sweep"); then a sync event.
+ */
+void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason);
+/* The kernel dropped count records. */
+void rc_lost(struct rc *r, uint64_t count);
+
+#endif
