@@ -4,6 +4,8 @@
 # Other processes on the host make namespaces too: a test looks only at
 # the events of the pids and namespace ids it made.
 
+here_watch=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
 # watch_start [ARGS...]: the ASan nsmon watch --json in the background,
 # its stream in $WOUT; returns once the start sync is out.
 watch_start() {
@@ -31,24 +33,12 @@ watch_stop() {
 	check_stream
 }
 
-# Every line one object; seq 1, 2, 3...; a create never repeated while
-# its namespace lives; every destroy after exactly one create.
+# The stream keeps SPEC's invariants (check_events.py: seq, fields, one
+# destroy per create, a sync after every lost).
 check_stream() {
-	local bad
-	bad=$(jq -rs '
-		. as $ev
-		| if ([range(0; length)] != [$ev[].seq | . - 1]) then "seq is not 1, 2, 3, ..."
-		  else reduce $ev[] as $e ({live: {}, bad: null};
-			if .bad then .
-			elif $e.event == "create" then
-				if .live[$e.ns.id | tostring] then .bad = "create twice: seq \($e.seq)"
-				else .live[$e.ns.id | tostring] = true end
-			elif $e.event == "destroy" then
-				if .live[$e.ns.id | tostring] | not then .bad = "destroy without create: seq \($e.seq)"
-				else .live |= del(.[$e.ns.id | tostring]) end
-			else . end) | .bad // empty
-		  end' "$WOUT") || fail "nsmon watch: not one JSON object per line"
-	[[ -z $bad ]] || fail "nsmon watch stream: $bad"
+	local why
+	why=$(python3 "$here_watch/check_events.py" "$WOUT" 2>&1) ||
+		{ echo "$why" >&2; fail "nsmon watch stream: $(head -n1 <<<"$why")"; }
 }
 
 # events FILTER [JQ ARGS...]: the events FILTER selects, as a JSON array.
