@@ -13,6 +13,10 @@
 # indented `#` detail lines) or `skip NAME: why`; then a `# integration:`
 # summary.  Exit status 1 if any test failed.
 #
+# A test file may set, on lines of their own, `# timeout NAME SECONDS` (a
+# longer limit than T_TIMEOUT) and `# xfail NAME WHY` (a known bug: its
+# failure is reported as a skip saying so).
+#
 # FILTER (or $NSMON_TEST_FILTER) is an extended regex on test names.
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,7 +35,7 @@ usage() {
 }
 [[ $# -ge 2 ]] || usage
 abs() { [[ $1 == /* ]] && echo "$1" || echo "$PWD/$1"; }
-export NSMON NSMON_PLAIN NSHOLD T_RESULTS T_RUNID
+export NSMON NSMON_PLAIN NSHOLD NSCHURN T_RESULTS T_RUNID
 T_RUNID=$$
 NSMON=$(abs "$1")
 NSMON_PLAIN=$(abs "$2")
@@ -61,6 +65,14 @@ done
 # The helpers are tiny C programs; build them next to the other objects.
 mkdir -p "$repo/build/tests"
 NSHOLD=$repo/build/tests/nshold
+NSCHURN=$repo/build/tests/nschurn
+if ! gcc -O1 -g -Wall -Wextra -Werror -o "$NSCHURN" \
+	"$repo/tests/helpers/nschurn.c" 2>"$repo/build/tests/nschurn.log"; then
+	echo "FAIL integration: cannot build tests/helpers/nschurn.c"
+	sed 's/^/  # /' "$repo/build/tests/nschurn.log"
+	echo "# integration: 0 passed, 1 failed"
+	exit 1
+fi
 if ! gcc -O1 -g -Wall -Wextra -Werror -pthread -o "$NSHOLD" \
 	"$repo/tests/helpers/nshold.c" 2>"$repo/build/tests/nshold.log"; then
 	echo "FAIL integration: cannot build tests/helpers/nshold.c"
@@ -81,18 +93,28 @@ for file in "$here"/t_*.sh; do
 			continue
 		fi
 		rm -f "$T_RESULTS/$name".*
+		# a longer limit for one test: a line `# timeout NAME SECONDS`
+		limit=$(sed -n "s/^# timeout $name \([0-9]*\)\$/\1/p" "$file")
+		limit=${limit:-$T_TIMEOUT}
 		start=$SECONDS
-		timeout -k 10 "$T_TIMEOUT" bash "$here/run.sh" --one "$file" "$name" \
+		timeout -k 10 "$limit" bash "$here/run.sh" --one "$file" "$name" \
 			>"$T_RESULTS/$name.log" 2>&1 </dev/null
 		rc=$?
 		took=$((SECONDS - start))
 		why=$(head -n1 "$T_RESULTS/$name.why" 2>/dev/null || true)
 		if [[ $rc -eq 124 || $rc -eq 137 ]]; then
-			why="timed out after ${T_TIMEOUT}s${why:+ ($why)}"
+			why="timed out after ${limit}s${why:+ ($why)}"
 			rc=1
 		fi
-		if [[ $rc -eq 0 ]]; then
-			echo "ok $name"
+		# a known bug not fixed yet: a line `# xfail NAME WHY` reports the
+		# test's failure as a skip that says so, and its passing as such
+		xfail=$(sed -n "s/^# xfail $name \(.*\)/\1/p" "$file")
+		if [[ -n $xfail && $rc -ne 0 && $rc -ne 77 ]]; then
+			echo "skip $name: expected failure ($xfail): $why"
+			tail -n 40 "$T_RESULTS/$name.log" | sed 's/^/  # /'
+			skip=$((skip + 1))
+		elif [[ $rc -eq 0 ]]; then
+			echo "ok $name${xfail:+ (marked xfail: the bug is fixed? remove the xfail line)}"
 			pass=$((pass + 1))
 		elif [[ $rc -eq 77 ]]; then
 			echo "skip $name: ${why:-no reason given}"

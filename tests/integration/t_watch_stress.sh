@@ -1,0 +1,112 @@
+# t_watch_stress.sh - `nsmon watch` under a random workload
+# (tests/helpers/nschurn.c): the stream stays consistent when the kernel
+# feed loses records, and a long run does not grow the agent.
+#
+# watch_start, watch_stop and events come from t_watch.sh.
+
+here_stress=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=t_watch.sh
+source "$here_stress/t_watch.sh"
+
+# lost_in_kernel PID: the sum of the watcher's per-CPU `lost` counter, the
+# failed ring-buffer reserves the kernel counted.
+lost_in_kernel() {
+	local f id
+	for f in /proc/"$1"/fd/*; do
+		[[ $(readlink "$f" 2>/dev/null) == anon_inode:bpf-map ]] || continue
+		id=$(awk '$1 == "map_id:" { print $2 }' "/proc/$1/fdinfo/${f##*/}")
+		[[ -n $id ]] || continue
+		if [[ $(bpftool -j map show id "$id" | jq -r .name) == lost ]]; then
+			bpftool -j map lookup id "$id" key 0 0 0 0 |
+				jq '[.formatted.values[].value] | add'
+			return 0
+		fi
+	done
+	fail "no map named lost among the bpf maps of pid $1"
+}
+
+# wait_churn VAR SECONDS: until the spawned nschurn prints ready.
+wait_churn() {
+	local var=$1 pid=${!1} i
+	for ((i = 0; i < $2 * 10; i++)); do
+		grep -q '^ready$' "$T_DIR/$var.out" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$T_DIR/$var.err" >&2
+	fail "nschurn did not finish in $2 s: $(tail -n1 "$T_DIR/$var.out")"
+}
+
+# timeout watch_stress 150
+# xfail watch_stress a resync overtakes feed records that are folded in after it (destroy with another type, create repeated, model types wrong): the destroy logic on another branch
+test_watch_stress() {
+	command -v bpftool >/dev/null || skip "bpftool is missing"
+	local seed=${NSMON_STRESS_SEED:-$RANDOM} ops kernel_lost reported stats
+	private_tmpfs "$T_DIR/mnt"
+	watch_start --ring-size 4096
+	spawn C "$NSCHURN" -n 12000 -s "$seed" -d "$T_DIR/mnt"
+	wait_churn C 90
+	ops=$(sed -n 's/^ops=//p' "$T_DIR/C.out")
+	[[ $ops -ge 10000 ]] || fail "nschurn did only $ops operations"
+	# the workload is quiet now, holding what it holds: a resync, then
+	# a fresh sweep of our own, then the stream up to here
+	kill -HUP "$W"
+	wait_for "a sync on SIGHUP" grep -q '"reason":"signal"' "$WOUT"
+	kernel_lost=$(lost_in_kernel "$W")
+	discover
+	local rc=0 problems=()
+	kill -INT "$W"
+	wait "$W" || rc=$?
+	_t_sanitizers "$T_DIR/W.err" "nsmon watch"
+	[[ $rc -eq 0 ]] || { cat "$T_DIR/W.err" >&2; fail "nsmon watch exited $rc on SIGINT"; }
+	echo "seed $seed (NSMON_STRESS_SEED), $ops operations, $kernel_lost records lost in the kernel" >&2
+
+	# every check runs; the test fails at the end with all that failed
+	stats=$(python3 "$here_watch/check_events.py" --stats --live "$T_DIR/live.json" \
+		"$WOUT" 2>"$T_DIR/check.err") ||
+		problems+=("stream: $(head -n1 "$T_DIR/check.err") ($(wc -l <"$T_DIR/check.err") lines)")
+	cat "$T_DIR/check.err" >&2
+	echo "stream: $stats" >&2
+	reported=$(jq .lost <<<"$stats")
+	[[ $kernel_lost -gt 0 ]] ||
+		problems+=("the 4 KiB ring lost nothing in $ops operations: the test tests nothing")
+	[[ $reported -eq $kernel_lost ]] ||
+		problems+=("the kernel counted $kernel_lost lost records, the stream's lost events $reported")
+
+	# The namespaces in play: those created after the start sync (the
+	# workload's, and whatever else the host did meanwhile) and those
+	# nschurn still holds.  The agent's model (the stream replayed) and
+	# the fresh sweep agree on which of them live.
+	local held
+	held=$(sed -n 's/^held \([a-z]*\):\([0-9]*\) .*/{"type":"\1","id":\2}/p' "$T_DIR/C.out" | jq -sc .)
+	local model_rc=0
+	python3 - "$WOUT" "$T_DIR/live.json" "$DOC" "$held" 2>"$T_DIR/model.err" <<-'EOF' || model_rc=$?
+		import json, sys
+		stream, live, doc, held = sys.argv[1:5]
+		play, started = set(), False
+		for line in open(stream):
+		    e = json.loads(line)
+		    if e["event"] == "sync" and e["reason"] == "start":
+		        started = True
+		    elif started and e["event"] == "create":
+		        play.add((e["ns"]["type"], e["ns"]["id"]))
+		held = {(h["type"], h["id"]) for h in json.loads(held)}
+		play |= held
+		agent = {(n["type"], n["id"]) for n in json.load(open(live))} & play
+		sweep = {(n["type"], n["id"]) for n in json.load(open(doc))["namespaces"]} & play
+		bad = False
+		for what, s in (("the agent only", agent - sweep), ("the sweep only", sweep - agent),
+		                ("held but not in the agent's model", held - agent)):
+		    if s:
+		        bad = True
+		        print(f"{len(s)} namespaces in {what}: {sorted(s)[:10]}", file=sys.stderr)
+		print(f"{len(play)} namespaces in play, {len(agent)} alive, {len(held)} held",
+		      file=sys.stderr)
+		sys.exit(1 if bad else 0)
+	EOF
+	cat "$T_DIR/model.err" >&2
+	[[ $model_rc -eq 0 ]] ||
+		problems+=("the agent's model is not the sweep's: $(head -n1 "$T_DIR/model.err")")
+	[[ ${#problems[@]} -eq 0 ]] || fail "${problems[*]}"
+}
+
