@@ -110,3 +110,31 @@ test_watch_stress() {
 	[[ ${#problems[@]} -eq 0 ]] || fail "${problems[*]}"
 }
 
+# rss_kib PID, nfds PID
+rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
+nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+
+# 60 s of churn against the real (not the ASan) nsmon watch: its RSS and
+# fd count after 10 s and at the end.  Slack: 2 MiB of RSS, no fd.
+# timeout watch_resources 110
+test_watch_resources() {
+	local secs=${NSMON_RESOURCE_SECONDS:-60} rss0 fds0 rss1 fds1 stats
+	private_tmpfs "$T_DIR/mnt"
+	spawn W "$NSMON_PLAIN" watch --json
+	WOUT=$T_DIR/W.out
+	wait_for "nsmon watch to start" grep -q '"reason":"start"' "$WOUT"
+	spawn C "$NSCHURN" -t "$secs" -d "$T_DIR/mnt"
+	sleep 10
+	rss0=$(rss_kib "$W") fds0=$(nfds "$W")
+	wait_churn C $((secs + 20))
+	rss1=$(rss_kib "$W") fds1=$(nfds "$W")
+	kill_pid "$C"
+	kill -INT "$W"
+	wait "$W" || fail "nsmon watch exited $? on SIGINT"
+	stats=$(python3 "$here_watch/check_events.py" --stats "$WOUT") ||
+		fail "the stream of $secs s of churn is not consistent"
+	echo "after 10 s: VmRSS $rss0 KiB, $fds0 fds; after ${secs} s: VmRSS $rss1 KiB, $fds1 fds; $(sed -n 's/^ops=//p' "$T_DIR/C.out") ops; stream $stats" >&2
+	[[ $fds1 -le $fds0 ]] || fail "nsmon watch: $fds0 fds after 10 s, $fds1 after $secs s"
+	[[ $rss1 -le $((rss0 + 2048)) ]] ||
+		fail "nsmon watch: VmRSS $rss0 KiB after 10 s, $rss1 KiB after $secs s (slack 2 MiB)"
+}
