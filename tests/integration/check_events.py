@@ -12,6 +12,9 @@
   - a sync's corrected counts are the sweep creates (and at most the sweep
     destroys) right before it
   - creates via start only before the start sync, which comes first
+  - with --no-initial (no creates before a start sync that counts
+    namespaces), a destroy of a namespace the stream never created is
+    allowed, once: it existed at the start
 
 Exit status 0 if the stream keeps all of it, else 1 with one line per
 problem on stderr (the first 20).  --live FILE writes the namespaces alive
@@ -48,6 +51,9 @@ class Checker:
         self.sweep_destroyed = 0
         self.start_synced = False
         self.no_ns_id = 0  # creates without ns_id
+        self.seen = set()  # every namespace created or destroyed so far
+        self.start_creates = 0
+        self.no_initial = False  # --no-initial: no creates via start
 
     def bad(self, seq, msg):
         self.problems.append(f"seq {seq}: {msg}")
@@ -131,6 +137,9 @@ class Checker:
         if key in self.live:
             self.bad(seq, f"create of {e['ns'].get('type')}:{key} again, while it lives")
         self.live[key] = e["ns"].get("type")
+        self.seen.add(key)
+        if via == "start":
+            self.start_creates += 1
 
     def ev_destroy(self, e, seq):
         via = e.get("via")
@@ -149,6 +158,10 @@ class Checker:
                    (k[1] is None or key[1] is None)]
             if len(alt) == 1:
                 key = alt[0]
+        if key not in self.live and self.no_initial and key not in self.seen:
+            # --no-initial: a namespace of before the start, once
+            self.seen.add(key)
+            return
         if key not in self.live:
             self.bad(seq, f"destroy of {e['ns'].get('type')}:{key} without a create")
             return
@@ -178,6 +191,9 @@ class Checker:
             if self.start_synced:
                 self.bad(seq, "a second start sync")
             self.start_synced = True
+            # the start sync counts namespaces that had no create: the
+            # stream of --no-initial
+            self.no_initial = self.start_creates == 0 and e.get("namespaces", 0) > 0
         elif not self.start_synced:
             self.bad(seq, f"sync {reason!r} before the start sync")
         if self.pending_lost is not None and reason != "lost":
