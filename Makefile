@@ -111,6 +111,7 @@ run: deps all
 
 bench: all
 	bash scripts/bench-discovery.sh
+	bash scripts/bench-agent.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(PREFIX)/sbin/nsmon

@@ -9,7 +9,7 @@ pkgs=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcjson-dev libcmocka-dev libsmartcols-dev
 	libclang-rt-14-dev
-	util-linux iproute2 procps psmisc jq hyperfine python3
+	util-linux iproute2 procps psmisc jq hyperfine python3 bpftrace
 )
 
 missing=()

@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nsloop.c - the agent benchmark's workload: N fork+exit, then M children
- * that each unshare(CLONE_NEWNET | CLONE_NEWUTS) and exit, one at a time.
+ * nsloop.c - the agent benchmark's workload (scripts/bench-agent.sh).
  *
- *   nsloop N [M]
+ *   nsloop N [M]          N fork+exit, then M children that each
+ *                         unshare(CLONE_NEWNET | CLONE_NEWUTS) and exit,
+ *                         one at a time
+ *   nsloop -l M [USEC]    latency: M such children, USEC (1000) apart;
+ *                         each prints `PID SEC.NSEC`, the CLOCK_REALTIME
+ *                         right after its unshare returned
+ *   nsloop -r RATE SECS [JOBS]
+ *                         throughput: children that unshare(CLONE_NEWUTS)
+ *                         and exit, RATE a second in all (0: as fast as
+ *                         possible) for SECS, from JOBS (2) processes;
+ *                         prints `children=N seconds=S`
  */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int run(int n, int flags)
@@ -28,10 +39,94 @@ static int run(int n, int flags)
 	return 0;
 }
 
+static int latency(int m, int usec)
+{
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	for (int i = 0; i < m; i++) {
+		pid_t p;
+
+		fflush(stdout);
+		p = fork();
+		if (p < 0) {
+			perror("fork");
+			return 1;
+		}
+		if (!p) {
+			struct timespec ts;
+
+			if (unshare(CLONE_NEWNET | CLONE_NEWUTS))
+				_exit(1);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			printf("%d %lld.%09ld\n", getpid(), (long long)ts.tv_sec, ts.tv_nsec);
+			fflush(stdout);
+			_exit(0);
+		}
+		waitpid(p, NULL, 0);
+		usleep(usec);
+	}
+	return 0;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int rate(double r, double secs, int jobs)
+{
+	int fds[2];
+	long total = 0;
+	double t0 = mono();
+
+	if (pipe(fds))
+		return 1;
+	for (int j = 0; j < jobs; j++) {
+		if (fork() == 0) {
+			double start = mono(), per = r > 0 ? jobs / r : 0;
+			long n = 0;
+
+			close(fds[0]);
+			while (mono() - start < secs) {
+				pid_t p;
+
+				if (per > 0) {
+					double due = start + n * per, now = mono();
+
+					if (due > now)
+						usleep((useconds_t)((due - now) * 1e6));
+				}
+				p = fork();
+				if (!p)
+					_exit(unshare(CLONE_NEWUTS) ? 1 : 0);
+				if (p > 0)
+					waitpid(p, NULL, 0);
+				n++;
+			}
+			if (write(fds[1], &n, sizeof(n)) != sizeof(n))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(fds[1]);
+	for (long n; read(fds[0], &n, sizeof(n)) == sizeof(n);)
+		total += n;
+	while (wait(NULL) > 0)
+		;
+	printf("children=%ld seconds=%.3f\n", total, mono() - t0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: nsloop N [M]\n");
+	if (argc >= 3 && !strcmp(argv[1], "-l"))
+		return latency(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1000);
+	if (argc >= 4 && !strcmp(argv[1], "-r"))
+		return rate(atof(argv[2]), atof(argv[3]), argc > 4 ? atoi(argv[4]) : 2);
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: nsloop N [M] | -l M [USEC] | -r RATE SECS [JOBS]\n");
 		return 2;
 	}
 	if (run(atoi(argv[1]), 0))
