@@ -17,7 +17,7 @@
  * At the end it prints `held TYPE:ID` for every namespace it still holds
  * (fds and mounts), `ops=N` and `ready`, and waits for SIGTERM/SIGINT;
  * then it closes its fds, unmounts its mounts and
- * exits 0.  With -x it releases everything and exits right away.
+ * exits 0.  With -x it releases everything first, and exits after `ready`.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -339,9 +339,9 @@ int main(int argc, char **argv)
 		printf("held %s:%lu %s\n", pool[i].type, pool[i].ino,
 		       pool[i].fd >= 0 ? "fd" : "mount");
 	printf("ops=%lu\n", ops);
+	printf("ready\n");
 	if (exit_now)
 		return 0;
-	printf("ready\n");
 	while (!stop)
 		pause();
 	while (npool)
