@@ -13,6 +13,10 @@
  *   destroy  sched_process_exit of the last task of an nsproxy whose
  *            namespace has no other reference; a switch away from such
  *            a namespace.
+ *   hints    sys_exit_umount, sys_enter_close of an nsfs fd, the exit
+ *            of a process in a non-initial user/PID namespace or of a
+ *            known fd holder: user space checks which namespaces held
+ *            without processes are gone (events.h, user/cmd_watch.c).
  *
  * fork and exit run for every task on the host, so their first lines
  * compare a few pointers and counters loaded straight from the task
@@ -379,6 +383,130 @@ int BPF_PROG(nsm_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* ------------------------------------------------------------ hints */
+
+#define NSFS_MAGIC 0x6e736673
+
+/*
+ * Pending hints (events.h), one counter per kind: user space takes them
+ * with an atomic exchange on the mmapped .bss.  A record goes into the
+ * ring only when the counter was zero, to wake the reader once; if it does not fit, the
+ * bit stays set and the reader finds it at its next poll (no event is
+ * lost: a hint only says "check now").
+ */
+__u64 hints[NSM_HINT_N];
+/* processes with an nsfs fd or a socket of another net ns (the sweep) */
+__u32 nholders;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 14);
+	__type(key, __u32);	/* tgid */
+	__type(value, __u8);
+} holders SEC(".maps");
+
+static __noinline void hint_slow(__u32 k, __u64 id)
+{
+	struct nsm_hint *h;
+	__u64 flags = 0;
+
+	if (k >= NSM_HINT_N)
+		return;
+	/* pending already: only a close says which namespace, unhurried */
+	if (*(volatile __u64 *)&hints[k])
+		flags = BPF_RB_NO_WAKEUP;
+	/* a plain add (BPF_XADD): any CPU, any clang */
+	__sync_fetch_and_add(&hints[k], 1);
+	h = bpf_ringbuf_reserve(&events, sizeof(*h), 0);
+	if (!h)
+		return;
+	h->ts = bpf_ktime_get_boot_ns();
+	h->bits = 1u << k;
+	h->pid = bpf_get_current_pid_tgid() >> 32;
+	h->id = id;
+	bpf_ringbuf_submit(h, flags);
+}
+
+static __always_inline void hint(__u32 k)
+{
+	/* a race only costs a second record */
+	if (!*(volatile __u64 *)&hints[k])
+		hint_slow(k, 0);
+}
+
+/*
+ * The end of a process that may free what the feed cannot see: a user
+ * namespace (its credentials are put after this tracepoint, through
+ * RCU), a PID namespace (struct pids outlive it), or a namespace held by
+ * one of its fds (exit_files() comes later).  User space checks a
+ * little later, and again, until they are gone.
+ */
+static __always_inline void exit_hint(struct task_struct *t)
+{
+	__u32 tgid;
+
+	if (t->real_cred->user_ns->level || t->thread_pid->level) {
+		hint(NSM_HK_EXIT);
+		return;
+	}
+	if (!*(volatile __u32 *)&nholders)
+		return;
+	tgid = t->tgid;
+	if (bpf_map_lookup_elem(&holders, &tgid))
+		hint(NSM_HK_EXIT);
+}
+
+/*
+ * umount2() that succeeded: a bind mount of an nsfs file (ip netns del)
+ * may have been the last reference.  No per-mount work here: umounts are
+ * rare, and user space checks only namespaces held without processes.
+ */
+SEC("tracepoint/syscalls/sys_exit_umount")
+int nsm_umount(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret == 0)
+		hint(NSM_HK_UMOUNT);
+	return 0;
+}
+
+/*
+ * close() of an nsfs fd: it may be the last reference.  This runs for
+ * every close() on the host, so it only follows current->files->fdt->
+ * fd[fd]->f_inode->i_sb->s_magic (the file is still open at sys_enter).
+ * The namespace is put after the syscall returns (fput() is deferred to
+ * task work): user space checks a little later.  Every such close is a
+ * record (nsfs fds are closed rarely), naming the namespace, so that its
+ * destroy is told apart from one after a umount.
+ */
+/* 6.2+: makes a pointer read with bpf_probe_read typed, for direct loads */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int nsm_close(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fdtable *fdt = t->files->fdt;
+	__u64 fd = ctx->args[0];
+	struct inode *ino;
+	struct file *f;
+	void *p;
+
+	if (fd >= fdt->max_fds)
+		return 0;
+	/* cast to void (6.15+): untrusted memory, read at any offset */
+	p = ((void **)bpf_rdonly_cast(fdt->fd, 0))[fd];
+	if (!p)
+		return 0;
+	/* direct (fault-safe) loads from here: no helper per field */
+	f = bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct file));
+	ino = f->f_inode;
+	/* the agent's own sweeps open and close every namespace */
+	if (ino->i_sb->s_magic == NSFS_MAGIC &&
+	    bpf_get_current_pid_tgid() >> 32 != self_tgid)
+		hint_slow(NSM_HK_CLOSE, ino->i_ino);
+	return 0;
+}
+
 /* ------------------------------------------------------------- exit */
 
 /*
@@ -427,10 +555,12 @@ static __noinline void exit_slow(struct task_struct *t)
  * reported here.
  */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(nsm_exit, struct task_struct *t)
+int BPF_PROG(nsm_exit, struct task_struct *t, bool group_dead)
 {
 	struct nsproxy *np = t->nsproxy;
 
+	if (group_dead)
+		exit_hint(t);
 	if (!np || np->count.refs.counter != 1)
 		return 0;
 	exit_slow(t);

@@ -77,4 +77,30 @@ struct nsm_ev {
 	struct nsm_ev_ns ns[NSM_EV_MAXNS];
 };
 
+/*
+ * Hints: something that may have released a namespace that no task
+ * holds (a bind mount, an nsfs fd, a socket) or a user/PID namespace
+ * (freed after the exit tracepoint), which the feed cannot see go.  The
+ * kernel adds one to the kind's counter in the global `hints` (.bss,
+ * mmapped by user space, which takes them with an atomic exchange) and
+ * submits a struct nsm_hint only when the counter was zero: one wakeup per check, however many
+ * umounts or closes come.  User space then checks the liveness of the
+ * namespaces that could have gone (user/cmd_watch.c).
+ */
+enum nsm_hint_kind {
+	NSM_HK_UMOUNT,		/* a umount2() succeeded */
+	NSM_HK_CLOSE,		/* close() of an nsfs fd */
+	NSM_HK_EXIT,		/* the exit of a process in a non-initial
+				 * user or PID namespace, or of a holder */
+	NSM_HINT_N,
+};
+
+/* A ring record of this size is a hint, not a struct nsm_ev. */
+struct nsm_hint {
+	__u64 ts;
+	__u32 bits;		/* 1 << enum nsm_hint_kind */
+	__u32 pid;
+	__u64 id;		/* close: the nsfs inode (namespace) closed */
+};
+
 #endif

@@ -4,7 +4,10 @@
 # run_cnt per program, read with bpftool): N fork+exit, then M
 # unshare(NET|UTS)+exit, then S setns into a net namespace, with
 # `nsmon watch` reading; the same unshares once more with the reader
-# stopped, which shows the cost without the reader's wakeup.
+# stopped, which shows the cost without the reader's wakeup; then C
+# close() of a plain fd (sys_enter_close runs for every close on the
+# host), K close() of an nsfs fd, K mount+umount2(), K/10 unshare -U
+# (the hints of prompt destroys).
 # Restores kernel.bpf_stats_enabled; stops only the processes it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +15,8 @@ cd "$(dirname "$0")/.."
 N=${N:-20000}
 M=${M:-2000}
 S=${S:-200}
+C=${C:-1000000}		# close() of a plain fd
+K=${K:-2000}		# close() of an nsfs fd, umount2(), unshare -U exits
 NSMON=${NSMON:-build/nsmon}
 out=$(mktemp -d)
 old=$(sysctl -n kernel.bpf_stats_enabled)
@@ -27,6 +32,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 gcc -O2 -o "$out/nsloop" scripts/nsloop.c
+gcc -O2 -o "$out/closeloop" scripts/closeloop.c
 sysctl -q kernel.bpf_stats_enabled=1
 "$NSMON" watch --json --no-initial --ring-size 16M >"$out/events" 2>"$out/err" &
 wpid=$!
@@ -38,14 +44,15 @@ unshare -n sleep 1000 &
 hpid=$!
 sleep 0.2
 
+# only our agent's programs (other agents on this host load the same
+# names): the prog_id of its fds
 snap() {
-	bpftool prog show | awk '/ name nsm_/ { n = ""; rt = 0; rc = 0
-		for (i = 1; i <= NF; i++) {
-			if ($i == "name") n = $(i + 1)
-			if ($i == "run_time_ns") rt = $(i + 1)
-			if ($i == "run_cnt") rc = $(i + 1)
-		}
-		print n, rt, rc }' | sort >"$out/$1"
+	local ids
+	ids=$(grep -h '^prog_id:' /proc/"$wpid"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u | jq -sc .)
+	bpftool -j prog show | jq -r --argjson ids "$ids" '.[] |
+		select(.name // "" | startswith("nsm_")) |
+		select(.id as $i | $ids | index($i)) |
+		"\(.name) \(.run_time_ns // 0) \(.run_cnt // 0)"' | sort >"$out/$1"
 }
 diff_snap() {
 	join "$out/$1" "$out/$2" | awk -v what="$3" '{ dr = $5 - $3; dt = $4 - $2
@@ -64,7 +71,21 @@ kill -STOP "$wpid"
 snap s4
 kill -CONT "$wpid"
 
+snap s5
+"$out/closeloop" plain "$C"
+snap s6
+"$out/closeloop" nsfs "$K"
+snap s7
+"$out/closeloop" umount "$K"
+snap s8
+for ((i = 0; i < K / 10; i++)); do unshare -U true; done
+snap s9
+
 diff_snap s0 s1 "$N fork+exit"
 diff_snap s1 s2 "$M unshare(NET|UTS)+exit"
 diff_snap s2 s3 "$S nsenter -n (setns)"
 diff_snap s3 s4 "$M unshare+exit, reader stopped"
+diff_snap s5 s6 "$C close() of a plain fd"
+diff_snap s6 s7 "$K close() of an nsfs fd"
+diff_snap s7 s8 "$K mount+umount2()"
+diff_snap s8 s9 "$((K / 10)) unshare -U true (exit hint)"

@@ -11,12 +11,14 @@
  * neither (the kernel reports destroys only of namespaces it knows).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -38,6 +40,23 @@ _Static_assert(NSM_EV_CGROUP == (int)NSM_CGROUP && NSM_EV_UTS == (int)NSM_UTS &&
 #define TRACEFS "/sys/kernel/tracing"
 #define POLL_MS 250
 
+/*
+ * Liveness checks (the destroys the feed cannot see).  After a hint
+ * (events.h) at t: checks at t + each step, restarted by the next hint;
+ * a user namespace goes through RCU after its last task (~50 ms here),
+ * a lazily unmounted or closed one at the return to user space.
+ */
+static const int check_steps_ms[] = { 10, 60, 250, 1000 };
+/* the safety net: every namespace, this often */
+#define LIVENESS_MS 5000
+
+/* 6.18+: nsfs file handles, opened relative to this "mount fd" */
+#ifndef FD_NSFS_ROOT
+#define FD_NSFS_ROOT -10003
+#endif
+#define FILEID_NSFS 0xf1
+#define NS_GET_ID_ _IOR(0xb7, 13, __u64)
+
 static volatile sig_atomic_t stop, hup;
 
 struct watch {
@@ -50,6 +69,17 @@ struct watch {
 	int64_t boot_to_real;	/* ns: CLOCK_REALTIME - CLOCK_BOOTTIME */
 	unsigned ring_size;
 	unsigned resync_s;	/* --resync: 0 = only on loss and SIGHUP */
+	/* liveness checks */
+	bool handles;		/* the kernel opens nsfs file handles */
+	int holders_fd;
+	unsigned hints;		/* RC_HINT_* since the first pending step */
+	int step;		/* next of check_steps_ms, -1: none pending */
+	int64_t hint_at;	/* CLOCK_MONOTONIC ns of the last hint */
+	int64_t next_full;	/* CLOCK_MONOTONIC ns of the next safety check */
+	/* namespaces whose nsfs fd was closed, since the hints were taken */
+	uint64_t closed[64];
+	unsigned nclosed;
+	__u64 hint_seen[NSM_HINT_N];	/* the kernel's counters, last read */
 };
 
 static void usage(FILE *out)
@@ -175,8 +205,15 @@ static int on_record(void *ctx, void *data, size_t len)
 	int64_t t;
 	int i;
 
-	if (len < sizeof(*r))
+	/* a hint (struct nsm_hint): run() takes the counters */
+	if (len < sizeof(*r)) {
+		const struct nsm_hint *h = data;
+
+		if (len >= sizeof(*h) && h->bits & (1u << NSM_HK_CLOSE) &&
+		    h->id)
+			w->closed[w->nclosed++ % 64] = h->id;
 		return 0;
+	}
 	t = (int64_t)r->ts + w->boot_to_real;
 	e.time.tv_sec = t / 1000000000;
 	e.time.tv_nsec = t % 1000000000;
@@ -244,6 +281,37 @@ static uint64_t lost_total(struct watch *w)
 	return sum;
 }
 
+/*
+ * The processes whose exit may free a namespace by closing its fd or
+ * socket (exit_files() comes after the exit tracepoint): their exit is
+ * a hint.  From the sweep; an fd opened since waits for the safety net.
+ */
+static void set_holders(struct watch *w, const struct nsm_model *m)
+{
+	__u32 key, next, n = 0;
+	__u8 one = 1;
+	size_t i, j;
+
+	while (!bpf_map_get_next_key(w->holders_fd, NULL, &key))
+		if (bpf_map_delete_elem(w->holders_fd, &key))
+			break;
+	(void)next;
+	for (i = 0; i < m->nns; i++) {
+		const struct nsm_ns *ns = m->ns[i];
+
+		for (j = 0; j < ns->nrefs; j++) {
+			if (ns->refs[j].via != NSM_VIA_FD &&
+			    ns->refs[j].via != NSM_VIA_SOCKET)
+				continue;
+			key = ns->refs[j].pid;
+			if (!bpf_map_update_elem(w->holders_fd, &key, &one,
+						 BPF_ANY))
+				n++;
+		}
+	}
+	__atomic_store_n(&w->skel->bss->nholders, n, __ATOMIC_RELAXED);
+}
+
 /* A sweep into the model: at start, and after the feed lost records. */
 static int resync(struct watch *w, const char *reason)
 {
@@ -252,6 +320,7 @@ static int resync(struct watch *w, const char *reason)
 	if (cli_discover(&w->c, &m))
 		return -1;
 	calibrate(w);
+	set_holders(w, m);
 	rc_sync(w->rc, m, reason);
 	nsm_model_free(m);
 	return 0;
@@ -312,8 +381,12 @@ static int attach_all(struct watch *w)
 			w->skel->links.nsm_unshare_exit = l;
 		else if (p == w->skel->progs.nsm_setns_enter)
 			w->skel->links.nsm_setns_enter = l;
-		else
+		else if (p == w->skel->progs.nsm_setns_exit)
 			w->skel->links.nsm_setns_exit = l;
+		else if (p == w->skel->progs.nsm_umount)
+			w->skel->links.nsm_umount = l;
+		else
+			w->skel->links.nsm_close = l;
 	}
 	return 0;
 }
@@ -359,6 +432,7 @@ static int load_feed(struct watch *w)
 	if (err)
 		return err;
 	w->known_fd = bpf_map__fd(w->skel->maps.known);
+	w->holders_fd = bpf_map__fd(w->skel->maps.holders);
 	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_record,
 				 w, NULL);
 	if (!w->rb) {
@@ -367,6 +441,157 @@ static int load_feed(struct watch *w)
 		return err;
 	}
 	return 0;
+}
+
+static const unsigned clone_flag[NSM_NTYPES] = {
+	[NSM_CGROUP] = 0x02000000, [NSM_IPC] = 0x08000000,
+	[NSM_MNT] = 0x00020000,	   [NSM_NET] = 0x40000000,
+	[NSM_PID] = 0x20000000,	   [NSM_TIME] = 0x00000080,
+	[NSM_USER] = 0x10000000,   [NSM_UTS] = 0x04000000,
+};
+
+/*
+ * Whether a namespace still exists, without holding it: open its nsfs
+ * file handle (ns_id, type, inode number: 6.18's struct
+ * nsfs_file_handle, built here, no fd needed) and close it at once.  A
+ * namespace that is gone gives ESTALE.
+ */
+static int ns_alive(void *ctx, enum nsm_type type, uint64_t id, uint64_t ns_id)
+{
+	struct {
+		struct file_handle fh;
+		struct __attribute__((packed)) {
+			uint64_t ns_id;
+			uint32_t type, inum;
+		} h;
+	} f = {
+		.fh = { .handle_bytes = sizeof(f.h), .handle_type = FILEID_NSFS },
+		.h = { ns_id, clone_flag[type], (uint32_t)id },
+	};
+	int fd;
+
+	(void)ctx;
+	fd = open_by_handle_at(FD_NSFS_ROOT, &f.fh, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == ESTALE ? 0 : -errno;
+}
+
+static bool ns_closed(void *ctx, uint64_t id)
+{
+	struct watch *w = ctx;
+	unsigned i, n = w->nclosed < 64 ? w->nclosed : 64;
+
+	for (i = 0; i < n; i++)
+		if (w->closed[i] == id)
+			return true;
+	return false;
+}
+
+/* Whether this kernel opens nsfs handles: our own net namespace. */
+static bool probe_handles(void)
+{
+	struct stat st;
+	__u64 id = 0;
+	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = !fstat(fd, &st) && !ioctl(fd, NS_GET_ID_, &id) && id &&
+	     ns_alive(NULL, NSM_NET, st.st_ino, id) == 1;
+	close(fd);
+	return ok;
+}
+
+/*
+ * Takes the hints the kernel counted since the last time.  While checks
+ * are pending the counters stay non-zero, so that the kernel does not
+ * wake us for every umount or exit of a burst: a counter that moved is
+ * a new hint (seen here at the latest after POLL_MS); once the checks
+ * are done, the counters are reset and the next hint wakes us again.
+ */
+static void take_hints(struct watch *w)
+{
+	static const unsigned bit[NSM_HINT_N] = {
+		[NSM_HK_UMOUNT] = RC_HINT_UMOUNT,
+		[NSM_HK_CLOSE] = RC_HINT_CLOSE,
+		[NSM_HK_EXIT] = RC_HINT_EXIT,
+	};
+	__u64 *c = (__u64 *)w->skel->bss->hints;
+	bool idle = w->step < 0;
+	unsigned got = 0;
+	__u64 v;
+	int k;
+
+	for (k = 0; k < NSM_HINT_N; k++) {
+		v = idle ? __atomic_exchange_n(&c[k], 0, __ATOMIC_ACQ_REL)
+			 : __atomic_load_n(&c[k], __ATOMIC_ACQUIRE);
+		if (v != w->hint_seen[k])
+			got |= bit[k];
+		w->hint_seen[k] = v;
+	}
+	if (idle)
+		memset(w->hint_seen, 0, sizeof(w->hint_seen));
+	if (!got || !w->handles)
+		return;
+	if (idle)
+		/* non-zero while checks are pending: no wakeup per hint */
+		for (k = 0; k < NSM_HINT_N; k++) {
+			v = 0;
+			__atomic_compare_exchange_n(&c[k], &v, 1, false,
+						    __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE);
+			w->hint_seen[k] = v ? v : 1;
+		}
+	w->hints |= got;
+	rc_hints(w->rc, w->hints);
+	w->hint_at = clock_ns(CLOCK_MONOTONIC);
+	w->step = 0;
+}
+
+/* ms until the next liveness check is due (<= 0: now). */
+static int64_t check_due_ms(const struct watch *w, int64_t now)
+{
+	int64_t at = w->next_full;
+
+	if (w->step >= 0) {
+		int64_t s = w->hint_at +
+			    check_steps_ms[w->step] * (int64_t)1000000;
+		if (s < at)
+			at = s;
+	}
+	return (at - now) / 1000000;
+}
+
+static void liveness(struct watch *w)
+{
+	int64_t now = clock_ns(CLOCK_MONOTONIC);
+	bool full;
+
+	if (!w->handles || check_due_ms(w, now) > 0)
+		return;
+	full = now >= w->next_full;
+	/* what the feed reported comes first (an exit's destroys) */
+	ring_buffer__consume(w->rb);
+	rc_liveness(w->rc, full, w->hints, ns_alive, ns_closed, w);
+	if (full)
+		w->next_full = now + LIVENESS_MS * (int64_t)1000000;
+	if (w->step >= 0) {
+		while (w->step < (int)(sizeof(check_steps_ms) /
+				       sizeof(check_steps_ms[0])) &&
+		       w->hint_at + check_steps_ms[w->step] * (int64_t)1000000 <=
+			       now)
+			w->step++;
+		if (w->step == sizeof(check_steps_ms) / sizeof(check_steps_ms[0])) {
+			w->step = -1;
+			w->hints = 0;
+			rc_hints(w->rc, 0);
+			w->nclosed = 0;
+		}
+	}
 }
 
 /*
@@ -381,7 +606,11 @@ static int wait_feed(struct watch *w)
 		{ .fd = STDOUT_FILENO, .events = 0 },
 	};
 
-	if (poll(pfd, 2, POLL_MS) < 0)
+	int64_t due = w->handles ? check_due_ms(w, clock_ns(CLOCK_MONOTONIC))
+				 : POLL_MS;
+	int timeout = due < 0 ? 0 : due < POLL_MS ? (int)due + 1 : POLL_MS;
+
+	if (poll(pfd, 2, timeout) < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL))
 		return -EPIPE;
@@ -394,14 +623,18 @@ static int run(struct watch *w)
 	int err = 0;
 
 	calibrate(w);
+	w->step = -1;
+	w->handles = probe_handles();
 	if (resync(w, "start"))
 		return 1;
+	w->next_full = clock_ns(CLOCK_MONOTONIC) + LIVENESS_MS * (int64_t)1000000;
 	if (w->resync_s)
 		next = clock_ns(CLOCK_MONOTONIC) + w->resync_s * 1000000000LL;
 	while (!stop && !rc_error(w->rc)) {
 		/*
 		 * Destroys the feed cannot see (user and PID namespaces, the
-		 * last fd closed, a bind mount unmounted) are found here.
+		 * last fd closed, a bind mount unmounted) are found by the
+		 * liveness checks (liveness()), and in the end by a sweep.
 		 */
 		if (hup || (next && clock_ns(CLOCK_MONOTONIC) >= next)) {
 			ring_buffer__consume(w->rb);
@@ -421,6 +654,8 @@ static int run(struct watch *w)
 			return 1;
 		}
 		check_lost(w, true);
+		take_hints(w);
+		liveness(w);
 	}
 	/* detach first, then drain: nothing is left behind in the ring */
 	events_bpf__detach(w->skel);
@@ -428,7 +663,8 @@ static int run(struct watch *w)
 		return 0;
 	if (!rc_error(w->rc)) {
 		ring_buffer__consume(w->rb);
-		check_lost(w, false);
+		/* SPEC: a lost event is always followed by a sync */
+		check_lost(w, true);
 	}
 	err = rc_error(w->rc);
 	if (err && err != -EPIPE) {
@@ -459,7 +695,8 @@ int cmd_watch(int argc, char **argv)
 		.initial = true,
 		.known = on_known,
 	};
-	struct watch w = { .known_fd = -1, .ring_size = 256 << 10 };
+	struct watch w = { .known_fd = -1, .holders_fd = -1,
+			   .ring_size = 256 << 10 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int opt, err, rc = 1;
 

@@ -17,6 +17,14 @@ struct live {
 	uint64_t owner, parent;
 	enum nsm_type type;
 	uint32_t mark;		/* the sync generation that saw it */
+	uint8_t held;		/* H_*: how the last sweep saw it held */
+};
+
+/* How a namespace is held, from the last sweep (0: not swept yet). */
+enum {
+	H_PROCS = 1,		/* tasks (or pid/time_for_children) */
+	H_BIND = 2,		/* an nsfs bind mount */
+	H_FD = 4,		/* an nsfs fd or a socket */
 };
 
 struct rc {
@@ -26,6 +34,7 @@ struct rc {
 	uint64_t seq;
 	uint32_t gen;
 	int err;
+	unsigned hints;		/* RC_HINT_*: pending liveness checks */
 };
 
 static size_t slot_of(uint64_t id, size_t cap)
@@ -169,16 +178,18 @@ static void now(struct wev *e)
 	clock_gettime(CLOCK_REALTIME, &e->time);
 }
 
+static const char *gone_via(const struct live *l, unsigned hints);
+
 /*
  * A destroy of l that the feed did not report, at time t (NULL: now);
- * l is removed.
+ * l is removed.  via: NULL for "sweep".
  */
 static void destroy_swept(struct rc *r, struct live *l,
-			  const struct timespec *t)
+			  const struct timespec *t, const char *via)
 {
 	struct wev e = {
 		.kind = WEV_DESTROY,
-		.via = "sweep",
+		.via = via ? via : "sweep",
 		.type = l->type,
 		.id = l->id,
 		.ns_id = l->ns_id,
@@ -206,8 +217,16 @@ static void fold_create(struct rc *r, struct wev *e)
 		 */
 		if (!l->ns_id || !e->ns_id || l->ns_id == e->ns_id)
 			return;
-		/* it was gone before the new one came: keep time in order */
-		destroy_swept(r, l, &e->time);
+		/*
+		 * It was gone before the new one came (keep time in order),
+		 * and before a liveness check saw it: say why, if we can.
+		 */
+		destroy_swept(r, l, &e->time,
+			      r->hints || l->held & ~H_PROCS ||
+					      l->type == NSM_USER ||
+					      l->type == NSM_PID
+				      ? gone_via(l, r->hints)
+				      : NULL);
 		/* the kernel knows the new one: keep it in its map */
 		known(r, e->id, e->ns_id, true);
 	}
@@ -229,7 +248,12 @@ static void fold_destroy(struct rc *r, struct wev *e)
 {
 	struct live *l = find(r, e->id);
 
-	if (!l)
+	/*
+	 * Unknown, or a reused inode number: a liveness check or a sweep
+	 * already reported this namespace gone, and the feed's own record
+	 * of it comes late.  The ns_id tells the two apart.
+	 */
+	if (!l || (e->ns_id && l->ns_id && e->ns_id != l->ns_id))
 		return;
 	e->type = l->type;
 	if (!e->ns_id)
@@ -286,6 +310,31 @@ static void holder(const struct nsm_model *m, const struct nsm_ns *ns,
 	snprintf(e->comm, sizeof(e->comm), "%s", p->comm);
 }
 
+static uint8_t held_of(const struct nsm_ns *ns)
+{
+	uint8_t h = ns->procs.n || ns->tasks.n ? H_PROCS : 0;
+	size_t i;
+
+	for (i = 0; i < ns->nrefs; i++)
+		switch (ns->refs[i].via) {
+		case NSM_VIA_PROCESS:
+		case NSM_VIA_TASK:
+		case NSM_VIA_CHILDREN:
+			h |= H_PROCS;
+			break;
+		case NSM_VIA_BINDMOUNT:
+			h |= H_BIND;
+			break;
+		case NSM_VIA_FD:
+		case NSM_VIA_SOCKET:
+			h |= H_FD;
+			break;
+		default:
+			break;
+		}
+	return h;
+}
+
 void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 {
 	bool start = !strcmp(reason, "start");
@@ -308,10 +357,13 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 
 		if (l && (!l->ns_id || !ns->ns_id || l->ns_id == ns->ns_id)) {
 			l->mark = r->gen;
+			l->held = held_of(ns);
+			if (!l->ns_id)
+				l->ns_id = ns->ns_id;
 			continue;
 		}
 		if (l) {
-			destroy_swept(r, l, NULL);
+			destroy_swept(r, l, NULL, NULL);
 			s.destroyed++;
 		}
 		l = add(r, ns->id);
@@ -324,6 +376,7 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 		l->owner = ns->owner;
 		l->parent = ns->parent;
 		l->mark = r->gen;
+		l->held = held_of(ns);
 		known(r, ns->id, ns->ns_id, true);
 		if (!start)
 			s.created++;
@@ -337,7 +390,7 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 	for (i = 0; i < r->cap && !r->err;) {
 		if (r->v[i].id && r->v[i].mark != r->gen) {
 			/* del() may shift a later entry into slot i */
-			destroy_swept(r, &r->v[i], NULL);
+			destroy_swept(r, &r->v[i], NULL, NULL);
 			s.destroyed++;
 			continue;
 		}
@@ -346,6 +399,61 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 	s.namespaces = r->n;
 	now(&s);
 	emit(r, &s);
+}
+
+/* Why l went, as far as we can tell. */
+static const char *gone_via(const struct live *l, unsigned hints)
+{
+	if (l->held & H_BIND && !(l->held & H_FD))
+		return "umount";
+	if (l->held & H_FD)
+		return "close";
+	if (l->type == NSM_USER || l->type == NSM_PID)
+		return "exit";
+	/* created by the feed since the last sweep: what prompted us */
+	if (hints & RC_HINT_UMOUNT)
+		return "umount";
+	if (hints & RC_HINT_EXIT && l->held & H_PROCS)
+		return "exit";
+	/* fds and sockets closed by an exit give no hint */
+	return "close";
+}
+
+size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
+		   rc_closed_fn closed, void *ctx)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->cap && !r->err;) {
+		struct live *l = &r->v[i];
+		struct wev e = { .kind = WEV_DESTROY };
+
+		if (!l->id || !l->ns_id ||
+		    (!all && l->held & H_PROCS && l->type != NSM_USER &&
+		     l->type != NSM_PID) ||
+		    alive(ctx, l->type, l->id, l->ns_id) != 0) {
+			i++;
+			continue;
+		}
+		e.via = closed && closed(ctx, l->id) ? "close"
+						     : gone_via(l, hints);
+		e.type = l->type;
+		e.id = l->id;
+		e.ns_id = l->ns_id;
+		now(&e);
+		known(r, l->id, l->ns_id, false);
+		if (shown(r, l->type))
+			emit(r, &e);
+		/* del() may shift a later entry into slot i */
+		del(r, l);
+		n++;
+	}
+	return n;
+}
+
+void rc_hints(struct rc *r, unsigned hints)
+{
+	r->hints = hints;
 }
 
 void rc_lost(struct rc *r, uint64_t count)

@@ -85,6 +85,40 @@ void rc_event(struct rc *r, struct wev *e);
  * no longer finds are destroyed (via "sweep"); then a sync event.
  */
 void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason);
+/*
+ * Liveness checks between sweeps (the destroys the feed cannot see): is
+ * this namespace still there?  1 alive, 0 gone, < 0 cannot tell.
+ */
+typedef int (*rc_alive_fn)(void *ctx, enum nsm_type type, uint64_t id,
+			   uint64_t ns_id);
+/* Whether an nsfs fd of namespace id was closed since the last check. */
+typedef bool (*rc_closed_fn)(void *ctx, uint64_t id);
+
+/* What a liveness check was prompted by (bpf/events.h's hint kinds). */
+enum {
+	RC_HINT_UMOUNT = 1,
+	RC_HINT_CLOSE = 2,
+	RC_HINT_EXIT = 4,
+};
+
+/*
+ * Checks the namespaces that could have gone unseen: with all, every one
+ * in the model; else user and PID namespaces and those no process was
+ * seen to hold (bind mounts, fds, sockets, or unknown).  Those gone are
+ * destroyed with the via of how they were held (an nsfs fd of it was
+ * closed: close; a bind mount: umount; an fd or socket: close; user,
+ * PID: exit), else of the hints.  Returns how
+ * many were destroyed.
+ */
+size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
+		   rc_closed_fn closed, void *ctx);
+
+/*
+ * The hints whose checks are pending: a namespace whose inode number a
+ * new one reuses before a check saw it go is destroyed with their via.
+ */
+void rc_hints(struct rc *r, unsigned hints);
+
 /* The kernel dropped count records. */
 void rc_lost(struct rc *r, uint64_t count);
 

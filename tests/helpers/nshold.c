@@ -9,6 +9,8 @@
  *                           only the fd holds the new namespace
  *   nshold socket           unshare net, open a UDP socket, setns back:
  *                           only the socket holds the new net namespace
+ *                           (fd, socket: SIGUSR1 closes the fd and prints
+ *                           "closed"; the process lives on)
  *   nshold children pid|time
  *                           unshare the type without entering it: held as
  *                           pid_for_children/time_for_children.  For pid, a
@@ -219,6 +221,16 @@ static int do_thread(const char *type)
 	return 0;
 }
 
+/* fd, socket: SIGUSR1 closes the held fd and prints "closed" */
+static volatile int held_fd = -1;
+
+static void close_held(int sig __attribute__((unused)))
+{
+	if (held_fd >= 0 && !close(held_fd))
+		(void)!write(STDOUT_FILENO, "closed\n", 7);
+	held_fd = -1;
+}
+
 static int do_fd(const char *type, int sock)
 {
 	int flag = type_flag(type), orig, fd;
@@ -242,6 +254,8 @@ static int do_fd(const char *type, int sock)
 		die("setns back");
 	close(orig);
 	/* the fds are closed above, so a held fd gets a small number */
+	held_fd = fd;
+	signal(SIGUSR1, close_held);
 	printf("pid=%d tid=%ld fd=%d id=%llu ready\n", getpid(),
 	       (long)syscall(SYS_gettid), fd, id);
 	fflush(stdout);

@@ -73,7 +73,6 @@ model_vs_sweep() {
 }
 
 # timeout watch_stress 150
-# xfail watch_stress a resync overtakes feed records that are folded in after it (destroy with another type, create repeated, model types wrong): the destroy logic on another branch
 test_watch_stress() {
 	command -v bpftool >/dev/null || skip "bpftool is missing"
 	local seed=${NSMON_STRESS_SEED:-$RANDOM} ops kernel_lost reported stats
@@ -165,7 +164,6 @@ test_watch_resources() {
 # holds no namespace of the churn that the sweep no longer finds: a
 # namespace is not reported alive indefinitely.
 # timeout watch_model_not_stale 60
-# xfail watch_model_not_stale user and PID namespaces (and released fd- or mount-held ones) are destroyed only by a sweep, and without --resync none comes: the model keeps them
 test_watch_model_not_stale() {
 	private_tmpfs "$T_DIR/mnt"
 	watch_start
