@@ -166,7 +166,9 @@ test_watch_resources() {
 # timeout watch_model_not_stale 60
 test_watch_model_not_stale() {
 	private_tmpfs "$T_DIR/mnt"
-	watch_start
+	# a ring large enough for 10 s of churn: this test is about the
+	# liveness checks, not about loss
+	watch_start --ring-size 67108864
 	spawn C "$NSCHURN" -t 10 -x -d "$T_DIR/mnt"
 	wait_churn C 30
 	sleep 5
