@@ -32,20 +32,10 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "events.h"
+#include "nsm_kernel.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define CLONE_NEWTIME	0x00000080
-#define CLONE_NEWNS	0x00020000
-#define CLONE_NEWCGROUP	0x02000000
-#define CLONE_NEWUTS	0x04000000
-#define CLONE_NEWIPC	0x08000000
-#define CLONE_NEWUSER	0x10000000
-#define CLONE_NEWPID	0x20000000
-#define CLONE_NEWNET	0x40000000
-#define CLONE_NEW_ANY	(CLONE_NEWTIME | CLONE_NEWNS | CLONE_NEWCGROUP | \
-			 CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
-			 CLONE_NEWPID | CLONE_NEWNET)
 
 /* Load-time knobs, set by user space between open and load. */
 /* the agent itself: its sweeps setns() into mount namespaces */
@@ -385,7 +375,6 @@ int BPF_PROG(nsm_fork, struct task_struct *parent, struct task_struct *child)
 
 /* ------------------------------------------------------------ hints */
 
-#define NSFS_MAGIC 0x6e736673
 
 /*
  * Pending hints (events.h), one counter per kind: user space takes them

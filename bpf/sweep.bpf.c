@@ -36,23 +36,14 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "sweep.h"
+#include "nsm_kernel.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define PF_WQ_WORKER	0x00000020
 #define PF_KTHREAD	0x00200000
 
-#define NSFS_MAGIC	0x6e736673
-#define SOCKFS_MAGIC	0x534F434B
 
-#define CLONE_NEWTIME	0x00000080
-#define CLONE_NEWNS	0x00020000
-#define CLONE_NEWCGROUP	0x02000000
-#define CLONE_NEWUTS	0x04000000
-#define CLONE_NEWIPC	0x08000000
-#define CLONE_NEWUSER	0x10000000
-#define CLONE_NEWPID	0x20000000
-#define CLONE_NEWNET	0x40000000
 
 /* Load-time knobs, set by user space between open and load. */
 const volatile bool want_tasks = true;	/* loose threads */
