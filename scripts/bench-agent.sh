@@ -2,23 +2,26 @@
 # Agent benchmark (`make bench`): what `nsmon watch` costs and how well it
 # keeps up, on the workload of scripts/nsloop.c.
 #
-#   overhead    one hyperfine run of `nsloop N M` (N fork+exit, then M
-#               children that unshare(CLONE_NEWNET|CLONE_NEWUTS) and exit)
-#               with no agent, with `nsmon watch --json >/dev/null`, and
-#               with scripts/bench-agent.bt (bpftrace on the same
-#               tracepoints); ratios against no agent
+#   overhead    RUNS rounds of `nsloop N M` (N fork+exit, then M children
+#               that unshare(CLONE_NEWNET|CLONE_NEWUTS) and exit) with no
+#               agent, with `nsmon watch --json >/dev/null`, and with
+#               scripts/bench-agent.bt (bpftrace on the same tracepoints),
+#               interleaved; per-round ratios against no agent; the BPF
+#               programs' cost (bpf_stats) and nsmon's CPU
 #   latency     LAT_M such children, 1 ms apart, each printing the
 #               CLOCK_REALTIME right after its unshare returned; the time
 #               nsmon's create line of that pid was read from its stdout,
 #               minus that: p50, p99, max
-#   throughput  children that unshare(CLONE_NEWUTS) and exit (a create, a
-#               switch, a destroy each) at rising rates against the
-#               default ring buffer: the highest event rate with no loss
+#   throughput  2 threads that unshare(CLONE_NEWUTS) in a loop (a create,
+#               a switch and a destroy each call) at rising rates for 3 s
+#               against the default ring buffer: the highest event rate
+#               with no loss
 #   memory      nsmon watch's VmRSS with NETNS live `ip netns` namespaces
 #               (made while it watches, then after a SIGHUP resync)
 #
-# Environment: N M RUNS LAT_M RATES (children/s, 0 = as fast as nsloop
-# goes) NETNS NSMON.  Needs root; tears down only what it made.
+# Environment: N M RUNS LAT_M RATES (unshare calls/s, 0 = as fast as
+# nsloop goes) NETNS NSMON NSMON_ARGS.  Needs root; tears down only what
+# it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,48 +29,14 @@ N=${N:-10000}
 M=${M:-1000}
 RUNS=${RUNS:-10}
 LAT_M=${LAT_M:-2000}
-RATES=${RATES:-2000 4000 8000 0}
+RATES=${RATES:-20000 40000 80000 120000 160000 0}
 NETNS=${NETNS:-10000}
 NSMON=${NSMON:-build/nsmon}
 NSMON=$(realpath "$NSMON")
-here=$PWD
-
-# hyperfine's --prepare: leave exactly one agent running
-if [[ ${1:-} == --agent ]]; then
-	out=$3
-	cur=$(cat "$out/agent.name" 2>/dev/null || echo none)
-	[[ $cur == "$2" ]] && kill -0 "$(cat "$out/agent.pid" 2>/dev/null || echo 0)" 2>/dev/null &&
-		exit 0
-	if [[ -s $out/agent.pid ]]; then
-		kill -INT "$(cat "$out/agent.pid")" 2>/dev/null || true
-		while kill -0 "$(cat "$out/agent.pid")" 2>/dev/null; do sleep 0.1; done
-		rm -f "$out/agent.pid"
-	fi
-	case $2 in
-	nsmon)
-		setsid "$NSMON" watch --json >/dev/null 2>"$out/nsmon.err" </dev/null &
-		echo $! >"$out/agent.pid"
-		sleep 1
-		;;
-	bpftrace)
-		setsid bpftrace -q "$here/scripts/bench-agent.bt" >/dev/null 2>"$out/bpftrace.err" </dev/null &
-		echo $! >"$out/agent.pid"
-		# attached once its probes are in the kernel
-		for ((i = 0; i < 100; i++)); do
-			[[ $(bpftool -j link show 2>/dev/null | jq '[.[] | select(.prog_type == "tracepoint")] | length') -ge 4 ]] && break
-			sleep 0.1
-		done
-		sleep 0.5
-		;;
-	esac
-	kill -0 "$(cat "$out/agent.pid" 2>/dev/null || echo $$)" ||
-		{ echo "bench-agent: $2 did not start: $(cat "$out/$2.err")" >&2; exit 1; }
-	echo "$2" >"$out/agent.name"
-	exit 0
-fi
+NSMON_ARGS=${NSMON_ARGS:-}
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-agent: needs root" >&2; exit 1; }
-for t in hyperfine bpftrace bpftool jq python3 ip gcc; do
+for t in bpftrace bpftool jq python3 ip gcc; do
 	command -v "$t" >/dev/null || { echo "bench-agent: $t missing (scripts/deps.sh)" >&2; exit 1; }
 done
 [[ -x $NSMON ]] || { echo "bench-agent: $NSMON is not built (make)" >&2; exit 1; }
@@ -79,10 +48,8 @@ W=
 
 cleanup() {
 	[[ -n $W ]] && kill -INT "$W" 2>/dev/null && wait "$W" 2>/dev/null
-	if [[ -s $out/agent.pid ]]; then
-		kill -INT "$(cat "$out/agent.pid")" 2>/dev/null || true
-		sleep 0.5
-	fi
+	[[ -n ${A:-} ]] && kill -INT "$A" 2>/dev/null && wait "$A" 2>/dev/null
+	[[ -n ${stats0:-} ]] && sysctl -qw kernel.bpf_stats_enabled="$stats0"
 	if [[ $made_netns -gt 0 ]]; then
 		for ((i = 0; i < NETNS; i++)); do echo "netns delete $prefix-$i"; done |
 			ip -force -batch - 2>/dev/null || true
@@ -92,24 +59,102 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-gcc -O2 -Wall -Wextra -Werror -o "$out/nsloop" scripts/nsloop.c
+gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/nsloop" scripts/nsloop.c
 echo "# $(uname -r), $(nproc) CPUs, $($NSMON --version 2>/dev/null | head -n1 || echo nsmon), $(bpftrace --version)"
 
 # ------------------------------------------------------------- overhead
+# Rounds of (no agent, nsmon, bpftrace), the order rotating, each agent
+# started before and stopped after its run: this VM drifts by more than
+# the 2% to be measured between hyperfine's blocks of runs, so each
+# agent is compared with the no-agent run of its own round (median of
+# the per-round ratios).  The agent's own CPU (schedstat) and the cost
+# of its BPF programs (bpf_stats) are measured in the nsmon runs.
 echo
-echo "## overhead: nsloop $N $M ($N fork+exit, $M unshare(NET|UTS)+exit), $RUNS runs each"
-hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$out/over.json" \
-	--prepare "bash $here/scripts/bench-agent.sh --agent none $out" \
-	--prepare "bash $here/scripts/bench-agent.sh --agent nsmon $out" \
-	--prepare "bash $here/scripts/bench-agent.sh --agent bpftrace $out" \
-	-n "no agent" -n "nsmon watch" -n "bpftrace" \
-	"$out/nsloop $N $M" "$out/nsloop $N $M" "$out/nsloop $N $M"
-bash scripts/bench-agent.sh --agent none "$out"
-jq -r '.results as $r | $r[0].mean as $base | $r[] |
-	"\(.command | .[0:12] | . + " " * (12 - length)) mean \(.mean * 1000 | . * 10 | round / 10) ms ± \(.stddev * 1000 | . * 10 | round / 10), median \(.median * 1000 | . * 10 | round / 10) ms: \(.mean / $base * 1000 | round / 1000)x no agent (\(((.mean / $base - 1) * 1000 | round) / 10)%)"' \
-	"$out/over.json" | sed 's/^/  /'
-# hyperfine -n names the commands; the JSON keeps the command line: in order
-jq -r '.results | "  nsmon/bpftrace: \(.[1].mean / .[2].mean * 1000 | round / 1000)x"' "$out/over.json"
+echo "## overhead: nsloop $N $M ($N fork+exit, $M unshare(NET|UTS)+exit), $RUNS interleaved rounds"
+links() { bpftool -j link show 2>/dev/null | jq "[.[] | select($1)] | length"; }
+start_agent() { # name -> A (its pid)
+	local n0
+	A=
+	case $1 in
+	nsmon)
+		n0=$(links '.prog_type == "tracepoint" or .prog_type == "tracing"')
+		"$NSMON" watch --json $NSMON_ARGS >/dev/null 2>"$out/nsmon.err" </dev/null &
+		A=$!
+		for ((i = 0; i < 100; i++)); do
+			[[ $(links '.prog_type == "tracepoint" or .prog_type == "tracing"') -ge $((n0 + 8)) ]] && break
+			sleep 0.05
+		done
+		sleep 0.5 ;;
+	bpftrace)
+		n0=$(links '.prog_type == "tracepoint"')
+		bpftrace -q scripts/bench-agent.bt >/dev/null 2>"$out/bpftrace.err" </dev/null &
+		A=$!
+		for ((i = 0; i < 100; i++)); do
+			[[ $(links '.prog_type == "tracepoint"') -ge $((n0 + 4)) ]] && break
+			sleep 0.1
+		done
+		sleep 0.5 ;;
+	esac
+	[[ -z $A ]] || kill -0 "$A" || { echo "bench-agent: $1 did not start: $(cat "$out/$1.err")" >&2; exit 1; }
+}
+stop_agent() {
+	[[ -n $A ]] || return 0
+	kill -INT "$A"
+	wait "$A" || true
+	A=
+}
+progs() { bpftool -j prog show | jq -r '.[] | select(.name | startswith("nsm_")) | "\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"'; }
+stats0=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+: >"$out/progs"
+: >"$out/over"
+agent_ns=0
+for ((r = 0; r < RUNS; r++)); do
+	order=("no agent" nsmon bpftrace)
+	k=$((r % 3))
+	order=("${order[@]:k}" "${order[@]:0:k}")
+	for name in "${order[@]}"; do
+		start_agent "$name"
+		if [[ $name == nsmon ]]; then
+			read -r c0 _ <"/proc/$A/schedstat"
+			progs >"$out/p0"
+		fi
+		t0=$(date +%s%N)
+		"$out/nsloop" "$N" "$M"
+		t1=$(date +%s%N)
+		if [[ $name == nsmon ]]; then
+			read -r c1 _ <"/proc/$A/schedstat"
+			agent_ns=$((agent_ns + c1 - c0))
+			progs | awk 'NR == FNR { c[$1] = $2; t[$1] = $3; next }
+				{ print $1, $2 - c[$1], $3 - t[$1] }' "$out/p0" - >>"$out/progs"
+		fi
+		stop_agent
+		echo "$r $name $(((t1 - t0) / 1000))" >>"$out/over"
+	done
+done
+sysctl -qw kernel.bpf_stats_enabled="$stats0"
+python3 - "$out/over" <<'EOF'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    r, rest = line.split(" ", 1)
+    name, us = rest.rsplit(" ", 1)
+    runs.setdefault(int(r), {})[name] = int(us) / 1000
+for name in ("no agent", "nsmon", "bpftrace"):
+    t = [v[name] for v in runs.values()]
+    ratios = sorted(v[name] / v["no agent"] for v in runs.values())
+    med = statistics.median(ratios)
+    print(f"  {name:9} median {statistics.median(t):7.1f} ms (min {min(t):.1f}, max {max(t):.1f}): "
+          f"median ratio {med:.3f} ({(med - 1) * 100:+.1f}%), ratios {ratios[0]:.3f}..{ratios[-1]:.3f}")
+nb = statistics.median(v["nsmon"] / v["bpftrace"] for v in runs.values())
+print(f"  nsmon/bpftrace: median ratio {nb:.3f}")
+EOF
+awk -v runs="$RUNS" -v ns="$agent_ns" '
+	{ c[$1] += $2; t[$1] += $3 }
+	END {
+		for (p in c) if (c[p]) printf "  %-18s %7d runs a round, %6.0f ns a run\n", p, c[p] / runs, t[p] / c[p]
+		printf "  nsmon watch itself: %.1f ms of CPU a round\n", ns / runs / 1e6
+	}' "$out/progs"
 
 # -------------------------------------------------------------- latency
 echo
@@ -156,22 +201,23 @@ EOF
 
 # ----------------------------------------------------------- throughput
 echo
-echo "## throughput: unshare(UTS)+exit children for 3 s each, default ring buffer"
+echo "## throughput: 2 threads calling unshare(CLONE_NEWUTS), 3 s at each rate, default ring buffer"
 best=0
 for rate in $RATES; do
 	"$NSMON" watch --json --no-initial >"$out/tp.json" 2>"$out/tp.err" &
 	W=$!
 	for ((i = 0; i < 100; i++)); do grep -q '"reason":"start"' "$out/tp.json" 2>/dev/null && break; sleep 0.1; done
-	res=$("$out/nsloop" -r "$rate" 3)
+	res=$("$out/nsloop" -u "$rate" 3 2)
 	sleep 0.5
 	kill -INT "$W"
 	wait "$W" || true
 	W=
-	read -r ev lost < <(jq -rs '[([.[] | select(.comm == "nsloop" and (.event == "create" or .event == "switch" or .event == "destroy"))] | length),
-		([.[] | select(.event == "lost") | .count] | add // 0)] | @tsv' "$out/tp.json")
+	# a million lines: count with grep, not jq -s
+	ev=$(grep -c '"event":"\(create\|switch\|destroy\)".*"comm":"nsloop"' "$out/tp.json" || true)
+	lost=$(grep '"event":"lost"' "$out/tp.json" | jq -s 'map(.count) | add // 0')
 	secs=${res##*seconds=}
 	eps=$(awk -v e="$ev" -v s="$secs" 'BEGIN { printf "%d", e / s }')
-	echo "  target $([[ $rate == 0 ]] && echo max || echo "$rate")/s: ${res}, $ev events of nsloop = $eps events/s, lost $lost"
+	echo "  $([[ $rate == 0 ]] && echo "as fast as it goes" || echo "$rate calls/s"): ${res}, $ev events of nsloop = $eps events/s, lost $lost"
 	[[ $lost -eq 0 && $eps -gt $best ]] && best=$eps
 done
 echo "  highest rate with no loss: $best events/s (target >= 100000)"

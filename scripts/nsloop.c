@@ -13,8 +13,17 @@
  *                         and exit, RATE a second in all (0: as fast as
  *                         possible) for SECS, from JOBS (2) processes;
  *                         prints `children=N seconds=S`
+ *   nsloop -u RATE SECS [THREADS]
+ *                         throughput without forks: THREADS (2) threads
+ *                         that each unshare(CLONE_NEWUTS) in a loop, RATE
+ *                         calls a second in all (0: as fast as possible)
+ *                         for SECS.  Each call is a create, a switch and
+ *                         (from the second on) a destroy of the thread's
+ *                         previous uts namespace; prints `unshares=N
+ *                         seconds=S`
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,14 +128,71 @@ static int rate(double r, double secs, int jobs)
 	return 0;
 }
 
+struct uloop {
+	pthread_t th;
+	double per, secs, start;
+	long n;
+	int err;
+};
+
+static void *uloop_run(void *arg)
+{
+	struct uloop *u = arg;
+
+	while (mono() - u->start < u->secs) {
+		/* pace in steps of >= 50 us: usleep is too coarse per call */
+		if (u->per > 0) {
+			double ahead = u->start + u->n * u->per - mono();
+
+			if (ahead > 50e-6)
+				usleep((useconds_t)(ahead * 1e6));
+		}
+		for (int i = 0; i < 16; i++, u->n++)
+			if (unshare(CLONE_NEWUTS)) {
+				u->err = 1;
+				return NULL;
+			}
+	}
+	return NULL;
+}
+
+static int uloop(double r, double secs, int threads)
+{
+	struct uloop u[64];
+	long total = 0;
+	double t0 = mono();
+	int err = 0;
+
+	if (threads < 1 || threads > 64)
+		return 2;
+	for (int j = 0; j < threads; j++) {
+		u[j] = (struct uloop){ .per = r > 0 ? threads / r : 0,
+				       .secs = secs, .start = t0 };
+		if (pthread_create(&u[j].th, NULL, uloop_run, &u[j]))
+			return 1;
+	}
+	for (int j = 0; j < threads; j++) {
+		pthread_join(u[j].th, NULL);
+		total += u[j].n;
+		err |= u[j].err;
+	}
+	if (err)
+		perror("unshare");
+	printf("unshares=%ld seconds=%.3f\n", total, mono() - t0);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && !strcmp(argv[1], "-u"))
+		return uloop(atof(argv[2]), atof(argv[3]), argc > 4 ? atoi(argv[4]) : 2);
 	if (argc >= 3 && !strcmp(argv[1], "-l"))
 		return latency(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1000);
 	if (argc >= 4 && !strcmp(argv[1], "-r"))
 		return rate(atof(argv[2]), atof(argv[3]), argc > 4 ? atoi(argv[4]) : 2);
 	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: nsloop N [M] | -l M [USEC] | -r RATE SECS [JOBS]\n");
+		fprintf(stderr, "usage: nsloop N [M] | -l M [USEC] | -r RATE SECS [JOBS]"
+				" | -u RATE SECS [THREADS]\n");
 		return 2;
 	}
 	if (run(atoi(argv[1]), 0))

@@ -41,12 +41,36 @@ _Static_assert(NSM_EV_CGROUP == (int)NSM_CGROUP && NSM_EV_UTS == (int)NSM_UTS &&
 #define POLL_MS 250
 
 /*
+ * Bursts: when records come faster than one per --max-delay, the reader
+ * stops taking wakeups (`batching` in events.bpf.c) and reads the ring
+ * every --max-delay instead, until a read finds at most one record.  The
+ * delay shrinks while a read finds the ring more than a quarter full, so
+ * that a small ring does not overflow between two reads.
+ */
+#define MAX_DELAY_US 250
+/*
+ * A sweep takes tens of ms, in which a busy host can fill the ring
+ * again: the loss-resync after a loss-resync waits this long, so that
+ * a burst cannot keep the agent sweeping (each loss is reported at once
+ * and is followed by a sync, only later).
+ */
+#define LOST_RESYNC_GAP_MS 1000
+#define MIN_DELAY_US 20
+
+/*
  * Liveness checks (the destroys the feed cannot see).  After a hint
  * (events.h) at t: checks at t + each step, restarted by the next hint;
  * a user namespace goes through RCU after its last task (~50 ms here),
  * a lazily unmounted or closed one at the return to user space.
  */
-static const int check_steps_ms[] = { 10, 60, 250, 1000 };
+static const int check_steps_ms[] = { 10, 60, 250, 1000, 3000 };
+/*
+ * From this step on a check covers every namespace: one that a process
+ * held when the model last learnt of it may be held only by an fd or a
+ * mount since, and the owners of a namespace freed by a worker (a net
+ * namespace's cleanup_net) go later still.
+ */
+#define CHECK_ALL_FROM_MS 1000
 /* the safety net: every namespace, this often */
 #define LIVENESS_MS 5000
 
@@ -66,6 +90,16 @@ struct watch {
 	struct rc *rc;
 	int known_fd;
 	uint64_t lost_seen;
+	int64_t lost_sync_due;	/* CLOCK_MONOTONIC ns; 0: none pending */
+	int64_t lost_sync_at;	/* the last loss-resync */
+	/* bursts */
+	unsigned max_delay_us;	/* --max-delay: 0 = a wakeup per record */
+	unsigned delay_us;	/* current, MIN_DELAY_US .. max_delay_us */
+	bool batching;
+	bool settle;		/* left batching: wait at most delay_us once */
+	size_t got;		/* ring bytes read since the last wait */
+	size_t recs;		/* records read since the last wait */
+	int64_t last_rec;	/* CLOCK_MONOTONIC ns of the last record */
 	int64_t boot_to_real;	/* ns: CLOCK_REALTIME - CLOCK_BOOTTIME */
 	unsigned ring_size;
 	unsigned resync_s;	/* --resync: 0 = only on loss and SIGHUP */
@@ -94,9 +128,12 @@ static void usage(FILE *out)
 	      "      --text             one readable line per event\n"
 	      "  -t, --types TYPES      only these namespace types, e.g. net,uts\n"
 	      "      --ring-size BYTES  kernel ring buffer size (K, M suffixes;\n"
-	      "                         rounded up to a power of two, default 256K)\n"
+	      "                         rounded up to a power of two, default 1M)\n"
 	      "      --no-initial       leave out the creates of the start sweep\n"
 	      "      --resync SECONDS   sweep and reconcile this often (SIGHUP: now)\n"
+	      "      --max-delay USEC   in a burst of events, read the kernel's ring\n"
+	      "                         at most this late instead of being woken per\n"
+	      "                         record (default 250; 0: woken per record)\n"
 	      "  -h, --help             this text\n",
 	      out);
 	cli_common_help(out);
@@ -205,6 +242,9 @@ static int on_record(void *ctx, void *data, size_t len)
 	int64_t t;
 	int i;
 
+	/* the ring's 8-byte header, records padded to 8 bytes */
+	w->got += 8 + ((len + 7) & ~(size_t)7);
+	w->recs++;
 	/* a hint (struct nsm_hint): run() takes the counters */
 	if (len < sizeof(*r)) {
 		const struct nsm_hint *h = data;
@@ -326,10 +366,33 @@ static int resync(struct watch *w, const char *reason)
 	return 0;
 }
 
-static void check_lost(struct watch *w, bool sync)
+/* The resync that follows a loss: when due, or now (at exit). */
+static void lost_resync(struct watch *w, bool now)
 {
-	uint64_t n = lost_total(w);
+	int64_t t;
 
+	if (!w->lost_sync_due)
+		return;
+	t = clock_ns(CLOCK_MONOTONIC);
+	if (!now && t < w->lost_sync_due)
+		return;
+	ring_buffer__consume(w->rb);
+	resync(w, "lost");
+	w->lost_sync_due = 0;
+	w->lost_sync_at = clock_ns(CLOCK_MONOTONIC);
+}
+
+static void check_lost(struct watch *w)
+{
+	int64_t due;
+
+	uint64_t n;
+
+	/* the .bss mirror of the per-CPU counter: no syscall per read */
+	if (__atomic_load_n(&w->skel->bss->nlost, __ATOMIC_ACQUIRE) ==
+	    w->lost_seen)
+		return;
+	n = lost_total(w);
 	if (n == w->lost_seen)
 		return;
 	/* the records that made it come first: they happened before */
@@ -337,8 +400,11 @@ static void check_lost(struct watch *w, bool sync)
 	n = lost_total(w);
 	rc_lost(w->rc, n - w->lost_seen);
 	w->lost_seen = n;
-	if (sync)
-		resync(w, "lost");
+	if (w->lost_sync_due)
+		return;
+	due = w->lost_sync_at + LOST_RESYNC_GAP_MS * 1000000LL;
+	w->lost_sync_due = due > 1 ? due : 1;
+	lost_resync(w, false);
 }
 
 /* Classic tracepoints need tracefs for their ids; mount it if missing. */
@@ -573,7 +639,8 @@ static void liveness(struct watch *w)
 
 	if (!w->handles || check_due_ms(w, now) > 0)
 		return;
-	full = now >= w->next_full;
+	full = now >= w->next_full ||
+	       (w->step >= 0 && check_steps_ms[w->step] >= CHECK_ALL_FROM_MS);
 	/* what the feed reported comes first (an exit's destroys) */
 	ring_buffer__consume(w->rb);
 	rc_liveness(w->rc, full, w->hints, ns_alive, ns_closed, w);
@@ -597,24 +664,90 @@ static void liveness(struct watch *w)
 /*
  * Waits for records, a signal or POLL_MS, and watches stdout too: a
  * pipe whose reader is gone (`| head`) reports POLLERR, so we leave
- * then, not at the next event, which may be hours away.
+ * then, not at the next event, which may be hours away.  In a burst it
+ * only sleeps delay_us: the records do not wake us then, and the ring
+ * fd would be ready at once.
  */
 static int wait_feed(struct watch *w)
 {
 	struct pollfd pfd[2] = {
-		{ .fd = ring_buffer__epoll_fd(w->rb), .events = POLLIN },
 		{ .fd = STDOUT_FILENO, .events = 0 },
+		{ .fd = ring_buffer__epoll_fd(w->rb), .events = POLLIN },
 	};
-
 	int64_t due = w->handles ? check_due_ms(w, clock_ns(CLOCK_MONOTONIC))
 				 : POLL_MS;
-	int timeout = due < 0 ? 0 : due < POLL_MS ? (int)due + 1 : POLL_MS;
+	int64_t us = due < 0 ? 0 : due < POLL_MS ? (due + 1) * 1000
+						 : POLL_MS * 1000;
+	struct timespec ts;
 
-	if (poll(pfd, 2, timeout) < 0)
+	if ((w->batching || w->settle) && us > w->delay_us)
+		us = w->delay_us;
+	if (w->lost_sync_due) {
+		int64_t left = (w->lost_sync_due - clock_ns(CLOCK_MONOTONIC)) / 1000;
+
+		if (left < us)
+			us = left < 0 ? 0 : left;
+	}
+	w->settle = false;
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = us % 1000000 * 1000;
+	if (ppoll(pfd, w->batching ? 1 : 2, &ts, NULL) < 0)
 		return errno == EINTR ? 0 : -errno;
-	if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL))
+	if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))
 		return -EPIPE;
 	return 0;
+}
+
+static void set_batching(struct watch *w, bool on)
+{
+	w->batching = on;
+	__atomic_store_n(&w->skel->bss->batching, on, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * After a read of the ring: into a burst, out of it, or how fast.  A
+ * timed sleep costs the agent about twice a wakeup by the kernel here
+ * (~30 vs ~16 us, a VM), but a wakeup by the kernel is paid by the
+ * task that made the record (~20 us in its BPF program): batching pays
+ * off only while records come faster than one per delay.
+ */
+static void pace(struct watch *w)
+{
+	size_t got = w->got, recs = w->recs;
+	int64_t now;
+
+	w->got = 0;
+	w->recs = 0;
+	if (!w->max_delay_us || !recs)
+		return;
+	now = clock_ns(CLOCK_MONOTONIC);
+	if (!w->batching) {
+		/* two wakeups within the delay: a burst */
+		if (now - w->last_rec < w->max_delay_us * 1000LL) {
+			w->delay_us = w->max_delay_us;
+			set_batching(w, true);
+		}
+		w->last_rec = now;
+		return;
+	}
+	w->last_rec = now;
+	if (got > w->ring_size / 4 && w->delay_us > MIN_DELAY_US)
+		w->delay_us /= 2;
+	else if (got < w->ring_size / 16 && w->delay_us < w->max_delay_us)
+		w->delay_us = w->delay_us * 2 > w->max_delay_us ? w->max_delay_us
+								: w->delay_us * 2;
+	if (recs > 1)
+		return;
+	/*
+	 * The burst is over.  A program that saw batching set just before
+	 * this may submit after the read below without waking us: the next
+	 * wait is short.
+	 */
+	set_batching(w, false);
+	ring_buffer__consume(w->rb);
+	w->got = 0;
+	w->recs = 0;
+	w->settle = true;
 }
 
 static int run(struct watch *w)
@@ -624,6 +757,7 @@ static int run(struct watch *w)
 
 	calibrate(w);
 	w->step = -1;
+	w->delay_us = w->max_delay_us;
 	w->handles = probe_handles();
 	if (resync(w, "start"))
 		return 1;
@@ -638,6 +772,8 @@ static int run(struct watch *w)
 		 */
 		if (hup || (next && clock_ns(CLOCK_MONOTONIC) >= next)) {
 			ring_buffer__consume(w->rb);
+			/* a loss waits for its sync: it comes first */
+			lost_resync(w, true);
 			resync(w, hup ? "signal" : "interval");
 			hup = 0;
 			if (next)
@@ -653,9 +789,12 @@ static int run(struct watch *w)
 				strerror(-err));
 			return 1;
 		}
-		check_lost(w, true);
+		check_lost(w);
+		lost_resync(w, false);
 		take_hints(w);
 		liveness(w);
+		pace(w);
+		rc_flush(w->rc);
 	}
 	/* detach first, then drain: nothing is left behind in the ring */
 	events_bpf__detach(w->skel);
@@ -664,8 +803,10 @@ static int run(struct watch *w)
 	if (!rc_error(w->rc)) {
 		ring_buffer__consume(w->rb);
 		/* SPEC: a lost event is always followed by a sync */
-		check_lost(w, true);
+		check_lost(w);
+		lost_resync(w, true);
 	}
+	rc_flush(w->rc);
 	err = rc_error(w->rc);
 	if (err && err != -EPIPE) {
 		fprintf(stderr, "nsmon watch: stdout: %s\n", strerror(-err));
@@ -676,7 +817,8 @@ static int run(struct watch *w)
 
 int cmd_watch(int argc, char **argv)
 {
-	enum { OPT_TEXT = CLI_OPT_END, OPT_RING, OPT_NO_INITIAL, OPT_RESYNC };
+	enum { OPT_TEXT = CLI_OPT_END, OPT_RING, OPT_NO_INITIAL, OPT_RESYNC,
+	       OPT_MAX_DELAY };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "text", no_argument, NULL, OPT_TEXT },
@@ -684,6 +826,7 @@ int cmd_watch(int argc, char **argv)
 		{ "ring-size", required_argument, NULL, OPT_RING },
 		{ "no-initial", no_argument, NULL, OPT_NO_INITIAL },
 		{ "resync", required_argument, NULL, OPT_RESYNC },
+		{ "max-delay", required_argument, NULL, OPT_MAX_DELAY },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -696,7 +839,8 @@ int cmd_watch(int argc, char **argv)
 		.known = on_known,
 	};
 	struct watch w = { .known_fd = -1, .holders_fd = -1,
-			   .ring_size = 256 << 10 };
+			   .ring_size = 1 << 20,
+			   .max_delay_us = MAX_DELAY_US };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int opt, err, rc = 1;
 
@@ -740,6 +884,20 @@ int cmd_watch(int argc, char **argv)
 			w.resync_s = v;
 			break;
 		}
+		case OPT_MAX_DELAY: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v > 100000)
+				return cli_usage_error("watch",
+						       "bad delay '%s' (0 to "
+						       "100000 us)",
+						       optarg);
+			w.max_delay_us = v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -761,6 +919,8 @@ int cmd_watch(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	ro.ctx = &w;
+	/* one write(2) per read of the ring (rc_flush()) */
+	setvbuf(stdout, NULL, _IOFBF, 64 << 10);
 	if (load_feed(&w))
 		goto out;
 	err = rc_new(&w.rc, &ro);

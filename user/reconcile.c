@@ -149,6 +149,18 @@ int rc_error(const struct rc *r)
 	return r->err;
 }
 
+int rc_flush(struct rc *r)
+{
+	int err;
+
+	if (r->err)
+		return r->err;
+	err = wev_flush(r->o.out);
+	if (err)
+		r->err = err;
+	return r->err;
+}
+
 static bool shown(const struct rc *r, enum nsm_type t)
 {
 	return r->o.types & (1U << t);
@@ -399,6 +411,7 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 	s.namespaces = r->n;
 	now(&s);
 	emit(r, &s);
+	rc_flush(r);
 }
 
 /* Why l went, as far as we can tell. */

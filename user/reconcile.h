@@ -50,8 +50,12 @@ struct wev {
 	uint64_t count;
 };
 
-/* events_out.c: one line, flushed; -EPIPE etc. when stdout is gone. */
+/*
+ * events_out.c: one line, buffered; wev_flush() writes what is buffered.
+ * Both: -EPIPE etc. when stdout is gone.
+ */
 int wev_print(FILE *out, bool json, uint64_t seq, const struct wev *e);
+int wev_flush(FILE *out);
 
 struct rc;
 
@@ -71,6 +75,11 @@ void rc_free(struct rc *r);
 size_t rc_count(const struct rc *r);
 /* Non-zero once printing failed: the reader is gone; stop. */
 int rc_error(const struct rc *r);
+/*
+ * Writes out the events printed so far; every caller's batch ends here
+ * (rc_sync() flushes on its own).  The error as rc_error().
+ */
+int rc_flush(struct rc *r);
 
 /*
  * Folds in one kernel event (kind CREATE, SWITCH or DESTROY): a create of
