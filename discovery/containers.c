@@ -587,7 +587,9 @@ int nsm_scan_containers(struct nsm_model *m)
 	for (i = 0; i < m->ncontainers; i++) {
 		struct nsm_container *c = m->containers[i];
 
-		qsort(c->labels, c->nlabels, sizeof(*c->labels), cmp_label);
+		if (c->nlabels)
+			qsort(c->labels, c->nlabels, sizeof(*c->labels),
+			      cmp_label);
 		set_group(c);
 	}
 	if (m->ncontainers)

@@ -1,0 +1,170 @@
+# t_containers.sh - containers of real engines, each started by the test on
+# its own state directories and sockets (never the host's), offline, with a
+# busybox image made from Debian's busybox-static (SPEC: containers).
+
+# timeout docker 240
+# timeout containerd 180
+# timeout podman 180
+# timeout engine_in_container 90
+
+DOCKER=/usr/bin/docker
+
+# A busybox root file system: the static binary and a few applet links.
+busybox_rootfs() {
+	local dir=$1 a
+	[[ -x /bin/busybox ]] || skip "busybox-static is not installed (scripts/deps.sh)"
+	file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
+		ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' ||
+		skip "/bin/busybox is not the static one (busybox-static)"
+	mkdir -p "$dir/bin" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/etc" "$dir/tmp"
+	cp /bin/busybox "$dir/bin/busybox"
+	for a in sh sleep cat true ls; do
+		ln -sf busybox "$dir/bin/$a"
+	done
+}
+
+# Unmounts whatever an engine left mounted under DIR (netns bind mounts,
+# overlay or shm mounts of a container that did not stop cleanly).
+umount_under() {
+	local dir=$1 m
+	awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo |
+		sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
+
+# Stops a daemon by its pid, and the processes it left in its own cgroup-less
+# way (shims) that the test knows by pid file list FILE.
+stop_pids_in() {
+	local f=$1 p
+	[[ -e $f ]] || return 0
+	while read -r p; do
+		[[ -n $p ]] && kill_pid "$p"
+	done <"$f"
+}
+
+# dockerd on $T_DIR: own data-root, exec-root, socket, pid file; no
+# iptables, no bridge; its managed containerd lives under the exec-root.
+start_dockerd() {
+	local d=$T_DIR/docker
+	command -v dockerd >/dev/null || skip "dockerd is missing (docker.io, scripts/deps.sh)"
+	mkdir -p "$d"
+	DOCKER_SOCK=$d/docker.sock
+	defer umount_under "$d"
+	spawn dockerd_pid dockerd --iptables=false --ip6tables=false --bridge=none \
+		--data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" \
+		--host "unix://$DOCKER_SOCK" --storage-driver vfs \
+		--log-level warn
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[[ -S $DOCKER_SOCK ]] && "$DOCKER" -H "unix://$DOCKER_SOCK" version >/dev/null 2>&1 && return 0
+		kill -0 "$dockerd_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -n 20 "$T_DIR/dockerd_pid.err" >&2
+	skip "dockerd does not start on this machine: $(grep -m1 -iE 'error|fail' "$T_DIR/dockerd_pid.err" | head -c 300)"
+}
+
+dk() { "$DOCKER" -H "unix://$DOCKER_SOCK" "$@"; }
+
+# Removes the containers named in $T_DIR/docker.ids (before dockerd stops).
+docker_rm_all() {
+	[[ -s $T_DIR/docker.ids ]] || return 0
+	xargs -r "$DOCKER" -H "unix://$DOCKER_SOCK" rm -f <"$T_DIR/docker.ids" >/dev/null 2>&1 || true
+}
+
+container_pid_of() { jq -r --arg id "$1" '.containers[] | select(.id == $id) | .pid' "$DOC"; }
+
+# The process and its non-initial namespaces carry the container.
+assert_carries() {
+	local id=$1 pid=$2 t ns
+	assert_jq "process $pid does not carry container $id" \
+		'.processes[] | select(.pid == $p) | .container == $id' \
+		--argjson p "$pid" --arg id "$id"
+	for t in mnt uts ipc pid net; do
+		ns=$(ns_ino "$pid" "$t")
+		[[ $ns != "$(ns_ino self "$t")" ]] || continue
+		assert_jq "$t:[$ns] of $pid does not list container $id" \
+			'.namespaces[] | select(.id == $ns) | .containers | index($id) != null' \
+			--argjson ns "$ns" --arg id "$id"
+	done
+}
+
+test_docker() {
+	local proj=nsmonproj$$ web db pz pweb pdb ppz xpid
+	start_dockerd
+	defer docker_rm_all	# runs before dockerd is stopped
+	busybox_rootfs "$T_DIR/rootfs"
+	tar -C "$T_DIR/rootfs" -c . | dk import - nsmon-test/busybox >/dev/null
+	web=$(dk run -d --network none --name "nsmon-web-$$" \
+		--label com.docker.compose.project=$proj \
+		--label com.docker.compose.service=web nsmon-test/busybox sleep 1000)
+	echo "$web" >>"$T_DIR/docker.ids"
+	db=$(dk run -d --network none --name "nsmon-db-$$" \
+		--label com.docker.compose.project=$proj \
+		--label com.docker.compose.service=db nsmon-test/busybox sleep 1001)
+	echo "$db" >>"$T_DIR/docker.ids"
+	pz=$(dk run -d --network none --name "nsmon-paused-$$" nsmon-test/busybox sleep 1002)
+	echo "$pz" >>"$T_DIR/docker.ids"
+	dk pause "$pz" >/dev/null
+	# a second process in the web container, not a child of its init
+	dk exec -d "$web" sleep 1003
+	pweb=$(dk inspect -f '{{.State.Pid}}' "$web")
+	pdb=$(dk inspect -f '{{.State.Pid}}' "$db")
+	ppz=$(dk inspect -f '{{.State.Pid}}' "$pz")
+	wait_for "docker exec's sleep" pgrep -x -f 'sleep 1003'
+	xpid=$(pgrep -x -f 'sleep 1003')
+
+	discover
+	assert_jq "options.containers is not true" '.options.containers == true'
+	local id name want
+	for id in "$web" "$db" "$pz"; do
+		assert_jq "container $id missing: $(jq -c '.containers' "$DOC" | head -c 600)" \
+			'[.containers[] | select(.id == $id and .engine == "docker")] | length == 1' \
+			--arg id "$id"
+	done
+	assert_jq "web: name/pid/paused/group wrong: $(jq -c --arg id "$web" '.containers[] | select(.id == $id)' "$DOC")" \
+		'.containers[] | select(.id == $id) | .name == $n and .pid == $p and
+		 .paused == false and .group == {kind: "compose", name: $g} and
+		 .labels["com.docker.compose.service"] == "web"' \
+		--arg id "$web" --arg n "nsmon-web-$$" --argjson p "$pweb" --arg g "$proj"
+	assert_jq "db: name/pid/paused/group wrong" \
+		'.containers[] | select(.id == $id) | .name == $n and .pid == $p and
+		 .paused == false and .group == {kind: "compose", name: $g}' \
+		--arg id "$db" --arg n "nsmon-db-$$" --argjson p "$pdb" --arg g "$proj"
+	assert_jq "paused: name/pid/paused/group wrong: $(jq -c --arg id "$pz" '.containers[] | select(.id == $id)' "$DOC")" \
+		'.containers[] | select(.id == $id) | .name == $n and .pid == $p and
+		 .paused == true and .group == null' \
+		--arg id "$pz" --arg n "nsmon-paused-$$" --argjson p "$ppz"
+	# Docker runs them through containerd: listed once, as Docker's
+	assert_jq "a container is listed twice" \
+		'[.containers[].id] | length == (unique | length)'
+	assert_carries "$web" "$pweb"
+	assert_carries "$db" "$pdb"
+	assert_carries "$pz" "$ppz"
+	assert_jq "the exec'd process $xpid does not carry web" \
+		'.processes[] | select(.pid == $p) | .container == $id' \
+		--argjson p "$xpid" --arg id "$web"
+	# host processes carry none
+	assert_jq "pid 1 carries a container" \
+		'.processes[] | select(.pid == 1) | .container == null'
+
+	# the table: CONTAINER in the default columns
+	run_nsmon "$NSMON" ls -t pid
+	[[ $RC -eq 0 ]] || fail "nsmon ls exited $RC"
+	head -n1 "$OUT" | grep -q ' CONTAINER ' || fail "ls: no CONTAINER column: $(head -n1 "$OUT")"
+	want="$(ns_ino "$pweb" pid) pid .*docker:nsmon-web-$$"
+	grep -qE "^ *$want" "$OUT" || fail "ls: no row '$want': $(cat "$OUT")"
+
+	discover --no-containers
+	assert_jq "--no-containers still lists containers" \
+		'.options.containers == false and .containers == []'
+
+	# an engine that is down: a warning, and discovery goes on
+	discover --engine "docker=$T_DIR/nothing.sock"
+	assert_jq "no warning for an engine that is not there" \
+		'[.warnings[] | select(contains("nothing.sock"))] | length > 0'
+	docker_rm_all
+	kill_pid "$dockerd_pid"
+	discover --engine "docker=$DOCKER_SOCK"
+	assert_jq "no warning for a stopped dockerd: $(jq -c .warnings "$DOC")" \
+		'[.warnings[] | select(contains("docker.sock"))] | length > 0'
+}
