@@ -168,3 +168,63 @@ test_docker() {
 	assert_jq "no warning for a stopped dockerd: $(jq -c .warnings "$DOC")" \
 		'[.warnings[] | select(contains("docker.sock"))] | length > 0'
 }
+
+# Removes what a test's containerd left in /run/containerd: sockets newer
+# than STAMP, its namespace's runc directory, and directories left empty.
+clean_run_containerd() {
+	local stamp=$1 ns=$2 r=/run/containerd
+	[[ -d $r ]] || return 0
+	find "$r/s" -maxdepth 1 -type s -newer "$stamp" -delete 2>/dev/null || true
+	rmdir "$r/runc/$ns" 2>/dev/null || true
+	rmdir "$r/s" "$r/fifo" "$r/runc" "$r" 2>/dev/null || true
+}
+
+# containerd on $T_DIR (own root, state, sockets), a task in a containerd
+# namespace of the test's, run from a plain rootfs (ctr run --rootfs: no
+# image store, no registry); found through the containerd process (its
+# --config names the state directory), paused through the freezer.
+test_containerd() {
+	local d=$T_DIR/ctrd ns=nsmontest id=nsmon-ctr-$$ pid
+	command -v containerd >/dev/null && command -v ctr >/dev/null ||
+		skip "containerd/ctr are missing (containerd, scripts/deps.sh)"
+	busybox_rootfs "$T_DIR/rootfs"
+	mkdir -p "$d"
+	cat >"$d/config.toml" <<-EOC
+		version = 2
+		root = "$d/root"
+		state = "$d/state"
+		disabled_plugins = ["io.containerd.grpc.v1.cri"]
+		[grpc]
+		  address = "$d/c.sock"
+		[ttrpc]
+		  address = "$d/c.sock.ttrpc"
+		[debug]
+		  address = "$d/debug.sock"
+	EOC
+	defer umount_under "$d"
+	# the shim's socket and runc's state go to fixed paths under
+	# /run/containerd: take back what this test's run left there
+	defer clean_run_containerd "$d/config.toml" "$ns"
+	spawn ctrd containerd --config "$d/config.toml"
+	wait_for "containerd's socket" ctr -a "$d/c.sock" version
+	defer ctr -a "$d/c.sock" -n "$ns" containers rm "$id"
+	defer ctr -a "$d/c.sock" -n "$ns" tasks rm -f "$id"
+	ctr -a "$d/c.sock" -n "$ns" run -d --rootfs "$T_DIR/rootfs" "$id" /bin/sleep 1000 >/dev/null
+	wait_for "the task" eval "ctr -a '$d/c.sock' -n $ns tasks ls | grep -q '^$id .*RUNNING'"
+	pid=$(ctr -a "$d/c.sock" -n "$ns" tasks ls | awk -v id="$id" '$1 == id { print $2 }')
+	[[ $pid -gt 0 ]] || fail "no pid for task $id"
+
+	discover
+	assert_jq "containerd task $id not found: $(jq -c .containers "$DOC" | head -c 600); warnings $(jq -c .warnings "$DOC" | head -c 300)" \
+		'[.containers[] | select(.id == $id and .engine == "containerd" and
+		  .pid == $p and .paused == false and .name == $n and
+		  .labels["io.containerd.namespace"] == $ns)] | length == 1' \
+		--arg id "$id" --argjson p "$pid" --arg n "$ns/$id" --arg ns "$ns"
+	assert_carries "$id" "$pid"
+
+	ctr -a "$d/c.sock" -n "$ns" tasks pause "$id"
+	discover --engine "containerd=$d/state"
+	assert_jq "paused task $id is not paused" \
+		'[.containers[] | select(.id == $id and .paused)] | length == 1' --arg id "$id"
+	ctr -a "$d/c.sock" -n "$ns" tasks resume "$id"
+}
