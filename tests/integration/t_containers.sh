@@ -228,3 +228,34 @@ test_containerd() {
 		'[.containers[] | select(.id == $id and .paused)] | length == 1' --arg id "$id"
 	ctr -a "$d/c.sock" -n "$ns" tasks resume "$id"
 }
+
+# podman, rootful, on $T_DIR (root, runroot, tmpdir; vfs; no network), and
+# its API service on a socket of the test's: found through the service
+# process.  Ulimits are set low: this VM's root lacks CAP_SYS_RESOURCE and
+# podman's default raises them.
+test_podman() {
+	local d=$T_DIR/podman id pid
+	command -v podman >/dev/null || skip "podman is missing (scripts/deps.sh)"
+	busybox_rootfs "$T_DIR/rootfs"
+	mkdir -p "$d"
+	PODMAN=(podman --root "$d/root" --runroot "$d/run" --tmpdir "$d/tmp"
+		--storage-driver vfs --cgroup-manager cgroupfs --events-backend file)
+	defer umount_under "$d"
+	tar -C "$T_DIR/rootfs" -c . | "${PODMAN[@]}" import - nsmon-test/busybox >/dev/null 2>&1
+	id=$("${PODMAN[@]}" run -d --network none --ulimit nofile=1024:1024 \
+		--ulimit nproc=1024:1024 --label nsmon.test=podman \
+		--name "nsmon-podman-$$" nsmon-test/busybox sleep 1000) ||
+		fail "podman run failed"
+	defer "${PODMAN[@]}" rm -f -t 0 "$id"
+	pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$id")
+	spawn svc "${PODMAN[@]}" system service --time=0 "unix://$d/podman.sock"
+	wait_for "podman's API socket" curl -sf --unix-socket "$d/podman.sock" http://d/_ping
+
+	discover
+	assert_jq "podman container $id not found: $(jq -c .containers "$DOC" | head -c 600); warnings $(jq -c .warnings "$DOC" | head -c 300)" \
+		'[.containers[] | select(.id == $id and .engine == "podman" and
+		  .pid == $p and .paused == false and .name == $n and
+		  .labels["nsmon.test"] == "podman")] | length == 1' \
+		--arg id "$id" --argjson p "$pid" --arg n "nsmon-podman-$$"
+	assert_carries "$id" "$pid"
+}
