@@ -259,3 +259,57 @@ test_podman() {
 		--arg id "$id" --argjson p "$pid" --arg n "nsmon-podman-$$"
 	assert_carries "$id" "$pid"
 }
+
+# CRI-O is not in Debian 12: its run root is a fixture tree, laid out as
+# CRI-O keeps it (overlay-containers/ID/userdata/{config.json,pidfile}),
+# for a Kubernetes pod of two containers whose processes are real: the
+# sandbox holds a net and uts namespace, the app joins them.  A podman
+# container in the same tree (no cri-o annotations) is not CRI-O's; a
+# config.json that is not JSON is a warning.
+crio_fixture() {
+	local root=$1 id=$2 pid=$3 type=$4 name=$5 u=$root/overlay-containers/$2/userdata
+	mkdir -p "$u"
+	echo "$pid" >"$u/pidfile"
+	jq -n --arg type "$type" --arg name "$name" '{ociVersion: "1.0.2",
+		annotations: {"io.kubernetes.cri-o.ContainerType": $type,
+			"io.kubernetes.cri-o.ContainerName": ("k8s_" + $name),
+			"io.kubernetes.container.name": $name,
+			"io.kubernetes.pod.name": "web-pod",
+			"io.kubernetes.pod.namespace": "shop"}}' >"$u/config.json"
+}
+
+test_crio_fixture() {
+	local root=$T_DIR/crio sb app net sbid appid
+	spawn sb unshare -n -u sleep 1000
+	wait_unshared "$sb" net
+	spawn app nsenter -t "$sb" -n -u sleep 1001
+	wait_unshared "$app" net
+	net=$(ns_ino "$sb" net)
+	sbid=$(printf 'a%.0s' {1..64}) appid=$(printf 'b%.0s' {1..64})
+	crio_fixture "$root" "$sbid" "$sb" sandbox POD
+	crio_fixture "$root" "$appid" "$app" container web
+	mkdir -p "$root/overlay-containers/cccc/userdata"
+	echo "$app" >"$root/overlay-containers/cccc/userdata/pidfile"
+	echo '{"annotations": {"io.container.manager": "libpod"}}' \
+		>"$root/overlay-containers/cccc/userdata/config.json"
+	mkdir -p "$root/overlay-containers/dddd/userdata"
+	echo "$app" >"$root/overlay-containers/dddd/userdata/pidfile"
+	echo '{"annotations": ' >"$root/overlay-containers/dddd/userdata/config.json"
+
+	discover --engine "crio=$root"
+	assert_jq "crio pod containers wrong: $(jq -c '[.containers[] | select(.engine == "crio")]' "$DOC")" \
+		'[.containers[] | select(.engine == "crio")] | map({id, name, pid, group}) ==
+		 [{id: $sbid, name: "POD", pid: $sb, group: {kind: "pod", name: "shop/web-pod"}},
+		  {id: $appid, name: "web", pid: $app, group: {kind: "pod", name: "shop/web-pod"}}]' \
+		--arg sbid "$sbid" --arg appid "$appid" --argjson sb "$sb" --argjson app "$app"
+	assert_jq "the pod's net ns does not list both containers" \
+		'.namespaces[] | select(.id == $net) | .containers == [$a, $b]' \
+		--argjson net "$net" --arg a "$sbid" --arg b "$appid"
+	assert_jq "process $app does not carry its container" \
+		'.processes[] | select(.pid == $p) | .container == $id' \
+		--argjson p "$app" --arg id "$appid"
+	assert_jq "no warning for a config.json that is not JSON" \
+		'[.warnings[] | select(contains("dddd"))] | length == 1'
+	run_nsmon "$NSMON" ls -t net --engine "crio=$root"
+	grep -qE "^ *$net net .*crio:POD" "$OUT" || fail "ls: no crio:POD for $net: $(cat "$OUT")"
+}
