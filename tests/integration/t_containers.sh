@@ -313,3 +313,37 @@ test_crio_fixture() {
 	run_nsmon "$NSMON" ls -t net --engine "crio=$root"
 	grep -qE "^ *$net net .*crio:POD" "$OUT" || fail "ls: no crio:POD for $net: $(cat "$OUT")"
 }
+
+# An engine inside a container: a fake dockerd (tests/helpers/
+# fake_engine.py) in a mount namespace of its own with its socket at the
+# default /run/docker.sock of that namespace (a tmpfs over /run that the
+# host does not see), and in a PID namespace of its own, so the pid it
+# reports is not ours.  Found through its process and /proc/PID/root; the
+# pid is translated through NSpid.  A socket that answers garbage is a
+# warning.
+test_engine_in_container() {
+	local fake py sl nspid
+	fake=$(cd "$(dirname "${BASH_SOURCE[0]}")/../helpers" && pwd)/fake_engine.py
+	spawn e unshare -m -p -f --kill-child --propagation private sh -c \
+		"mount -t tmpfs nsmon-fake-run /run && exec python3 '$fake' docker /run/docker.sock"
+	wait_ready e
+	nspid=$(kv e pid)
+	py=$(pgrep -P "$e")
+	sl=$(pgrep -P "$py" -x sleep)
+	[[ $(cat "/proc/$py/comm") == dockerd ]] || fail "the fake engine is not called dockerd"
+	[[ ! -e /run/docker.sock || $(stat -c %i /run/docker.sock) != $(stat -L -c %i "/proc/$py/root/run/docker.sock") ]] ||
+		fail "the fake engine's socket is visible on the host"
+	[[ $nspid != "$sl" ]] || fail "the fake engine is not in a PID namespace of its own"
+
+	discover
+	assert_jq "the engine in a container was not found: $(jq -c .containers "$DOC" | head -c 600); warnings $(jq -c .warnings "$DOC" | head -c 300)" \
+		'[.containers[] | select(.id == $id and .name == "inner" and
+		  .pid == $p and .group == {kind: "compose", name: "inside"})] | length == 1' \
+		--arg id "$(printf 'f%.0s' {1..64})" --argjson p "$sl"
+
+	spawn g python3 "$fake" garbage "$T_DIR/garbage.sock"
+	wait_ready g
+	discover --engine "docker=$T_DIR/garbage.sock"
+	assert_jq "no warning for an engine that answers garbage: $(jq -c .warnings "$DOC")" \
+		'[.warnings[] | select(contains("garbage.sock") and contains("not JSON"))] | length == 1'
+}
