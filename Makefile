@@ -9,9 +9,9 @@ LLVM_STRIP ?= $(shell command -v llvm-strip || command -v llvm-strip-14 || echo 
 PREFIX     ?= /usr/local
 BUILD      := build
 
-PKGS       := libbpf smartcols libcjson
+PKGS       := libbpf smartcols libcjson libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lsmartcols -lcjson)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lsmartcols -lcjson -lcurl)
 
 WARN       := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS     ?= -O2 -g

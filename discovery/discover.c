@@ -24,5 +24,7 @@ int nsm_discover(struct nsm_model *m)
 		err = nsm_scan_hierarchy(m);
 	if (!err)
 		err = nsm_finish(m);
+	if (!err && m->opts.containers)
+		err = nsm_scan_containers(m);
 	return err;
 }

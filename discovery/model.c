@@ -41,6 +41,7 @@ void nsm_opts_default(struct nsm_opts *o)
 	o->proc_root = "/proc";
 	o->tasks = o->fds = o->sockets = o->bindmounts = true;
 	o->hierarchy = o->owners = o->mounts = o->containers = true;
+	o->engines_auto = true;
 }
 
 int nsm_model_new(struct nsm_model **out, const struct nsm_opts *o)
@@ -91,6 +92,7 @@ static void ns_free(struct nsm_ns *ns)
 	free(ns->tasks.v);
 	free(ns->leaders.v);
 	free(ns->children.v);
+	free(ns->ctrs);
 	if (ns->fd >= 0)
 		close(ns->fd);
 	free(ns);
@@ -116,6 +118,7 @@ void nsm_model_free(struct nsm_model *m)
 		proc_free(m->procs[i]);
 	for (i = 0; i < m->nwarnings; i++)
 		free(m->warnings[i]);
+	nsm_containers_free(m);
 	free(m->ns);
 	free(m->procs);
 	free(m->warnings);

@@ -103,6 +103,8 @@ struct nsm_ns {
 	struct nsm_pids tasks;	/* loose threads attached */
 	struct nsm_pids leaders;
 	pid_t ealdorman;	/* 0 = none */
+	struct nsm_container **ctrs;	/* containers with processes here */
+	size_t nctrs;
 	struct nsm_ids children;
 	struct nsm_ref *refs;
 	size_t nrefs, refs_cap;
@@ -123,6 +125,7 @@ struct nsm_proc {
 	uint64_t ns[NSM_NSLOTS];	/* 0 = unknown (unreadable, zombie) */
 	pid_t *nspid;		/* NSpid: outermost first */
 	size_t nnspid;
+	struct nsm_container *container;	/* NULL = none found */
 	unsigned details;	/* NSM_DETAIL_* read already */
 };
 
@@ -137,6 +140,13 @@ struct nsm_opts {
 	bool mounts;
 	bool containers;
 	bool details;		/* read cmdline/cgroup of every process */
+	/*
+	 * Container engines to ask besides those found on their own, as
+	 * "KIND=PATH" (nsm_engine_parse); the strings must outlive the model.
+	 */
+	const char *const *engines;
+	size_t nengines;
+	bool engines_auto;	/* also look for engines (default true) */
 };
 
 void nsm_opts_default(struct nsm_opts *o);
@@ -152,6 +162,8 @@ struct nsm_model {
 	size_t nwarnings, warnings_cap;
 	struct nsm_idmap *ns_by_id;
 	struct nsm_idmap *proc_by_pid;
+	struct nsm_container **containers;	/* sorted by engine, name */
+	size_t ncontainers, containers_cap;
 	struct nsm_opts opts;	/* what was asked, proc_root strdup'ed */
 	bool live;		/* proc_root is a real procfs of this kernel */
 	bool used_bpf;		/* passes 1-4 came from the BPF iterator */
@@ -264,5 +276,87 @@ int nsm_parse_stat(const char *text, struct nsm_stat *st);
  */
 int nsm_parse_status(const char *text, uid_t *uid, pid_t **nspid,
 		     size_t *nnspid, size_t *bad_line);
+
+/*
+ * Containers (discovery/containers.c and an engine-*.c per engine).
+ *
+ * An engine is asked where it keeps its answer: Docker and podman over
+ * their Engine API socket, containerd and CRI-O through their runtime state
+ * directories.  Engines are found by their default paths, and by their
+ * processes (dockerd, containerd, podman, crio), through /proc/PID/root, so
+ * that an engine inside a container is found too; the pids such an engine
+ * reports are in its own PID namespace and are translated to ours.
+ */
+enum nsm_engine_kind {
+	NSM_ENGINE_DOCKER,
+	NSM_ENGINE_PODMAN,
+	NSM_ENGINE_CONTAINERD,
+	NSM_ENGINE_CRIO,
+	NSM_NENGINE_KINDS,
+};
+
+const char *nsm_engine_name(enum nsm_engine_kind k);
+
+/* Where to ask one engine. */
+struct nsm_engine {
+	enum nsm_engine_kind kind;
+	/*
+	 * docker, podman: the API socket; containerd: its state directory
+	 * (holding io.containerd.runtime.v2.task/NAMESPACE/ID); crio: the
+	 * c/storage run root (holding overlay-containers/ID/userdata).
+	 * As we see it: /proc/PID/root/... for an engine in a container.
+	 */
+	char *path;
+	pid_t pid;		/* its process, 0 = unknown (then: our pid ns) */
+	bool explicit;		/* asked for: failing to reach it is a warning */
+};
+
+/* Parses "KIND=PATH" (KIND: docker podman containerd crio); -EINVAL. */
+int nsm_engine_parse(const char *s, struct nsm_engine *e);
+
+struct nsm_label {
+	char *key;
+	char *value;
+};
+
+struct nsm_container {
+	char *id;
+	char *name;
+	enum nsm_engine_kind engine;
+	pid_t pid;		/* init process, in our PID namespace; 0 = none */
+	pid_t engine_pid;	/* the pid as the engine reported it */
+	bool paused;
+	struct nsm_label *labels;	/* sorted by key */
+	size_t nlabels;
+	/* "compose" (com.docker.compose.project), "pod" (Kubernetes), NULL */
+	const char *group_kind;
+	char *group_name;	/* pod: "NAMESPACE/NAME" */
+};
+
+/* Adds a container to m, taking over c (freed on error). */
+int nsm_container_add(struct nsm_model *m, struct nsm_container *c);
+void nsm_container_free(struct nsm_container *c);
+/* The value of a label, or NULL. */
+const char *nsm_container_label(const struct nsm_container *c,
+				const char *key);
+/* "docker:web": malloc'ed. */
+char *nsm_container_ref(const struct nsm_container *c);
+
+/*
+ * The engine readers: each appends what it finds to m; an engine that is
+ * down or answers garbage is a warning (and 0), not an error.
+ */
+int nsm_engine_docker(struct nsm_model *m, const struct nsm_engine *e);
+int nsm_engine_containerd(struct nsm_model *m, const struct nsm_engine *e);
+int nsm_engine_crio(struct nsm_model *m, const struct nsm_engine *e);
+
+/*
+ * The container pass: finds the engines (opts.engines, and with
+ * opts.engines_auto by default paths and processes), asks them, translates
+ * pids, groups containers and relates processes and namespaces to them.
+ * Runs after nsm_finish().
+ */
+int nsm_scan_containers(struct nsm_model *m);
+void nsm_containers_free(struct nsm_model *m);
 
 #endif /* NSM_H */

@@ -10,6 +10,8 @@ pkgs=(
 	libcjson-dev libcmocka-dev libsmartcols-dev
 	libclang-rt-14-dev
 	util-linux iproute2 procps psmisc jq hyperfine python3 bpftrace
+	libcurl4-openssl-dev
+	docker.io containerd podman busybox-static
 )
 
 missing=()

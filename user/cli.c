@@ -28,8 +28,29 @@ void cli_common_help(FILE *out)
 	      "      --no-containers    skip container engines\n"
 	      "      --proc             sweep /proc instead of the BPF iterators\n"
 	      "      --proc-root DIR    read another procfs (implies --proc)\n"
+	      "      --engine KIND=PATH also ask this container engine: docker=SOCKET,\n"
+	      "                         podman=SOCKET, containerd=STATE_DIR,\n"
+	      "                         crio=RUNROOT (repeatable; engines at their\n"
+	      "                         default paths and by process are found anyway)\n"
 	      "  -v, --verbose          say more (libbpf messages)\n",
 	      out);
+}
+
+static bool cli_engine_opt(struct cli_common *c, const char *arg)
+{
+	struct nsm_engine e;
+	size_t max = sizeof(c->engines) / sizeof(c->engines[0]);
+
+	/* false: the command reports a usage error (exit code 2) */
+	if (nsm_engine_parse(arg, &e) || c->opts.nengines == max) {
+		fprintf(stderr, "nsmon: --engine '%s': want KIND=PATH, KIND one "
+			"of docker podman containerd crio (at most %zu)\n",
+			arg, max);
+		return false;
+	}
+	c->engines[c->opts.nengines++] = arg;
+	c->opts.engines = c->engines;
+	return true;
 }
 
 bool cli_common_opt(struct cli_common *c, int code, const char *arg)
@@ -66,6 +87,8 @@ bool cli_common_opt(struct cli_common *c, int code, const char *arg)
 		c->opts.proc_root = arg;
 		c->force_proc = true;
 		break;
+	case CLI_ENGINE:
+		return cli_engine_opt(c, arg);
 	case 'v':
 		c->verbose++;
 		break;

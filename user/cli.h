@@ -15,6 +15,7 @@ struct cli_common {
 	struct nsm_opts opts;
 	bool force_proc;	/* --proc */
 	int verbose;		/* -v, repeatable: libbpf messages */
+	const char *engines[16];	/* --engine KIND=PATH */
 };
 
 /* Long options of the discovery range; their codes start at CLI_OPT_BASE. */
@@ -30,6 +31,7 @@ enum {
 	CLI_NO_CONTAINERS,
 	CLI_PROC,
 	CLI_PROC_ROOT,
+	CLI_ENGINE,
 	CLI_OPT_END,
 };
 
@@ -44,6 +46,7 @@ enum {
 	{ "no-containers", no_argument, NULL, CLI_NO_CONTAINERS },        \
 	{ "proc", no_argument, NULL, CLI_PROC },                          \
 	{ "proc-root", required_argument, NULL, CLI_PROC_ROOT },          \
+	{ "engine", required_argument, NULL, CLI_ENGINE },                \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Help text for the switches above, for each command's usage(). */

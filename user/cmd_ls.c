@@ -16,7 +16,7 @@
 /* clang-format off */
 static const int ls_defaults[] = {
 	NSCOL_NS, NSCOL_TYPE, NSCOL_NPROCS, NSCOL_PID,
-	NSCOL_USER, NSCOL_COMMAND, NSCOL_REF,
+	NSCOL_USER, NSCOL_COMMAND, NSCOL_CONTAINER, NSCOL_REF,
 };
 /* clang-format on */
 

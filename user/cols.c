@@ -527,6 +527,21 @@ static int set_command(struct libscols_line *ln, size_t cell,
 	return 0;
 }
 
+/* CONTAINER: "engine:name" of the container of PID. */
+static int set_container(struct libscols_line *ln, size_t cell,
+			 const struct nsm_container *c)
+{
+	char *s = nsm_container_ref(c);
+
+	if (!s)
+		return -ENOMEM;
+	if (scols_line_refer_data(ln, cell, s)) {
+		free(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int nscols_cell(struct libscols_line *ln, size_t cell, int id,
 		       const struct nsm_model *m, const struct nsm_ns *ns,
 		       const struct nsm_proc *p, struct cols_users *users)
@@ -561,8 +576,8 @@ static int nscols_cell(struct libscols_line *ln, size_t cell, int id,
 	case NSCOL_COMMAND:
 		return p ? set_command(ln, cell, p) : 0;
 	case NSCOL_CONTAINER:
-		/* TODO: the model has no containers yet */
-		return 0;
+		return p && p->container ? set_container(ln, cell, p->container)
+					 : 0;
 	case NSCOL_REF:
 		return set_ref(ln, cell, ns);
 	case NSCOL_NSID:

@@ -97,6 +97,12 @@ cJSON *nsm_json_namespace(const struct nsm_model *m, const struct nsm_ns *ns)
 	a = cJSON_AddArrayToObject(o, "refs");
 	for (i = 0; i < ns->nrefs; i++)
 		cJSON_AddItemToArray(a, ref_json(&ns->refs[i]));
+	if (m->opts.containers) {
+		a = cJSON_AddArrayToObject(o, "containers");
+		for (i = 0; i < ns->nctrs; i++)
+			cJSON_AddItemToArray(
+				a, cJSON_CreateString(ns->ctrs[i]->id));
+	}
 	return o;
 }
 
@@ -131,6 +137,37 @@ cJSON *nsm_json_process(const struct nsm_model *m, const struct nsm_proc *p)
 	a = cJSON_AddArrayToObject(o, "nspid");
 	for (off = 0; off < p->nnspid; off++)
 		cJSON_AddItemToArray(a, cJSON_CreateNumber(p->nspid[off]));
+	if (p->container)
+		cJSON_AddStringToObject(o, "container", p->container->id);
+	else if (m->opts.containers)
+		cJSON_AddNullToObject(o, "container");
+	return o;
+}
+
+cJSON *nsm_json_container(const struct nsm_container *c)
+{
+	cJSON *o = cJSON_CreateObject(), *l, *g;
+	size_t i;
+
+	cJSON_AddStringToObject(o, "id", c->id);
+	cJSON_AddStringToObject(o, "name", c->name);
+	cJSON_AddStringToObject(o, "engine", nsm_engine_name(c->engine));
+	if (c->pid)
+		cJSON_AddNumberToObject(o, "pid", c->pid);
+	else
+		cJSON_AddNullToObject(o, "pid");
+	cJSON_AddBoolToObject(o, "paused", c->paused);
+	l = cJSON_AddObjectToObject(o, "labels");
+	for (i = 0; i < c->nlabels; i++)
+		cJSON_AddStringToObject(l, c->labels[i].key,
+					c->labels[i].value);
+	if (c->group_kind) {
+		g = cJSON_AddObjectToObject(o, "group");
+		cJSON_AddStringToObject(g, "kind", c->group_kind);
+		cJSON_AddStringToObject(g, "name", c->group_name);
+	} else {
+		cJSON_AddNullToObject(o, "group");
+	}
 	return o;
 }
 
@@ -189,7 +226,7 @@ cJSON *nsm_json_document(const struct nsm_model *m)
 	cJSON_AddBoolToObject(o, "owners", m->opts.owners);
 	/* these passes come with later work: say they did not run */
 	cJSON_AddBoolToObject(o, "mounts", false);
-	cJSON_AddBoolToObject(o, "containers", false);
+	cJSON_AddBoolToObject(o, "containers", m->opts.containers);
 	cJSON_AddStringToObject(o, "sweep", m->used_bpf ? "bpf" : "proc");
 	cJSON_AddStringToObject(o, "proc_root", m->opts.proc_root);
 	a = cJSON_AddArrayToObject(doc, "namespaces");
@@ -199,7 +236,9 @@ cJSON *nsm_json_document(const struct nsm_model *m)
 	for (i = 0; i < m->nprocs; i++)
 		cJSON_AddItemToArray(a, nsm_json_process(m, m->procs[i]));
 	cJSON_AddObjectToObject(doc, "mounts");
-	cJSON_AddArrayToObject(doc, "containers");
+	a = cJSON_AddArrayToObject(doc, "containers");
+	for (i = 0; i < m->ncontainers; i++)
+		cJSON_AddItemToArray(a, nsm_json_container(m->containers[i]));
 	a = cJSON_AddArrayToObject(doc, "warnings");
 	for (i = 0; i < m->nwarnings; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(m->warnings[i]));
