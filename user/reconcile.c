@@ -227,8 +227,17 @@ static void fold_create(struct rc *r, struct wev *e)
 		 * another ns_id it is a new namespace under a reused inode
 		 * number, and the old one went away unseen.
 		 */
-		if (!l->ns_id || !e->ns_id || l->ns_id == e->ns_id)
+		if (l->type == e->type &&
+		    (!l->ns_id || !e->ns_id || l->ns_id == e->ns_id)) {
+			/*
+			 * A sweep that saw it gone before NS_GET_ID left no
+			 * ns_id: take the feed's, so that liveness checks
+			 * and the next reuse of the inode number can tell.
+			 */
+			if (!l->ns_id)
+				l->ns_id = e->ns_id;
 			return;
+		}
 		/*
 		 * It was gone before the new one came (keep time in order),
 		 * and before a liveness check saw it: say why, if we can.

@@ -253,7 +253,7 @@ test_watch_usage() {
 	run_nsmon "$NSMON" watch --help
 	[[ $RC -eq 0 ]] || fail "watch --help: exit status $RC"
 	local o
-	for o in --json --text --types --ring-size --no-initial --resync; do
+	for o in --json --text --types --ring-size --no-initial --resync --max-delay; do
 		grep -q -- "$o" "$OUT" || fail "watch --help does not list $o"
 	done
 	run_nsmon "$NSMON" --help
@@ -262,6 +262,39 @@ test_watch_usage() {
 	[[ $RC -eq 2 ]] || fail "watch --ring-size lots: exit status $RC, want 2"
 	run_nsmon "$NSMON" watch --types net,bogus
 	[[ $RC -eq 2 ]] || fail "watch --types net,bogus: exit status $RC, want 2"
+	for o in -1 100001 5ms; do
+		run_nsmon "$NSMON" watch --max-delay "$o"
+		[[ $RC -eq 2 ]] || fail "watch --max-delay $o: exit status $RC, want 2"
+	done
+}
+
+# A burst of records (an unshare and an exit 50-100 us apart, 200 times)
+# is read on a timer (the default) or one wakeup per record
+# (--max-delay 0): the same exact events either way, nothing lost.
+test_watch_burst() {
+	local delay
+	for delay in 250 0; do
+		watch_start --no-initial --max-delay "$delay" -t uts
+		local i pids=()
+		for ((i = 0; i < 200; i++)); do
+			unshare -u true &
+			pids+=($!)
+			wait "$!"
+		done
+		watch_stop
+		local got
+		# destroyed via exit, or via close when a sweep of another
+		# process had the namespace open at that moment
+		got=$(jq -cs --argjson p "$(printf '%s\n' "${pids[@]}" | jq -cs .)" '
+			[.[] | select(.event == "create" and .via == "unshare" and
+			      (.pid as $x | $p | index($x))) | [.ns.id, .ns.ns_id]] as $c
+			| {creates: ($c | length),
+			   destroys: [.[] | select(.event == "destroy") | [.ns.id, .ns.ns_id]
+				      | select(. as $k | $c | index([$k]))] | length,
+			   lost: [.[] | select(.event == "lost")] | length}' "$WOUT")
+		expect_json "200 unshare -u true with --max-delay $delay" "$got" \
+			'{"creates":200,"destroys":200,"lost":0}'
+	done
 }
 
 test_watch_unprivileged() {

@@ -111,6 +111,31 @@ static void feed(struct sink *s, enum wev_kind kind, enum nsm_type type,
 	rc_event(s->rc, &e);
 }
 
+/*
+ * An entry without ns_id (a sweep that saw the namespace gone before
+ * NS_GET_ID): a create of the same inode number and type is the same
+ * namespace and lends it its ns_id; of another type, a new namespace
+ * under a reused inode number.
+ */
+static void test_no_ns_id(void **state)
+{
+	struct sink s;
+
+	sink_open(&s, true);
+	feed(&s, WEV_CREATE, NSM_IPC, 300, 0);
+	feed(&s, WEV_CREATE, NSM_IPC, 300, 9);	/* same: adopts ns_id 9 */
+	assert_int_equal(lines(&s), 1);
+	feed(&s, WEV_CREATE, NSM_IPC, 300, 10);	/* reused: 9 went */
+	assert_int_equal(count(&s, "\"event\":\"destroy\"", "\"ns_id\":9,"), 1);
+	feed(&s, WEV_CREATE, NSM_NET, 400, 0);
+	feed(&s, WEV_CREATE, NSM_UTS, 400, 0);	/* another type: reused */
+	assert_int_equal(count(&s, "\"event\":\"destroy\"", "\"id\":400,"), 1);
+	assert_int_equal(count(&s, "\"event\":\"create\"", "\"type\":\"uts\""), 1);
+	assert_int_equal(lines(&s), 6);
+	assert_int_equal(rc_count(s.rc), 2);
+	sink_close(&s);
+}
+
 static void test_create_once_destroy_once(void **state)
 {
 	struct sink s;
@@ -244,6 +269,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_once_destroy_once),
+		cmocka_unit_test(test_no_ns_id),
 		cmocka_unit_test(test_reused_inode),
 		cmocka_unit_test(test_table_churn),
 		cmocka_unit_test(test_sync),
