@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""check_mounts.py DOC MNTNS MOUNTINFO - compares the mount table that
+"""check_mounts.py DOC MNTNS MOUNTINFO [IGNORE] - compares the mount table that
 `nsmon discover` (DOC, a file) reports for mount namespace MNTNS with a
 mountinfo file the kernel wrote (proc_pid_mountinfo(5)): the same mounts
 by id, and for each the same parent, dev, root, path, options, tags,
-fstype, source and super options.  Prints the differences; exit 1 if any.
+fstype, source and super options.  Mounts whose path matches the regex
+IGNORE (other test runs' churn) are left out on both sides.  Prints the
+differences; exit 1 if any.
 """
 import json
 import re
@@ -37,6 +39,10 @@ def main():
         return 1
     kernel = parse(sys.argv[3])
     ours = {m["mount_id"]: m for m in table}
+    if len(sys.argv) > 4:
+        ign = re.compile(sys.argv[4])
+        kernel = {i: m for i, m in kernel.items() if not ign.match(m["path"])}
+        ours = {i: m for i, m in ours.items() if not ign.match(m["path"])}
     bad = 0
     for i in sorted(set(kernel) | set(ours)):
         if i not in ours:
