@@ -3,11 +3,12 @@
  * mounts.c - pass 7: the mount table of every mount namespace, and which
  * mounts are hidden (over-mounted).
  *
- * A table is read once per mount namespace.  Where the kernel has
- * listmount(2) and statmount(2) with a namespace id in struct mnt_id_req
- * (6.11+), the table is read by id, without entering the namespace;
- * otherwise the bind-mount pass's machinery reads the mountinfo of a
- * process in it, or of a thread that entered it (bindmounts.c).  When the
+ * A table is read once per mount namespace (nsm_mntns_read() in
+ * bindmounts.c): the mountinfo of a process in it where there is one (one
+ * read, the cheapest); else by namespace id with listmount(2) and
+ * statmount(2) where the kernel has a namespace id in struct mnt_id_req
+ * (6.11+), without entering the namespace; else the mountinfo of a thread
+ * that entered it.  When the
  * bind-mount pass runs, it reads the tables and this pass only reads those
  * of the namespaces it did not (and marks what is hidden).
  */

@@ -136,12 +136,13 @@ test_mounts_private_hidden() {
 	check_hidden "$mnt" "$p" "$T_DIR/"
 }
 
-# The same, read from mountinfo (no listmount/statmount): the same table.
-test_mounts_private_mountinfo() {
+# A namespace with a process is read from its mountinfo; by id
+# (listmount/statmount) it must give the same table.
+test_mounts_private_listmount() {
 	local mnt
 	_make_private
 	mnt=$(ns_ino "$p" mnt)
-	export NSM_NO_LISTMOUNT=1
+	export NSM_LISTMOUNT=1
 	discover_check "$mnt" "$p"
 	assert_hidden "$mnt" "$T_UNIQ-lower" true
 	assert_hidden "$mnt" "$T_UNIQ-deep" true
@@ -190,7 +191,7 @@ test_mounts_unheld_mntns() {
 		fail "nsmon mounts --ns $mnt: no hidden $T_DIR/x: $(grep -F "$T_DIR" "$OUT")"
 }
 
-# The same through the thread that enters the namespace (setns).
+# Without listmount/statmount: through a thread that enters it (setns).
 test_mounts_unheld_mntns_mountinfo() {
 	local mnt
 	_make_unheld

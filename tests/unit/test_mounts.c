@@ -254,9 +254,13 @@ static void fixture_malformed(void **state)
 	nsm_model_free(m);
 }
 
-/* This process's namespace, read as pass 7 reads it (listmount/statmount
- * on this kernel), equals the kernel's own /proc/self/mountinfo. */
-static void live_self(void **state)
+/*
+ * This process's namespace, read as pass 7 reads it, equals the kernel's
+ * own /proc/self/mountinfo: from that mountinfo, and by namespace id with
+ * listmount/statmount (NSM_LISTMOUNT=1: what a namespace without a
+ * process gets).
+ */
+static void live_self(bool by_id)
 {
 	struct nsm_model *m = NULL;
 	struct nsm_mounts ref;
@@ -267,6 +271,10 @@ static void live_self(void **state)
 	size_t len, bad, i, k;
 	int pfd;
 
+	if (by_id)
+		setenv("NSM_LISTMOUNT", "1", 1);
+	else
+		unsetenv("NSM_LISTMOUNT");
 	nsm_opts_default(&o);
 	assert_int_equal(nsm_model_new(&m, &o), 0);
 	if (!m->live) {
@@ -305,6 +313,17 @@ static void live_self(void **state)
 	}
 	nsm_mounts_free(&ref);
 	nsm_model_free(m);
+	unsetenv("NSM_LISTMOUNT");
+}
+
+static void live_self_mountinfo(void **state)
+{
+	live_self(false);
+}
+
+static void live_self_listmount(void **state)
+{
+	live_self(true);
 }
 
 int main(void)
@@ -319,7 +338,8 @@ int main(void)
 		cmocka_unit_test(propagation),
 		cmocka_unit_test(fixture_tables),
 		cmocka_unit_test(fixture_malformed),
-		cmocka_unit_test(live_self),
+		cmocka_unit_test(live_self_mountinfo),
+		cmocka_unit_test(live_self_listmount),
 	};
 
 	return cmocka_run_group_tests_name("mounts", tests, NULL, NULL);
