@@ -112,6 +112,7 @@ run: deps all
 bench: all
 	bash scripts/bench-discovery.sh
 	bash scripts/bench-agent.sh
+	bash scripts/bench-mounts.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(PREFIX)/sbin/nsmon
@@ -131,7 +132,7 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-		-Idiscovery tests/fuzz/fuzz_mountinfo.c discovery/mountinfo.c -o $(BUILD)/fuzz/fuzz_mountinfo
+		-Idiscovery tests/fuzz/fuzz_mountinfo.c $(DISC_SRCS) -lpthread -o $(BUILD)/fuzz/fuzz_mountinfo
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-Idiscovery tests/fuzz/fuzz_procfs.c discovery/procfs.c discovery/nstype.c -o $(BUILD)/fuzz/fuzz_procfs
 	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs

@@ -22,6 +22,8 @@ int nsm_discover(struct nsm_model *m)
 		err = nsm_scan_bindmounts(m);
 	if (!err)
 		err = nsm_scan_hierarchy(m);
+	if (!err && m->opts.mounts)
+		err = nsm_scan_mounts(m);
 	if (!err)
 		err = nsm_finish(m);
 	if (!err && m->opts.containers)

@@ -95,6 +95,9 @@ static void ns_free(struct nsm_ns *ns)
 	free(ns->ctrs);
 	if (ns->fd >= 0)
 		close(ns->fd);
+	if (ns->mounts)
+		nsm_mounts_free(ns->mounts);
+	free(ns->mounts);
 	free(ns);
 }
 

@@ -110,6 +110,8 @@ struct nsm_ns {
 	size_t nrefs, refs_cap;
 	/* library-private: a cached fd while a pass holds one, else -1 */
 	int fd;
+	/* mnt only: its mount table (opts.mounts), NULL if not read */
+	struct nsm_mounts *mounts;
 };
 
 struct nsm_proc {
@@ -241,6 +243,7 @@ struct nsm_mountinfo {
 	char *fstype;
 	char *source;		/* unescaped */
 	char *super_options;
+	bool hidden;		/* covered: not reachable by path */
 };
 
 struct nsm_mounts {
@@ -256,6 +259,23 @@ struct nsm_mounts {
 int nsm_mountinfo_parse(const char *text, size_t len, struct nsm_mounts *out,
 			size_t *bad_line);
 void nsm_mounts_free(struct nsm_mounts *mi);
+
+/*
+ * Pass 7 (opts.mounts): the mount table of every mount namespace of the
+ * model, in ns->mounts, read once each: listmount(2)/statmount(2) by
+ * namespace id where the kernel has them (6.11+), else the mountinfo of
+ * a process in it or of a thread that entered it.  Marks hidden mounts.
+ */
+int nsm_scan_mounts(struct nsm_model *m);
+/*
+ * Sets mi->hidden for every mount of one namespace's table: covered by a
+ * mount on its own root (stacked), or under a sibling mounted on the same
+ * or a parent directory, or inside a hidden mount.
+ */
+void nsm_mounts_mark_hidden(struct nsm_mounts *mt);
+/* "shared", "private", "slave", "unbindable", or combined ("shared,slave") */
+const char *nsm_mount_propagation(const struct nsm_mountinfo *mi, char *buf,
+				  size_t len);
 
 /* Small /proc helpers shared by the passes. */
 /* Reads a whole file at dirfd/path into a NUL-terminated malloc'ed buffer. */

@@ -34,4 +34,15 @@ int nsm_scan_fds_from(struct nsm_model *m, size_t from);
 int nsm_resolve_fd_depth(struct nsm_model *m, struct nsm_ns *ns, int fd,
 			 int depth);
 
+/*
+ * The mount table of mnt, read once into mnt->mounts (when opts.mounts):
+ * listmount/statmount by namespace id where the kernel has them, else the
+ * mountinfo of a process in it or of a thread that enters it; with fold,
+ * its nsfs bind mounts go into the model too (pass 5).  A namespace that
+ * cannot be read is a warning.
+ */
+int nsm_mntns_read(struct nsm_model *m, struct nsm_ns *mnt, bool fold);
+/* mnt->mounts from listmount(2)/statmount(2); -EOPNOTSUPP without them. */
+int nsm_mntns_listmount(struct nsm_model *m, struct nsm_ns *mnt);
+
 #endif

@@ -171,6 +171,59 @@ cJSON *nsm_json_container(const struct nsm_container *c)
 	return o;
 }
 
+cJSON *nsm_json_mount(const struct nsm_mountinfo *mi)
+{
+	cJSON *o = cJSON_CreateObject(), *a;
+	const char *t = mi->tags;
+	char buf[64];
+
+	cJSON_AddNumberToObject(o, "mount_id", mi->mount_id);
+	cJSON_AddNumberToObject(o, "parent_id", mi->parent_id);
+	snprintf(buf, sizeof(buf), "%u:%u", mi->major, mi->minor);
+	cJSON_AddStringToObject(o, "dev", buf);
+	cJSON_AddStringToObject(o, "root", mi->root);
+	cJSON_AddStringToObject(o, "path", mi->path);
+	cJSON_AddStringToObject(o, "fstype", mi->fstype);
+	cJSON_AddStringToObject(o, "source", mi->source);
+	cJSON_AddStringToObject(o, "options", mi->options);
+	cJSON_AddStringToObject(o, "super_options", mi->super_options);
+	a = cJSON_AddArrayToObject(o, "tags");
+	while (t && *t) {
+		size_t n = strcspn(t, " ");
+		char *tag = strndup(t, n);
+
+		if (tag)
+			cJSON_AddItemToArray(a, cJSON_CreateString(tag));
+		free(tag);
+		t += n;
+		t += strspn(t, " ");
+	}
+	cJSON_AddStringToObject(o, "propagation",
+				nsm_mount_propagation(mi, buf, sizeof(buf)));
+	cJSON_AddBoolToObject(o, "hidden", mi->hidden);
+	return o;
+}
+
+/* "mounts": {"<mnt ns id>": [mount, ...]} for every table read */
+static void add_mounts(cJSON *doc, const struct nsm_model *m)
+{
+	cJSON *o = cJSON_AddObjectToObject(doc, "mounts"), *a;
+	char key[32];
+	size_t i, j;
+
+	for (i = 0; o && i < m->nns; i++) {
+		const struct nsm_mounts *mt = m->ns[i]->mounts;
+
+		if (m->ns[i]->type != NSM_MNT || !mt)
+			continue;
+		snprintf(key, sizeof(key), "%llu",
+			 (unsigned long long)m->ns[i]->id);
+		a = cJSON_AddArrayToObject(o, key);
+		for (j = 0; a && j < mt->n; j++)
+			cJSON_AddItemToArray(a, nsm_json_mount(&mt->v[j]));
+	}
+}
+
 static void add_time(cJSON *doc, const struct nsm_model *m)
 {
 	char buf[64], tz[8];
@@ -224,8 +277,7 @@ cJSON *nsm_json_document(const struct nsm_model *m)
 	cJSON_AddBoolToObject(o, "bindmounts", m->opts.bindmounts);
 	cJSON_AddBoolToObject(o, "hierarchy", m->opts.hierarchy);
 	cJSON_AddBoolToObject(o, "owners", m->opts.owners);
-	/* these passes come with later work: say they did not run */
-	cJSON_AddBoolToObject(o, "mounts", false);
+	cJSON_AddBoolToObject(o, "mounts", m->opts.mounts);
 	cJSON_AddBoolToObject(o, "containers", m->opts.containers);
 	cJSON_AddStringToObject(o, "sweep", m->used_bpf ? "bpf" : "proc");
 	cJSON_AddStringToObject(o, "proc_root", m->opts.proc_root);
@@ -235,7 +287,7 @@ cJSON *nsm_json_document(const struct nsm_model *m)
 	a = cJSON_AddArrayToObject(doc, "processes");
 	for (i = 0; i < m->nprocs; i++)
 		cJSON_AddItemToArray(a, nsm_json_process(m, m->procs[i]));
-	cJSON_AddObjectToObject(doc, "mounts");
+	add_mounts(doc, m);
 	a = cJSON_AddArrayToObject(doc, "containers");
 	for (i = 0; i < m->ncontainers; i++)
 		cJSON_AddItemToArray(a, nsm_json_container(m->containers[i]));

@@ -12,6 +12,8 @@ cJSON *nsm_json_namespace(const struct nsm_model *m, const struct nsm_ns *ns);
 cJSON *nsm_json_process(const struct nsm_model *m, const struct nsm_proc *p);
 /* One entry of the document's "containers". */
 cJSON *nsm_json_container(const struct nsm_container *c);
+/* One mount of a mount table (SPEC: "mounts"). */
+cJSON *nsm_json_mount(const struct nsm_mountinfo *mi);
 /* Prints a document and a newline; returns -errno on a write error. */
 int nsm_json_print(cJSON *doc, FILE *out, bool pretty);
 

@@ -17,6 +17,7 @@ static const struct cmd {
 	{ "ls", cmd_ls, "table of all namespaces (the default)" },
 	{ "tree", cmd_tree, "user or PID namespace hierarchy" },
 	{ "ps", cmd_ps, "processes with their namespaces" },
+	{ "mounts", cmd_mounts, "mounts of a mount namespace, hidden ones marked" },
 	{ "discover", cmd_discover, "one-shot discovery as one JSON document" },
 	{ "watch", cmd_watch, "namespace events as they happen (the agent)" },
 };

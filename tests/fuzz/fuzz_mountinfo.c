@@ -3,7 +3,9 @@
  * fuzz_mountinfo.c - libFuzzer target for nsm_mountinfo_parse: any bytes,
  * passed with their length and as a NUL-terminated copy (the parser may
  * rely on neither), must parse or be refused with -EINVAL and a line number
- * inside the text; what parses must hold strings that are all there.
+ * inside the text; what parses must hold strings that are all there, and
+ * the hidden marks (nsm_mounts_mark_hidden) must survive any table: parent
+ * loops, duplicate ids, relative or endless paths.
  *
  *   make fuzz   (tests/fuzz/corpus/mountinfo seeds it)
  */
@@ -27,6 +29,7 @@ static void check(const char *text, size_t len)
 	if (err == 0) {
 		if (m.n > lines)
 			abort();
+		nsm_mounts_mark_hidden(&m);
 		for (i = 0; i < m.n; i++) {
 			const struct nsm_mountinfo *mi = &m.v[i];
 
