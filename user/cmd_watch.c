@@ -845,6 +845,8 @@ int cmd_watch(int argc, char **argv)
 	int opt, err, rc = 1;
 
 	cli_common_init(&w.c);
+	/* the live model has no mount tables: its sweeps skip them */
+	w.c.opts.mounts = false;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":Jt:hv", longopts, NULL)) != -1) {
 		if (cli_common_opt(&w.c, opt, optarg))
