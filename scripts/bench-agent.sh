@@ -214,7 +214,7 @@ for rate in $RATES; do
 	W=
 	# a million lines: count with grep, not jq -s
 	ev=$(grep -c '"event":"\(create\|switch\|destroy\)".*"comm":"nsloop"' "$out/tp.json" || true)
-	lost=$(grep '"event":"lost"' "$out/tp.json" | jq -s 'map(.count) | add // 0')
+	lost=$({ grep '"event":"lost"' "$out/tp.json" || true; } | jq -s 'map(.count) | add // 0')
 	secs=${res##*seconds=}
 	eps=$(awk -v e="$ev" -v s="$secs" 'BEGIN { printf "%d", e / s }')
 	echo "  $([[ $rate == 0 ]] && echo "as fast as it goes" || echo "$rate calls/s"): ${res}, $ev events of nsloop = $eps events/s, lost $lost"

@@ -513,11 +513,9 @@ static int set_tids(struct libscols_line *ln, size_t cell,
 	return 0;
 }
 
-static int set_command(struct libscols_line *ln, size_t cell,
-		       const struct nsm_proc *p)
+/* Hands a string we allocated (NULL: out of memory) to a cell. */
+static int refer_owned(struct libscols_line *ln, size_t cell, char *s)
 {
-	char *s = cols_command(p);
-
 	if (!s)
 		return -ENOMEM;
 	if (scols_line_refer_data(ln, cell, s)) {
@@ -527,19 +525,17 @@ static int set_command(struct libscols_line *ln, size_t cell,
 	return 0;
 }
 
+static int set_command(struct libscols_line *ln, size_t cell,
+		       const struct nsm_proc *p)
+{
+	return refer_owned(ln, cell, cols_command(p));
+}
+
 /* CONTAINER: "engine:name" of the container of PID. */
 static int set_container(struct libscols_line *ln, size_t cell,
 			 const struct nsm_container *c)
 {
-	char *s = nsm_container_ref(c);
-
-	if (!s)
-		return -ENOMEM;
-	if (scols_line_refer_data(ln, cell, s)) {
-		free(s);
-		return -ENOMEM;
-	}
-	return 0;
+	return refer_owned(ln, cell, nsm_container_ref(c));
 }
 
 static int nscols_cell(struct libscols_line *ln, size_t cell, int id,
