@@ -97,6 +97,11 @@ $(BUILD)/asan/tests/test_reconcile: tests/unit/test_reconcile.c $(BUILD)/asan/us
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/user/reconcile.o $(BUILD)/asan/user/events_out.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
 
+# the reader of the engines' event streams
+$(BUILD)/asan/tests/test_engine_events: tests/unit/test_engine_events.c $(BUILD)/asan/user/engine_events.o $(BUILD)/asan/user/http_stream.o $(BUILD)/asan/libnsm.a discovery/*.h user/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/user/engine_events.o $(BUILD)/asan/user/http_stream.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
+
 unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)
 
@@ -135,12 +140,16 @@ fuzz:
 		-Idiscovery tests/fuzz/fuzz_mountinfo.c $(DISC_SRCS) -lpthread -o $(BUILD)/fuzz/fuzz_mountinfo
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-Idiscovery tests/fuzz/fuzz_procfs.c discovery/procfs.c discovery/nstype.c -o $(BUILD)/fuzz/fuzz_procfs
-	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-Iuser tests/fuzz/fuzz_http_stream.c user/http_stream.c -o $(BUILD)/fuzz/fuzz_http_stream
+	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs $(BUILD)/fuzz/corpus-http_stream
 	# new inputs go to build/; the checked-in seeds are only read
 	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-mountinfo tests/fuzz/corpus/mountinfo
 	$(BUILD)/fuzz/fuzz_procfs -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-procfs tests/fuzz/corpus/procfs
+	$(BUILD)/fuzz/fuzz_http_stream -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz/corpus-http_stream tests/fuzz/corpus/http_stream
 
 clean:
 	rm -rf $(BUILD)

@@ -95,6 +95,11 @@ void nsm_containers_free(struct nsm_model *m)
 	free(m->containers);
 	m->containers = NULL;
 	m->ncontainers = m->containers_cap = 0;
+	for (i = 0; i < m->nengines; i++)
+		free(m->engines[i].path);
+	free(m->engines);
+	m->engines = NULL;
+	m->nengines = 0;
 }
 
 int nsm_container_add(struct nsm_model *m, struct nsm_container *c)
@@ -578,9 +583,9 @@ int nsm_scan_containers(struct nsm_model *m)
 				c->paused = nsm_pid_frozen(m, c->pid);
 		}
 	}
-	for (i = 0; i < es.n; i++)
-		free(es.v[i].path);
-	free(es.v);
+	/* the model keeps them: `watch` follows their event streams */
+	m->engines = es.v;
+	m->nengines = es.n;
 	if (err)
 		return err;
 	drop_duplicates(m);

@@ -148,6 +148,70 @@ nomem:
 	return -ENOMEM;
 }
 
+static CURL *handle(const struct nsm_engine *e)
+{
+	CURL *h = curl_easy_init();
+
+	if (!h)
+		return NULL;
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, e->path);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+	return h;
+}
+
+int nsm_docker_inspect(const struct nsm_engine *e, const char *id,
+		       char **name, pid_t *pid)
+{
+	const cJSON *st, *p;
+	struct body b = {0};
+	const char *n;
+	long status = 0;
+	cJSON *doc = NULL;
+	char url[256];
+	CURL *h;
+	int err = -EIO;
+
+	*name = NULL;
+	*pid = 0;
+	if (strlen(id) > 128 || strchr(id, '/') || strchr(id, '?'))
+		return -ENOENT;
+	h = handle(e);
+	if (!h)
+		return -ENOMEM;
+	snprintf(url, sizeof(url), "http://localhost/containers/%s/json", id);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	if (curl_easy_perform(h) != CURLE_OK)
+		goto out;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 404) {
+		err = -ENOENT;
+		goto out;
+	}
+	doc = status == 200 && b.buf ? cJSON_ParseWithLength(b.buf, b.len)
+				     : NULL;
+	if (!doc)
+		goto out;
+	st = cJSON_GetObjectItemCaseSensitive(doc, "State");
+	p = cJSON_GetObjectItemCaseSensitive(st, "Pid");
+	if (cJSON_IsNumber(p) && p->valuedouble > 0 && p->valuedouble < 1 << 30)
+		*pid = (pid_t)p->valuedouble;
+	n = json_str(doc, "Name");
+	if (n && n[0] == '/')
+		n++;
+	*name = strdup(n && *n ? n : id);
+	err = *name ? 0 : -ENOMEM;
+out:
+	cJSON_Delete(doc);
+	free(b.buf);
+	curl_easy_cleanup(h);
+	return err;
+}
+
 int nsm_engine_docker(struct nsm_model *m, const struct nsm_engine *e)
 {
 	const cJSON *item;
@@ -155,15 +219,9 @@ int nsm_engine_docker(struct nsm_model *m, const struct nsm_engine *e)
 	CURL *h;
 	int err = 0;
 
-	h = curl_easy_init();
+	h = handle(e);
 	if (!h)
 		return -ENOMEM;
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, e->path);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
 	list = api_get(m, e, h, "http://localhost/containers/json?all=1");
 	if (list && !cJSON_IsArray(list))
 		nsm_warn(m, "%s %s: /containers/json: not a list",

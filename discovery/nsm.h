@@ -166,6 +166,9 @@ struct nsm_model {
 	struct nsm_idmap *proc_by_pid;
 	struct nsm_container **containers;	/* sorted by engine, name */
 	size_t ncontainers, containers_cap;
+	/* the engines the container pass asked (found or asked for) */
+	struct nsm_engine *engines;
+	size_t nengines;
 	struct nsm_opts opts;	/* what was asked, proc_root strdup'ed */
 	bool live;		/* proc_root is a real procfs of this kernel */
 	bool used_bpf;		/* passes 1-4 came from the BPF iterator */
@@ -369,6 +372,13 @@ char *nsm_container_ref(const struct nsm_container *c);
 int nsm_engine_docker(struct nsm_model *m, const struct nsm_engine *e);
 int nsm_engine_containerd(struct nsm_model *m, const struct nsm_engine *e);
 int nsm_engine_crio(struct nsm_model *m, const struct nsm_engine *e);
+/*
+ * Docker, podman: one container by id (GET /containers/ID/json), for
+ * `watch`: its name and its init pid as the engine sees it (0: none).
+ * 0, -ENOENT (no such container), -EIO (engine down, not JSON).
+ */
+int nsm_docker_inspect(const struct nsm_engine *e, const char *id,
+		       char **name, pid_t *pid);
 
 /*
  * The container pass: finds the engines (opts.engines, and with
@@ -377,6 +387,7 @@ int nsm_engine_crio(struct nsm_model *m, const struct nsm_engine *e);
  * Runs after nsm_finish().
  */
 int nsm_scan_containers(struct nsm_model *m);
+/* Frees the containers and the engines of m. */
 void nsm_containers_free(struct nsm_model *m);
 
 #endif /* NSM_H */

@@ -28,6 +28,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "engine_events.h"
 #include "events.h"
 #include "events.skel.h"
 #include "reconcile.h"
@@ -88,6 +89,7 @@ struct watch {
 	struct events_bpf *skel;
 	struct ring_buffer *rb;
 	struct rc *rc;
+	struct ee *ee;		/* container engines; NULL: --no-containers */
 	int known_fd;
 	uint64_t lost_seen;
 	int64_t lost_sync_due;	/* CLOCK_MONOTONIC ns; 0: none pending */
@@ -361,6 +363,9 @@ static int resync(struct watch *w, const char *reason)
 		return -1;
 	calibrate(w);
 	set_holders(w, m);
+	/* rediscovery: the engines this sweep found, those down retried */
+	if (w->ee)
+		ee_sync(w->ee, m);
 	rc_sync(w->rc, m, reason);
 	nsm_model_free(m);
 	return 0;
@@ -670,10 +675,10 @@ static void liveness(struct watch *w)
  */
 static int wait_feed(struct watch *w)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[2 + EE_MAX_ENGINES] = {
 		{ .fd = STDOUT_FILENO, .events = 0 },
-		{ .fd = ring_buffer__epoll_fd(w->rb), .events = POLLIN },
 	};
+	int ne = w->ee ? ee_pollfds(w->ee, pfd + 1, EE_MAX_ENGINES) : 0;
 	int64_t due = w->handles ? check_due_ms(w, clock_ns(CLOCK_MONOTONIC))
 				 : POLL_MS;
 	int64_t us = due < 0 ? 0 : due < POLL_MS ? (due + 1) * 1000
@@ -691,10 +696,19 @@ static int wait_feed(struct watch *w)
 	w->settle = false;
 	ts.tv_sec = us / 1000000;
 	ts.tv_nsec = us % 1000000 * 1000;
-	if (ppoll(pfd, w->batching ? 1 : 2, &ts, NULL) < 0)
+	/* the engines' streams always; the ring only when it wakes us */
+	pfd[1 + ne].fd = ring_buffer__epoll_fd(w->rb);
+	pfd[1 + ne].events = POLLIN;
+	if (ppoll(pfd, 1 + ne + !w->batching, &ts, NULL) < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))
 		return -EPIPE;
+	/*
+	 * Before the ring: an engine's create event names a container
+	 * before runc makes its namespaces (ee_container_of()).
+	 */
+	if (ne)
+		ee_read(w->ee, pfd + 1, ne);
 	return 0;
 }
 
@@ -750,6 +764,28 @@ static void pace(struct watch *w)
 	w->settle = true;
 }
 
+static void on_container(void *ctx, const struct ee_event *c)
+{
+	struct watch *w = ctx;
+	struct wev e = {
+		.action = c->action,
+		.ctr_id = c->id,
+		.ctr_name = c->name,
+		.ctr_engine = nsm_engine_name(c->engine),
+		.pid = c->pid,
+	};
+
+	rc_container(w->rc, &e);
+}
+
+static const char *container_of(void *ctx, pid_t pid, enum nsm_type type,
+				uint64_t id)
+{
+	struct watch *w = ctx;
+
+	return w->ee ? ee_container_of(w->ee, pid, type, id) : NULL;
+}
+
 static int run(struct watch *w)
 {
 	int64_t next = 0;
@@ -780,6 +816,8 @@ static int run(struct watch *w)
 				next = clock_ns(CLOCK_MONOTONIC) +
 				       w->resync_s * 1000000000LL;
 		}
+		if (w->ee)
+			ee_tick(w->ee);
 		err = wait_feed(w);
 		if (err == -EPIPE)
 			break;
@@ -837,6 +875,7 @@ int cmd_watch(int argc, char **argv)
 		.types = (1U << NSM_NTYPES) - 1,
 		.initial = true,
 		.known = on_known,
+		.container_of = container_of,
 	};
 	struct watch w = { .known_fd = -1, .holders_fd = -1,
 			   .ring_size = 1 << 20,
@@ -930,10 +969,18 @@ int cmd_watch(int argc, char **argv)
 		fprintf(stderr, "nsmon watch: %s\n", strerror(-err));
 		goto out;
 	}
+	if (w.c.opts.containers) {
+		w.ee = ee_new(on_container, &w, stderr);
+		if (!w.ee) {
+			fprintf(stderr, "nsmon watch: %s\n", strerror(ENOMEM));
+			goto out;
+		}
+	}
 	rc = run(&w);
 out:
 	ring_buffer__free(w.rb);
 	events_bpf__destroy(w.skel);
+	ee_free(w.ee);
 	rc_free(w.rc);
 	return rc;
 }

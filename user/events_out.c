@@ -21,6 +21,7 @@ static const char *kind_name[] = {
 	[WEV_DESTROY] = "destroy",
 	[WEV_SYNC] = "sync",
 	[WEV_LOST] = "lost",
+	[WEV_CONTAINER] = "container",
 };
 
 /*
@@ -163,6 +164,10 @@ static void print_json(struct line *l, uint64_t seq, const struct wev *e)
 		put(l, ",\"via\":\"");
 		put(l, e->via);
 		put(l, "\"");
+		if (e->kind == WEV_CREATE && e->container) {
+			put(l, ",\"container\":");
+			put_json_str(l, e->container);
+		}
 		break;
 	case WEV_SWITCH:
 		json_task(l, e);
@@ -195,6 +200,19 @@ static void print_json(struct line *l, uint64_t seq, const struct wev *e)
 		put(l, ",\"count\":");
 		put_u64(l, e->count);
 		break;
+	case WEV_CONTAINER:
+		put(l, ",\"action\":\"");
+		put(l, e->action);
+		put(l, "\",\"container\":{\"id\":");
+		put_json_str(l, e->ctr_id);
+		put(l, ",\"name\":");
+		put_json_str(l, e->ctr_name);
+		put(l, ",\"engine\":\"");
+		put(l, e->ctr_engine);
+		put(l, "\",\"pid\":");
+		json_id(l, "", (uint32_t)e->pid);
+		put(l, "}");
+		break;
 	}
 	put(l, "}\n");
 }
@@ -218,6 +236,8 @@ static void print_text(FILE *out, uint64_t seq, const char *time,
 		fprintf(out, " %s:[%llu] via %s", nsm_type_name(e->type),
 			(unsigned long long)e->id, e->via);
 		text_task(out, e);
+		if (e->kind == WEV_CREATE && e->container)
+			fprintf(out, " container %.12s", e->container);
 		break;
 	case WEV_SWITCH:
 		fprintf(out, " via %s", e->via);
@@ -234,6 +254,12 @@ static void print_text(FILE *out, uint64_t seq, const char *time,
 		break;
 	case WEV_LOST:
 		fprintf(out, " %llu records", (unsigned long long)e->count);
+		break;
+	case WEV_CONTAINER:
+		fprintf(out, " %s %s:%s %.12s", e->action, e->ctr_engine,
+			e->ctr_name, e->ctr_id);
+		if (e->pid)
+			fprintf(out, " pid %d", e->pid);
 		break;
 	}
 	fputc('\n', out);

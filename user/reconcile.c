@@ -261,8 +261,13 @@ static void fold_create(struct rc *r, struct wev *e)
 	l->owner = e->owner;
 	l->parent = e->parent;
 	l->mark = r->gen;
-	if (shown(r, e->type))
-		emit(r, e);
+	if (!shown(r, e->type))
+		return;
+	/* read now, while the task that made it most likely lives */
+	if (!e->container && e->pid && r->o.container_of)
+		e->container = r->o.container_of(r->o.ctx, e->pid, e->type,
+						 e->id);
+	emit(r, e);
 }
 
 static void fold_destroy(struct rc *r, struct wev *e)
@@ -404,6 +409,9 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 		if (!shown(r, ns->type) || (start && !r->o.initial))
 			continue;
 		holder(m, ns, &e);
+		/* several (a pod's shared namespaces): the first */
+		if (ns->nctrs)
+			e.container = ns->ctrs[0]->id;
 		now(&e);
 		emit(r, &e);
 	}
@@ -484,4 +492,11 @@ void rc_lost(struct rc *r, uint64_t count)
 
 	now(&e);
 	emit(r, &e);
+}
+
+void rc_container(struct rc *r, struct wev *e)
+{
+	e->kind = WEV_CONTAINER;
+	now(e);
+	emit(r, e);
 }

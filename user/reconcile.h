@@ -22,6 +22,7 @@ enum wev_kind {
 	WEV_DESTROY,
 	WEV_SYNC,
 	WEV_LOST,
+	WEV_CONTAINER,
 };
 
 struct wev_change {
@@ -39,6 +40,7 @@ struct wev {
 	/* create, destroy */
 	enum nsm_type type;
 	uint64_t id, ns_id, owner, parent;
+	const char *container;	/* create: the container's id, NULL: none */
 	/* switch */
 	struct wev_change changes[NSM_NTYPES];
 	int nchanges;
@@ -48,6 +50,9 @@ struct wev {
 	size_t created, destroyed;
 	/* lost */
 	uint64_t count;
+	/* container (pid: its init, 0 = unknown) */
+	const char *action;
+	const char *ctr_id, *ctr_name, *ctr_engine;
 };
 
 /*
@@ -64,6 +69,9 @@ struct rc_opts {
 	bool json;
 	unsigned types;		/* mask of 1 << NSM_*: what is printed */
 	bool initial;		/* print the creates of the start sync */
+	/* create events of new namespaces: whose container pid is in */
+	const char *(*container_of)(void *ctx, pid_t pid, enum nsm_type type,
+				    uint64_t id);
 	/* the kernel's map of known namespaces follows the model */
 	void (*known)(void *ctx, uint64_t id, uint64_t ns_id, bool alive);
 	void *ctx;
@@ -130,5 +138,8 @@ void rc_hints(struct rc *r, unsigned hints);
 
 /* The kernel dropped count records. */
 void rc_lost(struct rc *r, uint64_t count);
+
+/* A container engine reported a change (kind CONTAINER; time set here). */
+void rc_container(struct rc *r, struct wev *e);
 
 #endif

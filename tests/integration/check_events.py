@@ -4,7 +4,8 @@
 
   - every line is one JSON object with the common fields: seq (1, 2, 3, ...
     without gaps or repeats), time (RFC 3339 in UTC with nanoseconds), event
-  - the fields of each event, with the values SPEC allows
+  - the fields of each event, with the values SPEC allows (container
+    events: action, container {id, name, engine, pid}; creates: container)
   - every destroy follows exactly one earlier create of the same namespace
     (id and ns_id), and a create is never repeated while its namespace lives
   - every lost is followed by a sync (reason lost), not by a sync for
@@ -33,6 +34,7 @@ SWITCH_VIA = {"setns", "unshare"}
 DESTROY_VIA = {"exit", "switch", "close", "umount", "sweep"}
 SYNC_REASONS = {"start", "lost", "interval", "signal"}
 CONTAINER_ACTIONS = {"start", "stop", "pause", "unpause"}
+ENGINES = {"docker", "podman", "containerd", "crio"}
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$")
 
 
@@ -127,6 +129,9 @@ class Checker:
             for k in ("pid", "tid", "comm"):
                 if k not in e:
                     self.bad(seq, f"create via {via} without {k}")
+        if "container" in e and (not isinstance(e["container"], str) or
+                                 not e["container"]):
+            self.bad(seq, f"create container {e['container']!r}")
         key = self.ns_key(e, seq, True)
         if key is None:
             return
@@ -225,8 +230,17 @@ class Checker:
         if e.get("action") not in CONTAINER_ACTIONS:
             self.bad(seq, f"container action {e.get('action')!r}")
         c = e.get("container")
-        if not isinstance(c, dict) or "id" not in c:
+        if not isinstance(c, dict):
             self.bad(seq, f"container {c!r}")
+            return
+        for k in ("id", "name"):
+            if not isinstance(c.get(k), str) or not c[k]:
+                self.bad(seq, f"container.{k} {c.get(k)!r}")
+        if c.get("engine") not in ENGINES:
+            self.bad(seq, f"container.engine {c.get('engine')!r}")
+        if "pid" not in c or (c["pid"] is not None and
+                              (not is_uint(c["pid"]) or c["pid"] == 0)):
+            self.bad(seq, f"container.pid {c.get('pid')!r}")
 
     def finish(self):
         if self.pending_lost is not None:
