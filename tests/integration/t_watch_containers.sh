@@ -67,6 +67,8 @@ test_watch_docker() {
 	kill_pid "$dockerd_pid"
 	sleep 1
 	start_dockerd
+	# cleanups run last-in first-out: this one before the new dockerd stops
+	defer docker_rm_all
 	id2=$(dk run -d --network none --name "$name-2" nsmon-test/busybox sleep 1000)
 	echo "$id2" >>"$T_DIR/docker.ids"
 	pid2=$(dk inspect -f '{{.State.Pid}}' "$id2")
