@@ -233,6 +233,19 @@ test_containerd() {
 # its API service on a socket of the test's: found through the service
 # process.  Ulimits are set low: this VM's root lacks CAP_SYS_RESOURCE and
 # podman's default raises them.
+# Waits (5 s at most) for the processes podman left working under DIR
+# (found by that path in their command line), then ends them by pid.
+podman_settle() {
+	local d=$1 i p
+	for ((i = 0; i < 50; i++)); do
+		pgrep -f -- "$d/" >/dev/null || return 0
+		sleep 0.1
+	done
+	for p in $(pgrep -f -- "$d/"); do
+		kill_pid "$p"
+	done
+}
+
 test_podman() {
 	local d=$T_DIR/podman id pid
 	command -v podman >/dev/null || skip "podman is missing (scripts/deps.sh)"
@@ -246,6 +259,9 @@ test_podman() {
 		--ulimit nproc=1024:1024 --label nsmon.test=podman \
 		--name "nsmon-podman-$$" nsmon-test/busybox sleep 1000) ||
 		fail "podman run failed"
+	# after the rm: conmon and its `podman container cleanup` still
+	# write under $d for a moment
+	defer podman_settle "$d"
 	defer "${PODMAN[@]}" rm -f -t 0 "$id"
 	pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$id")
 	spawn svc "${PODMAN[@]}" system service --time=0 "unix://$d/podman.sock"
