@@ -42,9 +42,10 @@ _Static_assert(NSM_EV_CGROUP == (int)NSM_CGROUP && NSM_EV_UTS == (int)NSM_UTS &&
 #define POLL_MS 250
 
 /*
- * Bursts: when records come faster than one per --max-delay, the reader
- * stops taking wakeups (`batching` in events.bpf.c) and reads the ring
- * every --max-delay instead, until a read finds at most one record.  The
+ * Bursts: when records come faster than four per --max-delay (over the
+ * last BURST_WAKEUPS wakeups), the reader stops taking wakeups
+ * (`batching` in events.bpf.c) and reads the ring every --max-delay
+ * instead, until a read finds at most one record.  The
  * delay shrinks while a read finds the ring more than a quarter full, so
  * that a small ring does not overflow between two reads.
  */
@@ -57,6 +58,7 @@ _Static_assert(NSM_EV_CGROUP == (int)NSM_CGROUP && NSM_EV_UTS == (int)NSM_UTS &&
  */
 #define LOST_RESYNC_GAP_MS 1000
 #define MIN_DELAY_US 20
+#define BURST_WAKEUPS 8
 
 /*
  * Liveness checks (the destroys the feed cannot see).  After a hint
@@ -102,6 +104,8 @@ struct watch {
 	size_t got;		/* ring bytes read since the last wait */
 	size_t recs;		/* records read since the last wait */
 	int64_t last_rec;	/* CLOCK_MONOTONIC ns of the last record */
+	int64_t wakeups[8];	/* of the last BURST_WAKEUPS woken reads */
+	unsigned nwakeups;
 	int64_t boot_to_real;	/* ns: CLOCK_REALTIME - CLOCK_BOOTTIME */
 	unsigned ring_size;
 	unsigned resync_s;	/* --resync: 0 = only on loss and SIGHUP */
@@ -736,11 +740,20 @@ static void pace(struct watch *w)
 		return;
 	now = clock_ns(CLOCK_MONOTONIC);
 	if (!w->batching) {
-		/* two wakeups within the delay: a burst */
-		if (now - w->last_rec < w->max_delay_us * 1000LL) {
+		/*
+		 * A burst: BURST_WAKEUPS wakeups within a quarter of the delay
+		 * each on average, so that a timed read gets 4 records or more.
+		 * Sparser records (an unshare and its exit, 0.1 ms apart, every
+		 * 0.6 ms) cost less woken one by one.
+		 */
+		int64_t *old = &w->wakeups[w->nwakeups++ % BURST_WAKEUPS];
+
+		if (w->nwakeups > BURST_WAKEUPS &&
+		    now - *old < BURST_WAKEUPS * w->max_delay_us * 1000LL / 4) {
 			w->delay_us = w->max_delay_us;
 			set_batching(w, true);
 		}
+		*old = now;
 		w->last_rec = now;
 		return;
 	}
@@ -752,6 +765,7 @@ static void pace(struct watch *w)
 								: w->delay_us * 2;
 	if (recs > 1)
 		return;
+	w->nwakeups = 0;
 	/*
 	 * The burst is over.  A program that saw batching set just before
 	 * this may submit after the read below without waking us: the next

@@ -35,7 +35,7 @@ usage() {
 }
 [[ $# -ge 2 ]] || usage
 abs() { [[ $1 == /* ]] && echo "$1" || echo "$PWD/$1"; }
-export NSMON NSMON_PLAIN NSHOLD NSCHURN T_RESULTS T_RUNID
+export NSMON NSMON_PLAIN NSHOLD NSCHURN NSLOOP T_RESULTS T_RUNID
 T_RUNID=$$
 NSMON=$(abs "$1")
 NSMON_PLAIN=$(abs "$2")
@@ -77,6 +77,16 @@ if ! gcc -O1 -g -Wall -Wextra -Werror -pthread -o "$NSHOLD" \
 	"$repo/tests/helpers/nshold.c" 2>"$repo/build/tests/nshold.log"; then
 	echo "FAIL integration: cannot build tests/helpers/nshold.c"
 	sed 's/^/  # /' "$repo/build/tests/nshold.log"
+	echo "# integration: 0 passed, 1 failed"
+	exit 1
+fi
+
+# the agent benchmark's workload: a burst of unshare calls in threads
+NSLOOP=$repo/build/tests/nsloop
+if ! gcc -O1 -g -Wall -Wextra -Werror -pthread -o "$NSLOOP" \
+	"$repo/scripts/nsloop.c" 2>"$repo/build/tests/nsloop.log"; then
+	echo "FAIL integration: cannot build scripts/nsloop.c"
+	sed 's/^/  # /' "$repo/build/tests/nsloop.log"
 	echo "# integration: 0 passed, 1 failed"
 	exit 1
 fi

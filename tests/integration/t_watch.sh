@@ -268,32 +268,31 @@ test_watch_usage() {
 	done
 }
 
-# A burst of records (an unshare and an exit 50-100 us apart, 200 times)
-# is read on a timer (the default) or one wakeup per record
+# A burst: two threads unsharing their uts namespace 20,000 times a
+# second (a create, a switch and a destroy each) is read on a timer (the
+# default: no wakeup per record) or with a wakeup per record
 # (--max-delay 0): the same exact events either way, nothing lost.
 test_watch_burst() {
-	local delay
+	local delay res n p got
 	for delay in 250 0; do
 		watch_start --no-initial --max-delay "$delay" -t uts
-		local i pids=()
-		for ((i = 0; i < 200; i++)); do
-			unshare -u true &
-			pids+=($!)
-			wait "$!"
-		done
+		spawn p "$NSLOOP" -u 20000 0.3 2
+		wait "$p" || fail "nsloop -u failed: $(cat "$T_DIR/p.err")"
+		res=$(cat "$T_DIR/p.out")
+		n=${res#unshares=}
+		n=${n%% *}
 		watch_stop
-		local got
-		# destroyed via exit, or via close when a sweep of another
-		# process had the namespace open at that moment
-		got=$(jq -cs --argjson p "$(printf '%s\n' "${pids[@]}" | jq -cs .)" '
-			[.[] | select(.event == "create" and .via == "unshare" and
-			      (.pid as $x | $p | index($x))) | [.ns.id, .ns.ns_id]] as $c
+		# the threads' namespaces: each made by one unshare, gone by
+		# the next one or by the thread's exit
+		got=$(jq -cs --argjson p "$p" '
+			[.[] | select(.event == "create" and .via == "unshare" and .pid == $p)
+			 | [.ns.id, .ns.ns_id]] as $c
 			| {creates: ($c | length),
 			   destroys: [.[] | select(.event == "destroy") | [.ns.id, .ns.ns_id]
 				      | select(. as $k | $c | index([$k]))] | length,
 			   lost: [.[] | select(.event == "lost")] | length}' "$WOUT")
-		expect_json "200 unshare -u true with --max-delay $delay" "$got" \
-			'{"creates":200,"destroys":200,"lost":0}'
+		expect_json "nsloop -u ($res) with --max-delay $delay" "$got" \
+			"{\"creates\":$n,\"destroys\":$n,\"lost\":0}"
 	done
 }
 
