@@ -305,7 +305,7 @@ static __always_inline struct nsm_ev_ns *out_ns(struct out *o)
 
 static __always_inline void out_end(struct out *o)
 {
-	/* wakes the reader only if it waits for this record */
+	/* wakes the reader if it waits for this record, unless batching */
 	if (o->e)
 		bpf_ringbuf_submit(o->e, wake_flags());
 }

@@ -103,7 +103,6 @@ struct watch {
 	bool settle;		/* left batching: wait at most delay_us once */
 	size_t got;		/* ring bytes read since the last wait */
 	size_t recs;		/* records read since the last wait */
-	int64_t last_rec;	/* CLOCK_MONOTONIC ns of the last record */
 	int64_t wakeups[8];	/* of the last BURST_WAKEUPS woken reads */
 	unsigned nwakeups;
 	int64_t boot_to_real;	/* ns: CLOCK_REALTIME - CLOCK_BOOTTIME */
@@ -736,7 +735,8 @@ static void pace(struct watch *w)
 
 	w->got = 0;
 	w->recs = 0;
-	if (!w->max_delay_us || !recs)
+	/* an empty read in a burst ends it (below) */
+	if (!w->max_delay_us || (!recs && !w->batching))
 		return;
 	now = clock_ns(CLOCK_MONOTONIC);
 	if (!w->batching) {
@@ -754,10 +754,8 @@ static void pace(struct watch *w)
 			set_batching(w, true);
 		}
 		*old = now;
-		w->last_rec = now;
 		return;
 	}
-	w->last_rec = now;
 	if (got > w->ring_size / 4 && w->delay_us > MIN_DELAY_US)
 		w->delay_us /= 2;
 	else if (got < w->ring_size / 16 && w->delay_us < w->max_delay_us)

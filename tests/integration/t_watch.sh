@@ -281,6 +281,14 @@ test_watch_burst() {
 		res=$(cat "$T_DIR/p.out")
 		n=${res#unshares=}
 		n=${n%% *}
+		# the burst is over: back to sleeping until the kernel wakes it
+		# (a timed read every 250 us would be ~8,000 wakeups in 2 s)
+		local v0 v1
+		v0=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$W/status")
+		sleep 2
+		v1=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$W/status")
+		[[ $((v1 - v0)) -lt 1000 ]] ||
+			fail "--max-delay $delay: $((v1 - v0)) wakeups in the 2 s after the burst"
 		watch_stop
 		# the threads' namespaces: each made by one unshare, gone by
 		# the next one or by the thread's exit
