@@ -95,3 +95,40 @@ test_watch_engine_garbage() {
 	[[ $n -eq 1 ]] || fail "want one warning about the garbage engine, got $n: $(cat "$T_DIR/W.err")"
 	watch_stop
 }
+
+# podman's Docker-compatible event stream, from its API service found by
+# its process: start, pause, unpause and one stop.
+# timeout watch_podman 180
+test_watch_podman() {
+	local d=$T_DIR/podman id pid name=nsmon-wpodman-$$
+	command -v podman >/dev/null || skip "podman is missing (scripts/deps.sh)"
+	busybox_rootfs "$T_DIR/rootfs"
+	mkdir -p "$d"
+	PODMAN=(podman --root "$d/root" --runroot "$d/run" --tmpdir "$d/tmp"
+		--storage-driver vfs --cgroup-manager cgroupfs --events-backend file)
+	defer umount_under "$d"
+	# last: what podman still does under $d after the rm and the service
+	defer podman_settle "$d"
+	tar -C "$T_DIR/rootfs" -c . | "${PODMAN[@]}" import - nsmon-test/busybox >/dev/null 2>&1
+	spawn svc "${PODMAN[@]}" system service --time=0 "unix://$d/podman.sock"
+	wait_for "podman's API socket" curl -sf --unix-socket "$d/podman.sock" http://d/_ping
+	watch_start --no-initial
+	id=$("${PODMAN[@]}" run -d --network none --ulimit nofile=1024:1024 \
+		--ulimit nproc=1024:1024 --name "$name" nsmon-test/busybox sleep 1000) ||
+		fail "podman run failed"
+	defer "${PODMAN[@]}" rm -f -t 0 "$id"
+	pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$id")
+	wait_event "start of $id" '.event == "container" and .action == "start" and .container.id == $id' --arg id "$id"
+	"${PODMAN[@]}" pause "$id" >/dev/null
+	wait_event "pause of $id" '.event == "container" and .action == "pause" and .container.id == $id' --arg id "$id"
+	"${PODMAN[@]}" unpause "$id" >/dev/null
+	wait_event "unpause of $id" '.event == "container" and .action == "unpause" and .container.id == $id' --arg id "$id"
+	"${PODMAN[@]}" stop -t 1 "$id" >/dev/null 2>&1
+	wait_event "stop of $id" '.event == "container" and .action == "stop" and .container.id == $id' --arg id "$id"
+	sleep 0.5
+	expect_json "container events of $id" "$(ctr_events "$id")" \
+		"$(jq -nc --arg n "$name" --argjson p "$pid" \
+			'[["start", $n, "podman", $p], ["pause", $n, "podman", $p],
+			  ["unpause", $n, "podman", $p], ["stop", $n, "podman", $p]]')"
+	watch_stop
+}
