@@ -246,26 +246,49 @@ podman_settle() {
 	done
 }
 
-test_podman() {
-	local d=$T_DIR/podman id pid
+# podman_setup: a podman of the test's own under $T_DIR/podman (PODMAN,
+# PODMAN_DIR) with the busybox image; cleaned up after the test.
+podman_setup() {
+	local d=$T_DIR/podman
 	command -v podman >/dev/null || skip "podman is missing (scripts/deps.sh)"
 	busybox_rootfs "$T_DIR/rootfs"
 	mkdir -p "$d"
+	PODMAN_DIR=$d
 	PODMAN=(podman --root "$d/root" --runroot "$d/run" --tmpdir "$d/tmp"
 		--storage-driver vfs --cgroup-manager cgroupfs --events-backend file)
 	defer umount_under "$d"
-	tar -C "$T_DIR/rootfs" -c . | "${PODMAN[@]}" import - nsmon-test/busybox >/dev/null 2>&1
-	id=$("${PODMAN[@]}" run -d --network none --ulimit nofile=1024:1024 \
-		--ulimit nproc=1024:1024 --label nsmon.test=podman \
-		--name "nsmon-podman-$$" nsmon-test/busybox sleep 1000) ||
-		fail "podman run failed"
-	# after the rm: conmon and its `podman container cleanup` still
-	# write under $d for a moment
+	# after the rm and the service: conmon and its `podman container
+	# cleanup` still write under $d for a moment
 	defer podman_settle "$d"
-	defer "${PODMAN[@]}" rm -f -t 0 "$id"
-	pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$id")
-	spawn svc "${PODMAN[@]}" system service --time=0 "unix://$d/podman.sock"
-	wait_for "podman's API socket" curl -sf --unix-socket "$d/podman.sock" http://d/_ping
+	tar -C "$T_DIR/rootfs" -c . | "${PODMAN[@]}" import - nsmon-test/busybox >/dev/null 2>&1
+}
+
+# podman_service: its API service on $PODMAN_DIR/podman.sock.
+podman_service() {
+	spawn svc "${PODMAN[@]}" system service --time=0 "unix://$PODMAN_DIR/podman.sock"
+	wait_for "podman's API socket" curl -sf --unix-socket "$PODMAN_DIR/podman.sock" http://d/_ping
+}
+
+# podman_run NAME [ARGS...]: a busybox `sleep 1000` container, its id in
+# PODMAN_ID and its init's pid in PODMAN_PID; removed after the test.
+podman_run() {
+	local name=$1
+	shift
+	# root here lacks CAP_SYS_RESOURCE: podman's default ulimits fail
+	PODMAN_ID=$("${PODMAN[@]}" run -d --network none --ulimit nofile=1024:1024 \
+		--ulimit nproc=1024:1024 "$@" --name "$name" nsmon-test/busybox sleep 1000) ||
+		fail "podman run failed"
+	defer "${PODMAN[@]}" rm -f -t 0 "$PODMAN_ID"
+	PODMAN_PID=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$PODMAN_ID")
+}
+
+test_podman() {
+	local id pid
+	podman_setup
+	podman_run "nsmon-podman-$$" --label nsmon.test=podman
+	id=$PODMAN_ID
+	pid=$PODMAN_PID
+	podman_service
 
 	discover
 	assert_jq "podman container $id not found: $(jq -c .containers "$DOC" | head -c 600); warnings $(jq -c .warnings "$DOC" | head -c 300)" \

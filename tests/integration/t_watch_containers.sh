@@ -100,24 +100,13 @@ test_watch_engine_garbage() {
 # its process: start, pause, unpause and one stop.
 # timeout watch_podman 180
 test_watch_podman() {
-	local d=$T_DIR/podman id pid name=nsmon-wpodman-$$
-	command -v podman >/dev/null || skip "podman is missing (scripts/deps.sh)"
-	busybox_rootfs "$T_DIR/rootfs"
-	mkdir -p "$d"
-	PODMAN=(podman --root "$d/root" --runroot "$d/run" --tmpdir "$d/tmp"
-		--storage-driver vfs --cgroup-manager cgroupfs --events-backend file)
-	defer umount_under "$d"
-	# last: what podman still does under $d after the rm and the service
-	defer podman_settle "$d"
-	tar -C "$T_DIR/rootfs" -c . | "${PODMAN[@]}" import - nsmon-test/busybox >/dev/null 2>&1
-	spawn svc "${PODMAN[@]}" system service --time=0 "unix://$d/podman.sock"
-	wait_for "podman's API socket" curl -sf --unix-socket "$d/podman.sock" http://d/_ping
+	local id pid name=nsmon-wpodman-$$
+	podman_setup
+	podman_service
 	watch_start --no-initial
-	id=$("${PODMAN[@]}" run -d --network none --ulimit nofile=1024:1024 \
-		--ulimit nproc=1024:1024 --name "$name" nsmon-test/busybox sleep 1000) ||
-		fail "podman run failed"
-	defer "${PODMAN[@]}" rm -f -t 0 "$id"
-	pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$id")
+	podman_run "$name"
+	id=$PODMAN_ID
+	pid=$PODMAN_PID
 	wait_event "start of $id" '.event == "container" and .action == "start" and .container.id == $id' --arg id "$id"
 	"${PODMAN[@]}" pause "$id" >/dev/null
 	wait_event "pause of $id" '.event == "container" and .action == "pause" and .container.id == $id' --arg id "$id"
