@@ -65,6 +65,20 @@ __u64 nlost;
 __u32 batching;
 
 /*
+ * Lazy records: what a task's exit reports (its destroys, the exit
+ * hint).  Nobody waits on an exit: such a record wakes the reader only
+ * while it sleeps without a deadline (lazy_wakes, set by user space);
+ * otherwise it is read with the next record or by the reader's timer,
+ * at most --exit-delay later.  An unshare and the exit of the same
+ * short-lived task then cost one wakeup, not two.  lazy_unread counts
+ * lazy records since the reader last cleared it: while it is not zero,
+ * the ring is not empty, and a record that must wake the reader has to
+ * force the wakeup (the default one is only for an empty ring).
+ */
+__u32 lazy_wakes;
+__u64 lazy_unread;
+
+/*
  * Namespaces known to exist: inode number -> ns_id.  Inode numbers are
  * reused after a namespace is freed; ns_id (6.18+) never is, so a known
  * inode number with another ns_id is a new namespace.
@@ -242,7 +256,40 @@ static __always_inline void count_lost(void)
 
 static __always_inline __u64 wake_flags(void)
 {
-	return *(volatile __u32 *)&batching ? BPF_RB_NO_WAKEUP : 0;
+	if (*(volatile __u32 *)&batching)
+		return BPF_RB_NO_WAKEUP;
+	return *(volatile __u64 *)&lazy_unread ? BPF_RB_FORCE_WAKEUP : 0;
+}
+
+/* A record nobody reads: only its wakeup counts. */
+static __noinline void kick(void)
+{
+	void *k = bpf_ringbuf_reserve(&events, 8, 0);
+
+	if (k)
+		bpf_ringbuf_discard(k, BPF_RB_FORCE_WAKEUP);
+}
+
+/* How a record wakes the reader. */
+enum { SUB_WAKE, SUB_LAZY, SUB_QUIET };
+
+static __always_inline void submit(void *rec, int how)
+{
+	if (how == SUB_WAKE ||
+	    (how == SUB_LAZY && *(volatile __u32 *)&lazy_wakes)) {
+		bpf_ringbuf_submit(rec, wake_flags());
+		return;
+	}
+	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
+	__sync_fetch_and_add(&lazy_unread, 1);
+	/*
+	 * The reader may have gone to sleep for good since the test above.
+	 * It sets lazy_wakes and then reads the ring; the commit and the
+	 * add above are full barriers: it either finds the record or we
+	 * find lazy_wakes set here.
+	 */
+	if (how == SUB_LAZY && *(volatile __u32 *)&lazy_wakes)
+		kick();
 }
 
 struct out {
@@ -303,11 +350,10 @@ static __always_inline struct nsm_ev_ns *out_ns(struct out *o)
 	return r;
 }
 
-static __always_inline void out_end(struct out *o)
+static __always_inline void out_end(struct out *o, int how)
 {
-	/* wakes the reader if it waits for this record, unless batching */
 	if (o->e)
-		bpf_ringbuf_submit(o->e, wake_flags());
+		submit(o->e, how);
 }
 
 /* A namespace that is not known yet: remember it and say so. */
@@ -371,7 +417,7 @@ static __noinline void fork_slow(struct task_struct *parent,
 	/* clone3(CLONE_NEWTIME) makes the child's time_for_children too */
 	if (c.time_fc != c.nsc[NSM_EV_TIME] && c.time_fc != p.time_fc)
 		emit_create(&o, NSM_EV_VIA_CLONE, NSM_EV_TIME, c.time_fc);
-	out_end(&o);
+	out_end(&o, SUB_WAKE);
 }
 /*
  * A child in a new PID namespace sits one level deeper (a task can only
@@ -413,13 +459,14 @@ struct {
 static __noinline void hint_slow(__u32 k, __u64 id)
 {
 	struct nsm_hint *h;
-	__u64 flags = wake_flags();
+	/* an exit's hint is lazy, as its destroys are */
+	int how = k == NSM_HK_EXIT ? SUB_LAZY : SUB_WAKE;
 
 	if (k >= NSM_HINT_N)
 		return;
 	/* pending already: only a close says which namespace, unhurried */
 	if (*(volatile __u64 *)&hints[k])
-		flags = BPF_RB_NO_WAKEUP;
+		how = SUB_QUIET;
 	/* a plain add (BPF_XADD): any CPU, any clang */
 	__sync_fetch_and_add(&hints[k], 1);
 	h = bpf_ringbuf_reserve(&events, sizeof(*h), 0);
@@ -429,7 +476,7 @@ static __noinline void hint_slow(__u32 k, __u64 id)
 	h->bits = 1u << k;
 	h->pid = bpf_get_current_pid_tgid() >> 32;
 	h->id = id;
-	bpf_ringbuf_submit(h, flags);
+	submit(h, how);
 }
 
 static __always_inline void hint(__u32 k)
@@ -547,7 +594,7 @@ static __noinline void exit_slow(struct task_struct *t)
 	if (nsc && nsc != s.nsc[NSM_EV_TIME] && ns_refs(nsc) == 1)
 		emit_destroy(&o, NSM_EV_VIA_EXIT, NSM_EV_TIME, ns_inum(nsc),
 			     ns_nsid(nsc));
-	out_end(&o);
+	out_end(&o, SUB_LAZY);
 }
 
 /*
@@ -645,7 +692,7 @@ static __always_inline int compare_now(long ret, __u32 via)
 	if (via == NSM_EV_VIA_UNSHARE && ns_inum(s.time_fc) != st.time_fc &&
 	    s.time_fc != s.nsc[NSM_EV_TIME])
 		emit_create(&o, via, NSM_EV_TIME, s.time_fc);
-	out_end(&o);
+	out_end(&o, SUB_WAKE);
 	return 0;
 }
 

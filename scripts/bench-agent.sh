@@ -20,7 +20,8 @@
 #               (made while it watches, then after a SIGHUP resync)
 #
 # Environment: N M RUNS LAT_M RATES (unshare calls/s, 0 = as fast as
-# nsloop goes) NETNS NSMON NSMON_ARGS.  Needs root; tears down only what
+# nsloop goes) NETNS NSMON NSMON_ARGS, PARTS (which of overhead latency
+# throughput memory to run; all by default).  Needs root; tears down only what
 # it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,8 @@ NETNS=${NETNS:-10000}
 NSMON=${NSMON:-build/nsmon}
 NSMON=$(realpath "$NSMON")
 NSMON_ARGS=${NSMON_ARGS:-}
+PARTS=${PARTS:-overhead latency throughput memory}
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-agent: needs root" >&2; exit 1; }
 for t in bpftrace bpftool jq python3 ip gcc; do
@@ -63,6 +66,7 @@ gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/nsloop" scripts/nsloop.c
 echo "# $(uname -r), $(nproc) CPUs, $($NSMON --version 2>/dev/null | head -n1 || echo nsmon), $(bpftrace --version)"
 
 # ------------------------------------------------------------- overhead
+if part overhead; then
 # Rounds of (no agent, nsmon, bpftrace), the order rotating, each agent
 # started before and stopped after its run: this VM drifts by more than
 # the 2% to be measured between hyperfine's blocks of runs, so each
@@ -155,8 +159,10 @@ awk -v runs="$RUNS" -v ns="$agent_ns" '
 		for (p in c) if (c[p]) printf "  %-18s %7d runs a round, %6.0f ns a run\n", p, c[p] / runs, t[p] / c[p]
 		printf "  nsmon watch itself: %.1f ms of CPU a round\n", ns / runs / 1e6
 	}' "$out/progs"
+fi
 
 # -------------------------------------------------------------- latency
+if part latency; then
 echo
 echo "## latency: $LAT_M unshare(NET|UTS) 1 ms apart, syscall return -> create line read from nsmon's stdout"
 stamp='import sys, time
@@ -198,8 +204,10 @@ q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
 print(f"  {len(lat)} matched, {len(ts)} unmatched, {lost} lost: p50 {q(0.5):.0f} us, "
       f"p99 {q(0.99):.0f} us, max {lat[-1]:.0f} us (target p99 < 1000 us)")
 EOF
+fi
 
 # ----------------------------------------------------------- throughput
+if part throughput; then
 echo
 echo "## throughput: 2 threads calling unshare(CLONE_NEWUTS), 3 s at each rate, default ring buffer"
 best=0
@@ -221,8 +229,10 @@ for rate in $RATES; do
 	[[ $lost -eq 0 && $eps -gt $best ]] && best=$eps
 done
 echo "  highest rate with no loss: $best events/s (target >= 100000)"
+fi
 
 # --------------------------------------------------------------- memory
+if part memory; then
 echo
 echo "## memory: nsmon watch with $NETNS live ip netns"
 "$NSMON" watch --json >/dev/null 2>"$out/mem.err" &
@@ -243,3 +253,4 @@ echo "  VmRSS at start $((rss0 / 1024)) MiB; with $NETNS netns from the feed $((
 kill -INT "$W"
 wait "$W" || true
 W=
+fi

@@ -59,6 +59,12 @@ _Static_assert(NSM_EV_CGROUP == (int)NSM_CGROUP && NSM_EV_UTS == (int)NSM_UTS &&
 #define LOST_RESYNC_GAP_MS 1000
 #define MIN_DELAY_US 20
 #define BURST_WAKEUPS 8
+/*
+ * A task's exit wakes nobody (SUB_LAZY in events.bpf.c): after a read
+ * that found records, the reader sleeps at most this long, then
+ * re-arms the exit's wakeups and sleeps without a deadline.
+ */
+#define EXIT_DELAY_MS 100
 
 /*
  * Liveness checks (the destroys the feed cannot see).  After a hint
@@ -105,6 +111,10 @@ struct watch {
 	size_t recs;		/* records read since the last wait */
 	int64_t wakeups[8];	/* of the last BURST_WAKEUPS woken reads */
 	unsigned nwakeups;
+	/* lazy records (an exit's) */
+	unsigned exit_delay_ms;	/* --exit-delay: 0 = they wake us too */
+	bool deep;		/* they wake us: no deadline for them */
+	int64_t light_due;	/* CLOCK_MONOTONIC ns: when to be deep */
 	int64_t boot_to_real;	/* ns: CLOCK_REALTIME - CLOCK_BOOTTIME */
 	unsigned ring_size;
 	unsigned resync_s;	/* --resync: 0 = only on loss and SIGHUP */
@@ -139,6 +149,9 @@ static void usage(FILE *out)
 	      "      --max-delay USEC   in a burst of events, read the kernel's ring\n"
 	      "                         at most this late instead of being woken per\n"
 	      "                         record (default 250; 0: woken per record)\n"
+	      "      --exit-delay MSEC  a task's exit does not wake nsmon: what it\n"
+	      "                         destroyed is printed with the next event or\n"
+	      "                         at most this late (default 100; 0: at once)\n"
 	      "  -h, --help             this text\n",
 	      out);
 	cli_common_help(out);
@@ -690,6 +703,12 @@ static int wait_feed(struct watch *w)
 
 	if ((w->batching || w->settle) && us > w->delay_us)
 		us = w->delay_us;
+	if (!w->deep) {
+		int64_t left = (w->light_due - clock_ns(CLOCK_MONOTONIC)) / 1000;
+
+		if (left < us)
+			us = left < 0 ? 0 : left;
+	}
 	if (w->lost_sync_due) {
 		int64_t left = (w->lost_sync_due - clock_ns(CLOCK_MONOTONIC)) / 1000;
 
@@ -715,10 +734,61 @@ static int wait_feed(struct watch *w)
 	return 0;
 }
 
+/*
+ * Before each read: a record that must wake us forces the wakeup while
+ * lazy records wait in the ring (events.bpf.c).  Cleared before the
+ * read, sequentially consistent: one committed after the read counts.
+ */
+static void clear_lazy(struct watch *w)
+{
+	if (__atomic_load_n(&w->skel->bss->lazy_unread, __ATOMIC_RELAXED))
+		__atomic_store_n(&w->skel->bss->lazy_unread, 0,
+				 __ATOMIC_SEQ_CST);
+}
+
 static void set_batching(struct watch *w, bool on)
 {
 	w->batching = on;
 	__atomic_store_n(&w->skel->bss->batching, on, __ATOMIC_SEQ_CST);
+}
+
+static void set_deep(struct watch *w, bool on)
+{
+	w->deep = on;
+	/* sequentially consistent: the read that follows must see what a
+	 * program committed before it could see lazy_wakes set */
+	__atomic_store_n(&w->skel->bss->lazy_wakes, on, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * After a read of the ring: records came, so an exit may follow soon
+ * (a short-lived task that made a namespace): its records need not wake
+ * us for --exit-delay.  After that long without records, they do again:
+ * an idle agent sleeps without a deadline for them.
+ */
+static void pace_lazy(struct watch *w)
+{
+	int64_t now;
+
+	if (!w->exit_delay_ms)
+		return;
+	now = clock_ns(CLOCK_MONOTONIC);
+	if (w->recs) {
+		w->light_due = now + w->exit_delay_ms * 1000000LL;
+		if (w->deep)
+			set_deep(w, false);
+		return;
+	}
+	if (w->deep || now < w->light_due)
+		return;
+	set_deep(w, true);
+	/* what came before the store above: it did not wake us */
+	clear_lazy(w);
+	ring_buffer__consume(w->rb);
+	if (w->recs) {
+		set_deep(w, false);
+		w->light_due = now + w->exit_delay_ms * 1000000LL;
+	}
 }
 
 /*
@@ -806,6 +876,8 @@ static int run(struct watch *w)
 	calibrate(w);
 	w->step = -1;
 	w->delay_us = w->max_delay_us;
+	/* idle: every record wakes us */
+	set_deep(w, true);
 	w->handles = probe_handles();
 	if (resync(w, "start"))
 		return 1;
@@ -833,6 +905,7 @@ static int run(struct watch *w)
 		err = wait_feed(w);
 		if (err == -EPIPE)
 			break;
+		clear_lazy(w);
 		err = ring_buffer__consume(w->rb);
 		if (err < 0 && err != -EPIPE) {
 			fprintf(stderr, "nsmon watch: ring buffer: %s\n",
@@ -843,6 +916,7 @@ static int run(struct watch *w)
 		lost_resync(w, false);
 		take_hints(w);
 		liveness(w);
+		pace_lazy(w);
 		pace(w);
 		rc_flush(w->rc);
 	}
@@ -868,7 +942,7 @@ static int run(struct watch *w)
 int cmd_watch(int argc, char **argv)
 {
 	enum { OPT_TEXT = CLI_OPT_END, OPT_RING, OPT_NO_INITIAL, OPT_RESYNC,
-	       OPT_MAX_DELAY };
+	       OPT_MAX_DELAY, OPT_EXIT_DELAY };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "text", no_argument, NULL, OPT_TEXT },
@@ -877,6 +951,7 @@ int cmd_watch(int argc, char **argv)
 		{ "no-initial", no_argument, NULL, OPT_NO_INITIAL },
 		{ "resync", required_argument, NULL, OPT_RESYNC },
 		{ "max-delay", required_argument, NULL, OPT_MAX_DELAY },
+		{ "exit-delay", required_argument, NULL, OPT_EXIT_DELAY },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -891,7 +966,8 @@ int cmd_watch(int argc, char **argv)
 	};
 	struct watch w = { .known_fd = -1, .holders_fd = -1,
 			   .ring_size = 1 << 20,
-			   .max_delay_us = MAX_DELAY_US };
+			   .max_delay_us = MAX_DELAY_US,
+			   .exit_delay_ms = EXIT_DELAY_MS };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int opt, err, rc = 1;
 
@@ -949,6 +1025,20 @@ int cmd_watch(int argc, char **argv)
 						       "100000 us)",
 						       optarg);
 			w.max_delay_us = v;
+			break;
+		}
+		case OPT_EXIT_DELAY: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v > 60000)
+				return cli_usage_error("watch",
+						       "bad exit delay '%s' (0 "
+						       "to 60000 ms)",
+						       optarg);
+			w.exit_delay_ms = v;
 			break;
 		}
 		case 'h':
