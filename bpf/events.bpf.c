@@ -113,127 +113,135 @@ struct ns_common___old {
 	refcount_t count;
 } __attribute__((preserve_access_index));
 
-/* A task's namespaces: struct ns_common pointers, per type. */
-struct nsc_set {
-	__u64 nsc[NSM_EV_NTYPES];
-	__u64 time_fc;		/* time_ns_for_children */
-};
-
+/*
+ * A task's namespaces, read with direct (fault-safe) loads through typed
+ * pointers: bpf_probe_read_kernel() would be a helper call per field
+ * (~35 ns), some 40 per unshare.  Only scalars are kept: typed pointers
+ * kept in an array make the verifier walk the loops over it state by
+ * state (over its 1M instructions).
+ */
 struct upid_abi {
 	int nr;
 	void *ns;
 };
 
-#define NSC(p) ((p) ? (__u64)&(p)->ns : 0)
+/* 6.2+: types a pointer (void: 6.15+, any offset) for direct loads */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-static __always_inline __u64 ns_inum(__u64 nsc)
+struct ns_val {
+	__u64 ns_id;		/* 6.18+ */
+	__u32 inum;		/* 0: none */
+	__u32 owner;		/* owning user namespace (inode number) */
+	__u32 parent;		/* user, PID: the parent namespace */
+	__s32 refs;
+};
+
+struct ns_set {
+	struct ns_val ns[NSM_EV_NTYPES];
+	struct ns_val fc;	/* time_ns_for_children */
+	__s32 np_refs;		/* the nsproxy's; 0: none (past exit) */
+};
+
+/*
+ * How many references an nsproxy holds on its time namespace: two when
+ * time_ns and time_ns_for_children are the same one.
+ */
+static __always_inline int own_refs(const struct ns_set *s, int i)
 {
-	return nsc ? BPF_CORE_READ((struct ns_common *)nsc, inum) : 0;
+	return i == NSM_EV_TIME && s->fc.inum == s->ns[NSM_EV_TIME].inum ? 2
+									  : 1;
 }
 
-static __always_inline __u64 ns_nsid(__u64 nsc)
+static __always_inline void ns_common_val(struct ns_val *v,
+					  struct ns_common *c)
 {
-	if (!nsc || !bpf_core_field_exists(struct ns_common, ns_id))
-		return 0;
-	return BPF_CORE_READ((struct ns_common *)nsc, ns_id);
-}
-
-static __always_inline int ns_refs(__u64 nsc)
-{
+	v->inum = c->inum;
+	if (!v->inum)
+		return;
+	if (bpf_core_field_exists(struct ns_common, ns_id))
+		v->ns_id = c->ns_id;
 	if (bpf_core_field_exists(struct ns_common, __ns_ref))
-		return BPF_CORE_READ((struct ns_common *)nsc,
-				     __ns_ref.refs.counter);
-	return BPF_CORE_READ((struct ns_common___old *)nsc,
-			     count.refs.counter);
+		v->refs = c->__ns_ref.refs.counter;
+	else
+		v->refs = ((struct ns_common___old *)c)->count.refs.counter;
 }
+
+/* p: a typed namespace pointer, NULL or not (a load through NULL gives 0) */
+#define NS_VAL(v, p)                                                     \
+	do {                                                             \
+		if (p) {                                                 \
+			ns_common_val((v), &(p)->ns);                    \
+			(v)->owner = (p)->user_ns->ns.inum;              \
+		}                                                        \
+	} while (0)
 
 /*
  * The namespaces /proc/PID/ns/ shows: the user ns of the objective
  * credentials, the PID ns of the task's own struct pid, the rest from the
  * nsproxy (NULL once the task has gone past exit_task_namespaces()).
+ * t: a typed (BTF) task pointer.
  */
-static __always_inline void task_nsc(struct task_struct *t, struct nsc_set *s)
+static __always_inline void task_ns(struct task_struct *t, struct ns_set *s)
 {
-	struct user_namespace *u = BPF_CORE_READ(t, real_cred, user_ns);
-	struct nsproxy *np = BPF_CORE_READ(t, nsproxy);
-	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+	struct user_namespace *u = t->real_cred->user_ns;
+	struct nsproxy *np = t->nsproxy;
+	struct pid *pid = t->thread_pid;
 	struct upid_abi up = {};
 	struct pid_namespace *pns;
-	__u32 level = BPF_CORE_READ(pid, level);
+	struct ns_val *v;
+	__u32 level = pid->level;
 
 	__builtin_memset(s, 0, sizeof(*s));
-	s->nsc[NSM_EV_USER] = NSC(u);
+	v = &s->ns[NSM_EV_USER];
+	ns_common_val(v, &u->ns);
+	/* NS_GET_USERNS of a user namespace is its parent */
+	v->owner = v->parent = u->parent ? u->parent->ns.inum : 0;
+	/* a variable index: not a direct load */
 	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 63]);
-	pns = up.ns;
-	s->nsc[NSM_EV_PID] = NSC(pns);
+	pns = bpf_rdonly_cast(up.ns, bpf_core_type_id_kernel(struct pid_namespace));
+	v = &s->ns[NSM_EV_PID];
+	NS_VAL(v, pns);
+	v->parent = pns && pns->parent ? pns->parent->ns.inum : 0;
 	if (!np)
 		return;
-	s->nsc[NSM_EV_CGROUP] = NSC(BPF_CORE_READ(np, cgroup_ns));
-	s->nsc[NSM_EV_IPC] = NSC(BPF_CORE_READ(np, ipc_ns));
-	s->nsc[NSM_EV_MNT] = NSC(BPF_CORE_READ(np, mnt_ns));
-	s->nsc[NSM_EV_NET] = NSC(BPF_CORE_READ(np, net_ns));
-	s->nsc[NSM_EV_UTS] = NSC(BPF_CORE_READ(np, uts_ns));
+	s->np_refs = np->count.refs.counter;
+	NS_VAL(&s->ns[NSM_EV_CGROUP], np->cgroup_ns);
+	NS_VAL(&s->ns[NSM_EV_IPC], np->ipc_ns);
+	NS_VAL(&s->ns[NSM_EV_MNT], np->mnt_ns);
+	NS_VAL(&s->ns[NSM_EV_NET], np->net_ns);
+	NS_VAL(&s->ns[NSM_EV_UTS], np->uts_ns);
 	if (bpf_core_type_exists(struct time_namespace)) {
-		s->nsc[NSM_EV_TIME] = NSC(BPF_CORE_READ(np, time_ns));
-		s->time_fc = NSC(BPF_CORE_READ(np, time_ns_for_children));
+		NS_VAL(&s->ns[NSM_EV_TIME], np->time_ns);
+		NS_VAL(&s->fc, np->time_ns_for_children);
 	}
 }
 
-/* The user namespace pointer that owns a namespace of this type. */
-static __always_inline __u64 owner_of(__u32 type, __u64 nsc, __u64 *parent)
+/* Only the inode numbers, as task_ns() reads them. */
+static __always_inline void task_inums(struct task_struct *t, __u32 *inum)
 {
-	struct user_namespace *u = NULL;
-	struct pid_namespace *p;
+	struct nsproxy *np = t->nsproxy;
+	struct pid *pid = t->thread_pid;
+	struct upid_abi up = {};
+	struct pid_namespace *pns;
+	__u32 level = pid->level;
 
-	*parent = 0;
-	switch (type) {
-	case NSM_EV_CGROUP:
-		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
-					       struct cgroup_namespace, ns),
-				  user_ns);
-		break;
-	case NSM_EV_IPC:
-		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
-					       struct ipc_namespace, ns),
-				  user_ns);
-		break;
-	case NSM_EV_MNT:
-		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
-					       struct mnt_namespace, ns),
-				  user_ns);
-		break;
-	case NSM_EV_NET:
-		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
-					       struct net, ns),
-				  user_ns);
-		break;
-	case NSM_EV_PID:
-		p = container_of((struct ns_common *)nsc, struct pid_namespace,
-				 ns);
-		u = BPF_CORE_READ(p, user_ns);
-		*parent = ns_inum(NSC(BPF_CORE_READ(p, parent)));
-		break;
-	case NSM_EV_TIME:
-		if (bpf_core_type_exists(struct time_namespace))
-			u = BPF_CORE_READ(
-				container_of((struct ns_common *)nsc,
-					     struct time_namespace, ns),
-				user_ns);
-		break;
-	case NSM_EV_USER:
-		/* NS_GET_USERNS of a user namespace is its parent */
-		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
-					       struct user_namespace, ns),
-				  parent);
-		*parent = ns_inum(NSC(u));
-		break;
-	case NSM_EV_UTS:
-		u = BPF_CORE_READ(container_of((struct ns_common *)nsc,
-					       struct uts_namespace, ns),
-				  user_ns);
-		break;
+	__builtin_memset(inum, 0, sizeof(__u32) * (NSM_EV_NTYPES + 1));
+	inum[NSM_EV_USER] = t->real_cred->user_ns->ns.inum;
+	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 63]);
+	pns = bpf_rdonly_cast(up.ns, bpf_core_type_id_kernel(struct pid_namespace));
+	inum[NSM_EV_PID] = pns ? pns->ns.inum : 0;
+	if (!np)
+		return;
+	inum[NSM_EV_CGROUP] = np->cgroup_ns ? np->cgroup_ns->ns.inum : 0;
+	inum[NSM_EV_IPC] = np->ipc_ns ? np->ipc_ns->ns.inum : 0;
+	inum[NSM_EV_MNT] = np->mnt_ns ? np->mnt_ns->ns.inum : 0;
+	inum[NSM_EV_NET] = np->net_ns ? np->net_ns->ns.inum : 0;
+	inum[NSM_EV_UTS] = np->uts_ns ? np->uts_ns->ns.inum : 0;
+	if (bpf_core_type_exists(struct time_namespace)) {
+		inum[NSM_EV_TIME] = np->time_ns ? np->time_ns->ns.inum : 0;
+		inum[NSM_EV_NTYPES] = np->time_ns_for_children ?
+			np->time_ns_for_children->ns.inum : 0;
 	}
-	return ns_inum(NSC(u));
 }
 
 /*
@@ -358,9 +366,9 @@ static __always_inline void out_end(struct out *o, int how)
 
 /* A namespace that is not known yet: remember it and say so. */
 static __always_inline void emit_create(struct out *o, __u32 via, __u32 type,
-					__u64 nsc)
+					const struct ns_val *n)
 {
-	__u64 inum = ns_inum(nsc), ns_id = ns_nsid(nsc), parent, *v;
+	__u64 inum = n->inum, ns_id = n->ns_id, *v;
 	struct nsm_ev_ns *r;
 
 	if (!inum)
@@ -378,8 +386,8 @@ static __always_inline void emit_create(struct out *o, __u32 via, __u32 type,
 	r->type = type;
 	r->id = inum;
 	r->ns_id = ns_id;
-	r->owner = owner_of(type, nsc, &parent);
-	r->parent = parent;
+	r->owner = n->owner;
+	r->parent = n->parent;
 }
 
 /* Only namespaces we announced are destroyed, and only once. */
@@ -405,18 +413,19 @@ static __always_inline void emit_destroy(struct out *o, __u32 via, __u32 type,
 static __noinline void fork_slow(struct task_struct *parent,
 				 struct task_struct *child)
 {
-	struct nsc_set p, c;
+	__u32 p[NSM_EV_NTYPES + 1];	/* + time_ns_for_children */
+	struct ns_set c;
 	struct out o;
 
-	task_nsc(parent, &p);
-	task_nsc(child, &c);
+	task_inums(parent, p);
+	task_ns(child, &c);
 	out_begin(&o, NSM_EV_VIA_CLONE, child);
 	for (int i = 0; i < NSM_EV_NTYPES; i++)
-		if (c.nsc[i] != p.nsc[i])
-			emit_create(&o, NSM_EV_VIA_CLONE, i, c.nsc[i]);
+		if (c.ns[i].inum != p[i])
+			emit_create(&o, NSM_EV_VIA_CLONE, i, &c.ns[i]);
 	/* clone3(CLONE_NEWTIME) makes the child's time_for_children too */
-	if (c.time_fc != c.nsc[NSM_EV_TIME] && c.time_fc != p.time_fc)
-		emit_create(&o, NSM_EV_VIA_CLONE, NSM_EV_TIME, c.time_fc);
+	if (c.fc.inum != c.ns[NSM_EV_TIME].inum && c.fc.inum != p[NSM_EV_NTYPES])
+		emit_create(&o, NSM_EV_VIA_CLONE, NSM_EV_TIME, &c.fc);
 	out_end(&o, SUB_WAKE);
 }
 /*
@@ -530,8 +539,6 @@ int nsm_umount(struct trace_event_raw_sys_exit *ctx)
  * record (nsfs fds are closed rarely), naming the namespace, so that its
  * destroy is told apart from one after a umount.
  */
-/* 6.2+: makes a pointer read with bpf_probe_read typed, for direct loads */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 SEC("tracepoint/syscalls/sys_enter_close")
 int nsm_close(struct trace_event_raw_sys_enter *ctx)
@@ -561,22 +568,12 @@ int nsm_close(struct trace_event_raw_sys_enter *ctx)
 
 /* ------------------------------------------------------------- exit */
 
-/*
- * How many references an nsproxy holds on its time namespace: two when
- * time_ns and time_ns_for_children are the same one.
- */
-static __always_inline int own_refs(const struct nsc_set *s, int i)
-{
-	return i == NSM_EV_TIME && s->time_fc == s->nsc[NSM_EV_TIME] ? 2 : 1;
-}
-
 static __noinline void exit_slow(struct task_struct *t)
 {
-	struct nsc_set s;
+	struct ns_set s;
 	struct out o;
-	__u64 nsc;
 
-	task_nsc(t, &s);
+	task_ns(t, &s);
 	out_begin(&o, NSM_EV_VIA_EXIT, t);
 	for (int i = 0; i < NSM_EV_NTYPES; i++) {
 		/*
@@ -585,15 +582,13 @@ static __noinline void exit_slow(struct task_struct *t)
 		 */
 		if (i == NSM_EV_USER || i == NSM_EV_PID)
 			continue;
-		nsc = s.nsc[i];
-		if (nsc && ns_refs(nsc) == own_refs(&s, i))
-			emit_destroy(&o, NSM_EV_VIA_EXIT, i, ns_inum(nsc),
-				     ns_nsid(nsc));
+		if (s.ns[i].inum && s.ns[i].refs == own_refs(&s, i))
+			emit_destroy(&o, NSM_EV_VIA_EXIT, i, s.ns[i].inum,
+				     s.ns[i].ns_id);
 	}
-	nsc = s.time_fc;
-	if (nsc && nsc != s.nsc[NSM_EV_TIME] && ns_refs(nsc) == 1)
-		emit_destroy(&o, NSM_EV_VIA_EXIT, NSM_EV_TIME, ns_inum(nsc),
-			     ns_nsid(nsc));
+	if (s.fc.inum && s.fc.inum != s.ns[NSM_EV_TIME].inum && s.fc.refs == 1)
+		emit_destroy(&o, NSM_EV_VIA_EXIT, NSM_EV_TIME, s.fc.inum,
+			     s.fc.ns_id);
 	out_end(&o, SUB_LAZY);
 }
 
@@ -623,25 +618,25 @@ int BPF_PROG(nsm_exit, struct task_struct *t, bool group_dead)
 
 static __always_inline int stash_now(void)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
 	struct stash st = {};
-	struct nsc_set s;
+	struct ns_set s;
 	bool sole;
 
 	if (id >> 32 == self_tgid)
 		return 0;
-	task_nsc(t, &s);
-	sole = BPF_CORE_READ(t, nsproxy, count.refs.counter) == 1;
+	task_ns(t, &s);
+	sole = s.np_refs == 1;
 	for (int i = 0; i < NSM_EV_NTYPES; i++) {
-		st.inum[i] = ns_inum(s.nsc[i]);
-		st.ns_id[i] = ns_nsid(s.nsc[i]);
-		if (sole && i != NSM_EV_USER && i != NSM_EV_PID && s.nsc[i] &&
-		    ns_refs(s.nsc[i]) == own_refs(&s, i))
+		st.inum[i] = s.ns[i].inum;
+		st.ns_id[i] = s.ns[i].ns_id;
+		if (sole && i != NSM_EV_USER && i != NSM_EV_PID && s.ns[i].inum &&
+		    s.ns[i].refs == own_refs(&s, i))
 			st.sole |= 1u << i;
 	}
-	st.time_fc = ns_inum(s.time_fc);
+	st.time_fc = s.fc.inum;
 	/* 4096 threads inside unshare/setns at once: what they do is lost */
 	if (bpf_map_update_elem(&stashed, &tid, &st, BPF_ANY))
 		count_lost();
@@ -655,13 +650,12 @@ static __always_inline int stash_now(void)
  */
 static __always_inline int compare_now(long ret, __u32 via)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct stash *p, st;
-	struct nsc_set s;
+	struct ns_set s;
 	struct nsm_ev *e;
 	struct out o;
-	__u64 now[NSM_EV_NTYPES];
 
 	p = bpf_map_lookup_elem(&stashed, &tid);
 	if (!p)
@@ -670,28 +664,27 @@ static __always_inline int compare_now(long ret, __u32 via)
 	bpf_map_delete_elem(&stashed, &tid);
 	if (ret)
 		return 0;
-	task_nsc(t, &s);
+	task_ns(t, &s);
 	out_begin(&o, via, t);
 	for (int i = 0; i < NSM_EV_NTYPES; i++) {
-		now[i] = ns_inum(s.nsc[i]);
-		if (now[i] == st.inum[i])
+		if (s.ns[i].inum == st.inum[i])
 			continue;
 		e = out_get(&o);
 		if (e) {
 			e->from[i] = st.inum[i];
-			e->to[i] = now[i];
+			e->to[i] = s.ns[i].inum;
 		}
 		/* a new namespace; setns only enters existing ones */
 		if (via == NSM_EV_VIA_UNSHARE)
-			emit_create(&o, via, i, s.nsc[i]);
+			emit_create(&o, via, i, &s.ns[i]);
 		if (st.sole & (1u << i))
 			emit_destroy(&o, NSM_EV_VIA_SWITCH, i, st.inum[i],
 				     st.ns_id[i]);
 	}
 	/* unshare(CLONE_NEWTIME) moves only the children */
-	if (via == NSM_EV_VIA_UNSHARE && ns_inum(s.time_fc) != st.time_fc &&
-	    s.time_fc != s.nsc[NSM_EV_TIME])
-		emit_create(&o, via, NSM_EV_TIME, s.time_fc);
+	if (via == NSM_EV_VIA_UNSHARE && s.fc.inum != st.time_fc &&
+	    s.fc.inum != s.ns[NSM_EV_TIME].inum)
+		emit_create(&o, via, NSM_EV_TIME, &s.fc);
 	out_end(&o, SUB_WAKE);
 	return 0;
 }
