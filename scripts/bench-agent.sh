@@ -16,12 +16,15 @@
 #               a switch and a destroy each call) at rising rates for 3 s
 #               against the default ring buffer: the highest event rate
 #               with no loss
+#   syscall     what one system call (getppid) costs anywhere on the host
+#               with no agent, nsmon and bpftrace: any syscall
+#               tracepoint puts every syscall on the kernel's slow path
 #   memory      nsmon watch's VmRSS with NETNS live `ip netns` namespaces
 #               (made while it watches, then after a SIGHUP resync)
 #
 # Environment: N M RUNS STATS_RUNS LAT_M RATES (unshare calls/s, 0 = as fast as
-# nsloop goes) NETNS NSMON NSMON_ARGS, PARTS (which of overhead latency
-# throughput memory to run; all by default).  Needs root; tears down only what
+# nsloop goes) NETNS NSMON NSMON_ARGS, PARTS (which of overhead syscall
+# latency throughput memory to run; all by default).  Needs root; tears down only what
 # it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +39,7 @@ NETNS=${NETNS:-10000}
 NSMON=${NSMON:-build/nsmon}
 NSMON=$(realpath "$NSMON")
 NSMON_ARGS=${NSMON_ARGS:-}
-PARTS=${PARTS:-overhead latency throughput memory}
+PARTS=${PARTS:-overhead syscall latency throughput memory}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-agent: needs root" >&2; exit 1; }
@@ -66,16 +69,7 @@ trap 'exit 130' INT TERM
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/nsloop" scripts/nsloop.c
 echo "# $(uname -r), $(nproc) CPUs, $($NSMON --version 2>/dev/null | head -n1 || echo nsmon), $(bpftrace --version)"
 
-# ------------------------------------------------------------- overhead
-if part overhead; then
-# Rounds of (no agent, nsmon, bpftrace), the order rotating, each agent
-# started before and stopped after its run: this VM drifts by more than
-# the 2% to be measured between hyperfine's blocks of runs, so each
-# agent is compared with the no-agent run of its own round (median of
-# the per-round ratios).  The agent's own CPU (schedstat) and the cost
-# of its BPF programs (bpf_stats) are measured in the nsmon runs.
-echo
-echo "## overhead: nsloop $N $M ($N fork+exit, $M unshare(NET|UTS)+exit), $RUNS interleaved rounds"
+# Agents, started and stopped around one run of a workload.
 links() { bpftool -j link show 2>/dev/null | jq "[.[] | select($1)] | length"; }
 start_agent() { # name -> A (its pid)
 	local n0
@@ -112,6 +106,17 @@ stop_agent() {
 	sleep 1
 }
 progs() { bpftool -j prog show | jq -r '.[] | select(.name | startswith("nsm_")) | "\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"'; }
+
+# ------------------------------------------------------------- overhead
+if part overhead; then
+# Rounds of (no agent, nsmon, bpftrace), the order rotating, each agent
+# started before and stopped after its run: this VM drifts by more than
+# the 2% to be measured between hyperfine's blocks of runs, so each
+# agent is compared with the no-agent run of its own round (median of
+# the per-round ratios).  The agent's own CPU (schedstat) and the cost
+# of its BPF programs (bpf_stats) are measured in the nsmon runs.
+echo
+echo "## overhead: nsloop $N $M ($N fork+exit, $M unshare(NET|UTS)+exit), $RUNS interleaved rounds"
 stats0=$(sysctl -n kernel.bpf_stats_enabled)
 # the kernel's accounting costs two clock reads per program run: off for
 # the timed rounds, on for STATS_RUNS runs of their own (below)
@@ -182,6 +187,17 @@ awk -v runs="$RUNS" -v sruns="$STATS_RUNS" -v ns="$agent_ns" -v base="$(cat "$ou
 		printf "  CPU nsmon adds a round: programs %.1f ms + agent %.1f ms = %.2f%% of the no-agent round (%.0f ms)\n",
 			all / sruns / 1e6, ns / runs / 1e6, (all / sruns + ns / runs) / 1e6 / base * 100, base
 	}' "$out/progs"
+fi
+
+# -------------------------------------------------------------- syscall
+if part syscall; then
+echo
+echo "## syscall: getppid() in another process, best of 20 x 100,000"
+for name in "no agent" nsmon bpftrace; do
+	start_agent "$name"
+	echo "  $name: $("$out/nsloop" -s | sed 's/ns=//') ns"
+	stop_agent
+done
 fi
 
 # -------------------------------------------------------------- latency

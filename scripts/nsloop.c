@@ -21,6 +21,10 @@
  *                         (from the second on) a destroy of the thread's
  *                         previous uts namespace; prints `unshares=N
  *                         seconds=S`
+ *   nsloop -s                what one system call costs: getppid(),
+ *                         best of 20 rounds of 100,000; prints `ns=N`
+ *                         (a syscall tracepoint of any tool puts every
+ *                         syscall on the host on the slow path)
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -28,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,8 +187,35 @@ static int uloop(double r, double secs, int threads)
 	return err;
 }
 
+static double now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+static int syscall_cost(void)
+{
+	double best = 1e18;
+
+	for (int r = 0; r < 20; r++) {
+		double t0 = now_ns(), d;
+
+		for (int i = 0; i < 100000; i++)
+			syscall(SYS_getppid);
+		d = (now_ns() - t0) / 100000;
+		if (d < best)
+			best = d;
+	}
+	printf("ns=%.0f\n", best);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "-s"))
+		return syscall_cost();
 	if (argc >= 4 && !strcmp(argv[1], "-u"))
 		return uloop(atof(argv[2]), atof(argv[3]), argc > 4 ? atoi(argv[4]) : 2);
 	if (argc >= 3 && !strcmp(argv[1], "-l"))
@@ -192,7 +224,7 @@ int main(int argc, char **argv)
 		return rate(atof(argv[2]), atof(argv[3]), argc > 4 ? atoi(argv[4]) : 2);
 	if (argc < 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: nsloop N [M] | -l M [USEC] | -r RATE SECS [JOBS]"
-				" | -u RATE SECS [THREADS]\n");
+				" | -u RATE SECS [THREADS] | -s\n");
 		return 2;
 	}
 	if (run(atoi(argv[1]), 0))
