@@ -204,6 +204,20 @@ static int parse_size(const char *s, unsigned *out)
 	return 0;
 }
 
+/* A decimal number from 0 to max, the whole string. */
+static int parse_uint(const char *s, unsigned long max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -1043,47 +1057,26 @@ int cmd_watch(int argc, char **argv)
 		case OPT_NO_INITIAL:
 			ro.initial = false;
 			break;
-		case OPT_RESYNC: {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || v > 86400)
+		case OPT_RESYNC:
+			if (parse_uint(optarg, 86400, &w.resync_s))
 				return cli_usage_error("watch",
 						       "bad resync interval '%s'",
 						       optarg);
-			w.resync_s = v;
 			break;
-		}
-		case OPT_MAX_DELAY: {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || v > 100000)
+		case OPT_MAX_DELAY:
+			if (parse_uint(optarg, 100000, &w.max_delay_us))
 				return cli_usage_error("watch",
 						       "bad delay '%s' (0 to "
 						       "100000 us)",
 						       optarg);
-			w.max_delay_us = v;
 			break;
-		}
-		case OPT_EXIT_DELAY: {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || v > 60000)
+		case OPT_EXIT_DELAY:
+			if (parse_uint(optarg, 60000, &w.exit_delay_ms))
 				return cli_usage_error("watch",
 						       "bad exit delay '%s' (0 "
 						       "to 60000 ms)",
 						       optarg);
-			w.exit_delay_ms = v;
 			break;
-		}
 		case 'h':
 			usage(stdout);
 			return 0;

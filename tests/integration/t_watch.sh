@@ -13,6 +13,11 @@ watch_start() {
 	WOUT=$T_DIR/W.out
 	WNOINIT=false
 	[[ " $* " != *" --no-initial "* ]] || WNOINIT=true
+	watch_wait_sync
+}
+
+# watch_wait_sync: until nsmon watch ($W) has put out its start sync.
+watch_wait_sync() {
 	local i
 	for ((i = 0; i < 300; i++)); do
 		grep -qE '"event":"sync"| sync +start' "$WOUT" 2>/dev/null && return 0
@@ -513,7 +518,7 @@ test_watch_pidns_first_fork() {
 # watch_start_stamped ARGS...: watch_start, with the time each line was
 # read from nsmon's stdout in $T_DIR/W.stamps ("ns seq", CLOCK_REALTIME).
 watch_start_stamped() {
-	local fifo=$T_DIR/W.fifo i
+	local fifo=$T_DIR/W.fifo
 	rm -f "$fifo" "$T_DIR/W.stamps"
 	mkfifo "$fifo"
 	WOUT=$T_DIR/W.out
@@ -530,13 +535,7 @@ for line in open(sys.argv[1], "rb"):
 	"$NSMON" watch --json "$@" >"$fifo" 2>>"$T_DIR/W.err" </dev/null &
 	W=$!
 	defer kill_pid "$W"
-	for ((i = 0; i < 300; i++)); do
-		grep -q '"event":"sync"' "$WOUT" 2>/dev/null && return 0
-		kill -0 "$W" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$T_DIR/W.err" >&2
-	fail "nsmon watch did not start: $(head -n1 "$T_DIR/W.err")"
+	watch_wait_sync
 }
 
 # lags JQFILTER: milliseconds from each selected event's time (the
