@@ -283,6 +283,16 @@ enum { SUB_WAKE, SUB_LAZY, SUB_QUIET };
 
 static __always_inline void submit(void *rec, int how)
 {
+	/*
+	 * Not lazy when the ring fills up: a burst of exits (a pod torn
+	 * down) must not overflow it while the reader sleeps its
+	 * --exit-delay.  A quarter full: where a burst read halves its
+	 * delay too.
+	 */
+	if (how != SUB_WAKE &&
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
+		    bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4)
+		how = SUB_WAKE;
 	if (how == SUB_WAKE ||
 	    (how == SUB_LAZY && *(volatile __u32 *)&lazy_wakes)) {
 		bpf_ringbuf_submit(rec, wake_flags());

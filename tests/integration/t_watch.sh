@@ -587,4 +587,26 @@ test_watch_exit_lazy() {
 	[[ -n $lag ]] || fail "no destroy of the net namespace of unshare -n sleep"
 	awk -v l="$lag" 'BEGIN { exit !(l < 50) }' ||
 		fail "an exit after --exit-delay of quiet did not wake the agent: read $lag ms late"
+
+	# lazy only while the ring has room: 40 exits 10 ms apart do not fit
+	# in 4 KiB between two of the agent's polls (250 ms): they wake it
+	# before they would overflow it
+	local pids=() i n
+	watch_start --no-initial -t uts --ring-size 4096 --exit-delay 60000
+	for ((i = 0; i < 40; i++)); do
+		unshare -u sleep 1000 &
+		pids+=("$!")
+		defer kill_pid "$!"
+	done
+	for i in "${pids[@]}"; do wait_unshared "$i" uts; done
+	for i in "${pids[@]}"; do
+		kill -TERM "$i"
+		wait "$i" || true
+		sleep 0.01
+	done
+	watch_stop
+	n=$(events '.event == "destroy" and .via == "exit" and .comm == "sleep"' | jq length)
+	events '.event == "lost"' | jq -e 'length == 0' >/dev/null ||
+		fail "40 exits overflowed a 4 KiB ring ($n destroys read): lazy records did not wake the agent"
+	[[ $n -eq 40 ]] || fail "40 exits: $n destroys"
 }
