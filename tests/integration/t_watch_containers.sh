@@ -29,6 +29,21 @@ ctr_events() {
 		jq -c 'map([.action, .container.name, .container.engine, .container.pid])'
 }
 
+# wait_action ACTION ID: until the container event ACTION of ID is out.
+wait_action() {
+	wait_event "$1 of $2" '.event == "container" and .action == $a and .container.id == $id' \
+		--arg a "$1" --arg id "$2"
+}
+
+# expect_lifecycle ID NAME ENGINE PID: ID's container events were exactly
+# start, pause, unpause, stop, each with that name, engine and pid.
+expect_lifecycle() {
+	expect_json "container events of $1" "$(ctr_events "$1")" \
+		"$(jq -nc --arg n "$2" --arg e "$3" --argjson p "$4" \
+			'[["start", $n, $e, $p], ["pause", $n, $e, $p],
+			  ["unpause", $n, $e, $p], ["stop", $n, $e, $p]]')"
+}
+
 test_watch_docker() {
 	local id pid id2 pid2 t ns name=nsmon-watch-$$ n
 	start_dockerd
@@ -40,11 +55,11 @@ test_watch_docker() {
 	id=$(dk run -d --network none --name "$name" nsmon-test/busybox sleep 1000)
 	echo "$id" >>"$T_DIR/docker.ids"
 	pid=$(dk inspect -f '{{.State.Pid}}' "$id")
-	wait_event "start of $id" '.event == "container" and .action == "start" and .container.id == $id' --arg id "$id"
+	wait_action start "$id"
 	dk pause "$id" >/dev/null
-	wait_event "pause of $id" '.event == "container" and .action == "pause" and .container.id == $id' --arg id "$id"
+	wait_action pause "$id"
 	dk unpause "$id" >/dev/null
-	wait_event "unpause of $id" '.event == "container" and .action == "unpause" and .container.id == $id' --arg id "$id"
+	wait_action unpause "$id"
 	# the namespaces of a running container: their creates name it
 	# (by ns_id: other tests' namespaces reuse inode numbers meanwhile)
 	for t in mnt uts ipc pid; do
@@ -55,12 +70,9 @@ test_watch_docker() {
 	done
 	# docker stop: kill, die, stop from Docker; one stop from us
 	dk stop -t 1 "$id" >/dev/null
-	wait_event "stop of $id" '.event == "container" and .action == "stop" and .container.id == $id' --arg id "$id"
+	wait_action stop "$id"
 	sleep 0.5
-	expect_json "container events of $id" "$(ctr_events "$id")" \
-		"$(jq -nc --arg n "$name" --argjson p "$pid" \
-			'[["start", $n, "docker", $p], ["pause", $n, "docker", $p],
-			  ["unpause", $n, "docker", $p], ["stop", $n, "docker", $p]]')"
+	expect_lifecycle "$id" "$name" docker "$pid"
 
 	# dockerd goes away and comes back: watch follows it again (it
 	# retries every 5 s), with one warning and one note on stderr
@@ -107,17 +119,14 @@ test_watch_podman() {
 	podman_run "$name"
 	id=$PODMAN_ID
 	pid=$PODMAN_PID
-	wait_event "start of $id" '.event == "container" and .action == "start" and .container.id == $id' --arg id "$id"
+	wait_action start "$id"
 	"${PODMAN[@]}" pause "$id" >/dev/null
-	wait_event "pause of $id" '.event == "container" and .action == "pause" and .container.id == $id' --arg id "$id"
+	wait_action pause "$id"
 	"${PODMAN[@]}" unpause "$id" >/dev/null
-	wait_event "unpause of $id" '.event == "container" and .action == "unpause" and .container.id == $id' --arg id "$id"
+	wait_action unpause "$id"
 	"${PODMAN[@]}" stop -t 1 "$id" >/dev/null 2>&1
-	wait_event "stop of $id" '.event == "container" and .action == "stop" and .container.id == $id' --arg id "$id"
+	wait_action stop "$id"
 	sleep 0.5
-	expect_json "container events of $id" "$(ctr_events "$id")" \
-		"$(jq -nc --arg n "$name" --argjson p "$pid" \
-			'[["start", $n, "podman", $p], ["pause", $n, "podman", $p],
-			  ["unpause", $n, "podman", $p], ["stop", $n, "podman", $p]]')"
+	expect_lifecycle "$id" "$name" podman "$pid"
 	watch_stop
 }
