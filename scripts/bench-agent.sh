@@ -8,7 +8,8 @@
 #               scripts/bench-agent.bt (bpftrace on the same tracepoints),
 #               interleaved; per-round ratios against no agent; the BPF
 #               programs' cost (bpf_stats) and nsmon's CPU
-#   latency     LAT_M such children, 1 ms apart, each printing the
+#   latency     LAT_M such children, LAT_GAPS us apart (1000: each read
+#               woken, 0: ~0.6 ms apart, read on a timer), each printing the
 #               CLOCK_REALTIME right after its unshare returned; the time
 #               nsmon's create line of that pid was read from its stdout,
 #               minus that: p50, p99, max
@@ -22,10 +23,12 @@
 #   memory      nsmon watch's VmRSS with NETNS live `ip netns` namespaces
 #               (made while it watches, then after a SIGHUP resync)
 #
-# Environment: N M RUNS STATS_RUNS LAT_M RATES (unshare calls/s, 0 = as fast as
+# Environment: N M RUNS STATS_RUNS LAT_M LAT_GAPS, LAT_WRAP (a command
+# the latency workload runs under, e.g. "taskset -c 0"), STAMP_WRAP (the
+# stamper's, "chrt -f 10"), RATES (unshare calls/s, 0 = as fast as
 # nsloop goes) NETNS NSMON NSMON_ARGS, PARTS (which of overhead syscall
-# latency throughput memory to run; all by default).  Needs root; tears down only what
-# it made.
+# latency throughput memory to run; all by default).  Needs root; tears
+# down only what it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +37,7 @@ M=${M:-1000}
 RUNS=${RUNS:-10}
 STATS_RUNS=${STATS_RUNS:-3}
 LAT_M=${LAT_M:-2000}
+LAT_GAPS=${LAT_GAPS:-1000 0}
 RATES=${RATES:-20000 40000 80000 120000 160000 0}
 NETNS=${NETNS:-10000}
 NSMON=${NSMON:-build/nsmon}
@@ -132,21 +136,22 @@ for ((r = 0; r < RUNS; r++)); do
 		start_agent "$name"
 		[[ $name != nsmon ]] || read -r c0 _ <"/proc/$A/schedstat"
 		t0=$(date +%s%N)
-		"$out/nsloop" "$N" "$M"
+		"$out/nsloop" "$N" "$M" >"$out/parts"
 		t1=$(date +%s%N)
 		if [[ $name == nsmon ]]; then
 			read -r c1 _ <"/proc/$A/schedstat"
 			agent_ns=$((agent_ns + c1 - c0))
 		fi
 		stop_agent
-		echo "$r $name $(((t1 - t0) / 1000))" >>"$out/over"
+		# the workload's own times of its two parts, too
+		echo "$r $name $(((t1 - t0) / 1000)) $(sed 's/[a-z_]*=//g' "$out/parts")" >>"$out/over"
 	done
 done
 sysctl -qw kernel.bpf_stats_enabled=1
 for ((r = 0; r < STATS_RUNS; r++)); do
 	start_agent nsmon
 	progs >"$out/p0"
-	"$out/nsloop" "$N" "$M"
+	"$out/nsloop" "$N" "$M" >/dev/null
 	progs | awk 'NR == FNR { c[$1] = $2; t[$1] = $3; next }
 		{ print $1, $2 - c[$1], $3 - t[$1] }' "$out/p0" - >>"$out/progs"
 	stop_agent
@@ -157,22 +162,32 @@ import random, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
     r, rest = line.split(" ", 1)
-    name, us = rest.rsplit(" ", 1)
-    runs.setdefault(int(r), {})[name] = int(us) / 1000
-for name in ("no agent", "nsmon", "bpftrace"):
-    t = [v[name] for v in runs.values()]
-    ratios = sorted(v[name] / v["no agent"] for v in runs.values())
-    med = statistics.median(ratios)
+    f = rest.split()
+    name, us, fork, unsh = " ".join(f[:-3]), f[-3], f[-2], f[-1]
+    runs.setdefault(int(r), {})[name] = (int(us) / 1000, float(fork), float(unsh))
+def interval(ratios):
     # the median's 90% interval, by resampling the rounds
     rng = random.Random(1)
     boot = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(2000))
-    lo, hi = boot[100], boot[1899]
-    tot = sum(v[name] for v in runs.values()) / sum(v["no agent"] for v in runs.values())
+    return boot[100], boot[1899]
+for name in ("no agent", "nsmon", "bpftrace"):
+    t = [v[name][0] for v in runs.values()]
+    ratios = sorted(v[name][0] / v["no agent"][0] for v in runs.values())
+    med = statistics.median(ratios)
+    lo, hi = interval(ratios)
+    tot = sum(t) / sum(v["no agent"][0] for v in runs.values())
     print(f"  {name:9} median {statistics.median(t):7.1f} ms (min {min(t):.1f}, max {max(t):.1f}): "
           f"median ratio {med:.3f} ({(med - 1) * 100:+.1f}%, 90% interval {(lo - 1) * 100:+.1f}%..{(hi - 1) * 100:+.1f}%), "
           f"total time {(tot - 1) * 100:+.1f}%, ratios {ratios[0]:.3f}..{ratios[-1]:.3f}")
-print(statistics.median(v["no agent"] for v in runs.values()), file=open(sys.argv[1] + ".base", "w"))
-nb = statistics.median(v["nsmon"] / v["bpftrace"] for v in runs.values())
+    if name == "no agent":
+        continue
+    for i, part in ((1, "fork+exit"), (2, "unshare+exit")):
+        pr = sorted(v[name][i] / v["no agent"][i] for v in runs.values())
+        lo, hi = interval(pr)
+        print(f"  {'':9}   {part:12} median {statistics.median(v[name][i] for v in runs.values()):7.1f} ms: "
+              f"median ratio {(statistics.median(pr) - 1) * 100:+.1f}% (90% interval {(lo - 1) * 100:+.1f}%..{(hi - 1) * 100:+.1f}%)")
+print(statistics.median(v["no agent"][0] for v in runs.values()), file=open(sys.argv[1] + ".base", "w"))
+nb = statistics.median(v["nsmon"][0] / v["bpftrace"][0] for v in runs.values())
 print(f"  nsmon/bpftrace: median ratio {nb:.3f}")
 EOF
 # What nsmon adds, measured directly rather than through the noise of
@@ -202,20 +217,29 @@ fi
 
 # -------------------------------------------------------------- latency
 if part latency; then
-echo
-echo "## latency: $LAT_M unshare(NET|UTS) 1 ms apart, syscall return -> create line read from nsmon's stdout"
 stamp='import sys, time
 r, w = sys.stdin.buffer, sys.stdout.buffer
 for line in iter(r.readline, b""):
     w.write(b"%d " % time.time_ns() + line)
     w.flush()'
+# USEC between the children: 1000 is read woken per record, 0 (one
+# every ~0.6-0.9 ms) mostly as a steady stream, on a timer (--max-delay).
+# The stamper is the instrument: at a real-time priority, so that it
+# measures nsmon's delay and not its own wait for a CPU behind the netns
+# cleanup workers (at normal priority it added ~1 ms to the p99 of the
+# back-to-back run, nsmon's own priority made no difference).
+STAMP_WRAP=${STAMP_WRAP-chrt -f 10}
+lat_run() {
+echo
+echo "## latency: $LAT_M unshare(NET|UTS) $1 us apart, syscall return -> create line read from nsmon's stdout"
+rm -f "$out/lat.fifo" "$out/lat.events"
 mkfifo "$out/lat.fifo"
-python3 -c "$stamp" <"$out/lat.fifo" >"$out/lat.events" &
+${STAMP_WRAP:-} python3 -c "$stamp" <"$out/lat.fifo" >"$out/lat.events" &
 P=$!
 "$NSMON" watch --json --no-initial >"$out/lat.fifo" 2>"$out/lat.err" &
 W=$!
 for ((i = 0; i < 100; i++)); do grep -q '"reason":"start"' "$out/lat.events" 2>/dev/null && break; sleep 0.1; done
-"$out/nsloop" -l "$LAT_M" 1000 >"$out/lat.ts"
+${LAT_WRAP:-} "$out/nsloop" -l "$LAT_M" "$1" >"$out/lat.ts"
 sleep 0.5
 kill -INT "$W"
 wait "$W" || true
@@ -243,6 +267,8 @@ q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
 print(f"  {len(lat)} matched, {len(ts)} unmatched, {lost} lost: p50 {q(0.5):.0f} us, "
       f"p99 {q(0.99):.0f} us, max {lat[-1]:.0f} us (target p99 < 1000 us)")
 EOF
+}
+for gap in $LAT_GAPS; do lat_run "$gap"; done
 fi
 
 # ----------------------------------------------------------- throughput

@@ -4,7 +4,8 @@
  *
  *   nsloop N [M]          N fork+exit, then M children that each
  *                         unshare(CLONE_NEWNET | CLONE_NEWUTS) and exit,
- *                         one at a time
+ *                         one at a time; prints `fork_ms=T unshare_ms=T`,
+ *                         the time of each part
  *   nsloop -l M [USEC]    latency: M such children, USEC (1000) apart;
  *                         each prints `PID SEC.NSEC`, the CLOCK_REALTIME
  *                         right after its unshare returned
@@ -214,6 +215,8 @@ static int syscall_cost(void)
 
 int main(int argc, char **argv)
 {
+	double t0, t1;
+
 	if (argc == 2 && !strcmp(argv[1], "-s"))
 		return syscall_cost();
 	if (argc >= 4 && !strcmp(argv[1], "-u"))
@@ -227,7 +230,12 @@ int main(int argc, char **argv)
 				" | -u RATE SECS [THREADS] | -s\n");
 		return 2;
 	}
+	t0 = mono();
 	if (run(atoi(argv[1]), 0))
 		return 1;
-	return run(argc > 2 ? atoi(argv[2]) : 0, CLONE_NEWNET | CLONE_NEWUTS);
+	t1 = mono();
+	if (run(argc > 2 ? atoi(argv[2]) : 0, CLONE_NEWNET | CLONE_NEWUTS))
+		return 1;
+	printf("fork_ms=%.1f unshare_ms=%.1f\n", (t1 - t0) * 1e3, (mono() - t1) * 1e3);
+	return 0;
 }
