@@ -541,13 +541,14 @@ int nsm_umount(struct trace_event_raw_sys_exit *ctx)
 }
 
 /*
- * close() of an nsfs fd: it may be the last reference.  This runs for
- * every close() on the host, so it only follows current->files->fdt->
- * fd[fd]->f_inode->i_sb->s_magic (the file is still open at sys_enter).
- * The namespace is put after the syscall returns (fput() is deferred to
+ * close() of an nsfs fd or of a socket of another net namespace: it may
+ * be the last reference.  This runs for every close() on the host, so
+ * it only follows current->files->fdt->fd[fd]->f_inode->i_sb->s_magic
+ * (the file is still open at sys_enter), and for a socket its net.  The
+ * namespace is put after the syscall returns (fput() is deferred to
  * task work): user space checks a little later.  Every such close is a
- * record (nsfs fds are closed rarely), naming the namespace, so that its
- * destroy is told apart from one after a umount.
+ * record (they are rare), naming the namespace, so that its destroy is
+ * told apart from one after a umount.
  */
 
 SEC("tracepoint/syscalls/sys_enter_close")
@@ -556,8 +557,11 @@ int nsm_close(struct trace_event_raw_sys_enter *ctx)
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fdtable *fdt = t->files->fdt;
 	__u64 fd = ctx->args[0];
+	struct socket *so;
 	struct inode *ino;
+	struct net *net;
 	struct file *f;
+	unsigned long magic;
 	void *p;
 
 	if (fd >= fdt->max_fds)
@@ -569,10 +573,26 @@ int nsm_close(struct trace_event_raw_sys_enter *ctx)
 	/* direct (fault-safe) loads from here: no helper per field */
 	f = bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct file));
 	ino = f->f_inode;
+	magic = ino->i_sb->s_magic;
 	/* the agent's own sweeps open and close every namespace */
-	if (ino->i_sb->s_magic == NSFS_MAGIC &&
-	    bpf_get_current_pid_tgid() >> 32 != self_tgid)
+	if ((magic != NSFS_MAGIC && magic != SOCKFS_MAGIC) ||
+	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
+		return 0;
+	if (magic == NSFS_MAGIC) {
 		hint_slow(NSM_HK_CLOSE, ino->i_ino);
+		return 0;
+	}
+	/*
+	 * A socket of another net namespace than the closer's (a tool went
+	 * there, made it and came back) may hold that namespace's last
+	 * reference.  A socket of its own namespace cannot: the closer's
+	 * nsproxy holds that one.
+	 */
+	so = bpf_rdonly_cast(f->private_data,
+			     bpf_core_type_id_kernel(struct socket));
+	net = so->sk->__sk_common.skc_net.net;
+	if (net && net != t->nsproxy->net_ns)
+		hint_slow(NSM_HK_CLOSE, net->ns.inum);
 	return 0;
 }
 

@@ -7,7 +7,8 @@
 # stopped, which shows the cost without the reader's wakeup; then C
 # close() of a plain fd (sys_enter_close runs for every close on the
 # host), K close() of an nsfs fd, K mount+umount2(), K/10 unshare -U
-# (the hints of prompt destroys).
+# (the hints of prompt destroys), C close() of a socket of the closer's
+# own net namespace (the extra loads of a socket close).
 # Restores kernel.bpf_stats_enabled; stops only the processes it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,6 +81,8 @@ snap s7
 snap s8
 for ((i = 0; i < K / 10; i++)); do unshare -U true; done
 snap s9
+"$out/closeloop" socket "$C"
+snap s10
 
 diff_snap s0 s1 "$N fork+exit"
 diff_snap s1 s2 "$M unshare(NET|UTS)+exit"
@@ -89,3 +92,4 @@ diff_snap s5 s6 "$C close() of a plain fd"
 diff_snap s6 s7 "$K close() of an nsfs fd"
 diff_snap s7 s8 "$K mount+umount2()"
 diff_snap s8 s9 "$((K / 10)) unshare -U true (exit hint)"
+diff_snap s9 s10 "$C close() of a socket"

@@ -4,6 +4,8 @@
  *   closeloop plain N   N x dup(0) + close(): a plain fd, not nsfs
  *   closeloop nsfs N    N x open(/proc/self/ns/net) + close(): nsfs
  *   closeloop umount N  N x mount tmpfs on a private dir + umount2()
+ *   closeloop socket N  N x socket(AF_UNIX) + close(): a socket of the
+ *                       closer's own net namespace
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -36,6 +39,9 @@ int main(int argc, char **argv)
 				break;
 		}
 		rmdir(dir);
+	} else if (!strcmp(argv[1], "socket")) {
+		for (i = 0; i < n; i++)
+			close(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
 	} else {
 		return 2;
 	}

@@ -47,21 +47,14 @@ _Static_assert(NSM_EV_CGROUP == (int)NSM_CGROUP && NSM_EV_UTS == (int)NSM_UTS &&
 #define POLL_MS 250
 
 /*
- * Steady streams and bursts: while records that would wake us come
- * closer than 1.5 x --max-delay apart (over the last BURST_WAKEUPS
- * wakeups), the reader stops taking wakeups (`batching` in
- * events.bpf.c) and reads the ring every --max-delay instead, until
- * the last BURST_WAKEUPS reads found fewer than half as many such
- * records (closer than 2 x --max-delay: hysteresis).  A wakeup costs the
- * task that made the record an irq_work self-IPI and a remote wakeup
- * (~45 us of an unshare's ~450 us on this VM), a timed read costs the
- * agent ~30-55 us on its own CPU: at these rates both cost the host
- * about the same, and the timer spares the workload.  500 us keeps the
- * p99 from a syscall to its line under 1 ms.  The delay shrinks while a read
- * finds the ring more than a quarter full, so that a small ring does
- * not overflow between two reads.
+ * Bursts: when records come faster than four per --max-delay (over the
+ * last BURST_WAKEUPS wakeups), the reader stops taking wakeups
+ * (`batching` in events.bpf.c) and reads the ring every --max-delay
+ * instead, until a read finds at most one record.  The
+ * delay shrinks while a read finds the ring more than a quarter full, so
+ * that a small ring does not overflow between two reads.
  */
-#define MAX_DELAY_US 500
+#define MAX_DELAY_US 250
 /*
  * A sweep takes tens of ms, in which a busy host can fill the ring
  * again: the loss-resync after a loss-resync waits this long, so that
@@ -121,11 +114,8 @@ struct watch {
 	bool settle;		/* left batching: wait at most delay_us once */
 	size_t got;		/* ring bytes read since the last wait */
 	size_t recs;		/* records read since the last wait */
-	size_t urgent;		/* of them, those that wake the reader */
 	int64_t wakeups[8];	/* of the last BURST_WAKEUPS woken reads */
 	unsigned nwakeups;
-	unsigned reads[8];	/* urgent records of the last timed reads */
-	unsigned nreads;
 	/* lazy records (an exit's) */
 	unsigned exit_delay_ms;	/* --exit-delay: 0 = they wake us too */
 	bool deep;		/* they wake us: no deadline for them */
@@ -161,10 +151,9 @@ static void usage(FILE *out)
 	      "                         rounded up to a power of two, default 1M)\n"
 	      "      --no-initial       leave out the creates of the start sweep\n"
 	      "      --resync SECONDS   sweep and reconcile this often (SIGHUP: now)\n"
-	      "      --max-delay USEC   while events come faster than one per 1.5 x\n"
-	      "                         USEC, read the kernel's ring this often\n"
-	      "                         instead of being woken per record (default\n"
-	      "                         500; 0: woken per record)\n"
+	      "      --max-delay USEC   in a burst of events, read the kernel's ring\n"
+	      "                         at most this late instead of being woken per\n"
+	      "                         record (default 250; 0: woken per record)\n"
 	      "      --exit-delay MSEC  a task's exit does not wake nsmon: what it\n"
 	      "                         destroyed is printed with the next event or\n"
 	      "                         at most this late (default 100; 0: at once)\n"
@@ -300,14 +289,8 @@ static int on_record(void *ctx, void *data, size_t len)
 		if (len >= sizeof(*h) && h->bits & (1u << NSM_HK_CLOSE) &&
 		    h->id)
 			w->closed[w->nclosed++ % 64] = h->id;
-		/* an exit's hint is lazy (events.bpf.c), the others wake */
-		if (len >= sizeof(*h) && h->bits != 1u << NSM_HK_EXIT)
-			w->urgent++;
 		return 0;
 	}
-	/* a task's exit is lazy */
-	if (r->via != NSM_EV_VIA_EXIT)
-		w->urgent++;
 	t = (int64_t)r->ts + w->boot_to_real;
 	e.time.tv_sec = t / 1000000000;
 	e.time.tv_nsec = t % 1000000000;
@@ -828,30 +811,35 @@ static void pace_lazy(struct watch *w)
 }
 
 /*
- * After a read of the ring: into a burst, out of it, or how fast (see
- * MAX_DELAY_US).
+ * After a read of the ring: into a burst, out of it, or how fast.  A
+ * timed sleep costs the agent about twice a wakeup by the kernel here
+ * (~30 vs ~16 us, a VM), but a wakeup by the kernel is paid by the
+ * task that made the record (~20 us in its BPF program): batching pays
+ * off only while records come faster than one per delay.
  */
 static void pace(struct watch *w)
 {
-	size_t got = w->got, urgent = w->urgent;
-	unsigned sum = 0;
+	size_t got = w->got, recs = w->recs;
 	int64_t now;
 
 	w->got = 0;
 	w->recs = 0;
-	w->urgent = 0;
-	if (!w->max_delay_us || (!urgent && !w->batching))
+	/* an empty read in a burst ends it (below) */
+	if (!w->max_delay_us || (!recs && !w->batching))
 		return;
+	now = clock_ns(CLOCK_MONOTONIC);
 	if (!w->batching) {
+		/*
+		 * A burst: BURST_WAKEUPS wakeups within a quarter of the delay
+		 * each on average, so that a timed read gets 4 records or more.
+		 * Sparser records (an unshare and its exit, 0.1 ms apart, every
+		 * 0.6 ms) cost less woken one by one.
+		 */
 		int64_t *old = &w->wakeups[w->nwakeups++ % BURST_WAKEUPS];
 
-		now = clock_ns(CLOCK_MONOTONIC);
 		if (w->nwakeups > BURST_WAKEUPS &&
-		    now - *old < BURST_WAKEUPS * w->max_delay_us * 1500LL) {
+		    now - *old < BURST_WAKEUPS * w->max_delay_us * 1000LL / 4) {
 			w->delay_us = w->max_delay_us;
-			/* a full window: at least half of it to leave */
-			for (int i = 0; i < BURST_WAKEUPS; i++)
-				w->reads[i] = 1;
 			set_batching(w, true);
 		}
 		*old = now;
@@ -862,15 +850,11 @@ static void pace(struct watch *w)
 	else if (got < w->ring_size / 16 && w->delay_us < w->max_delay_us)
 		w->delay_us = w->delay_us * 2 > w->max_delay_us ? w->max_delay_us
 								: w->delay_us * 2;
-	w->reads[w->nreads++ % BURST_WAKEUPS] = urgent < 64 ? urgent : 64;
-	for (int i = 0; i < BURST_WAKEUPS; i++)
-		sum += w->reads[i];
-	/* a read that brought much, lazy or not, is no time to leave */
-	if (sum >= BURST_WAKEUPS / 2 || got >= w->ring_size / 16)
+	if (recs > 1)
 		return;
 	w->nwakeups = 0;
 	/*
-	 * The stream is over.  A program that saw batching set just before
+	 * The burst is over.  A program that saw batching set just before
 	 * this may submit after the read below without waking us: the next
 	 * wait is short.
 	 */
@@ -878,7 +862,6 @@ static void pace(struct watch *w)
 	ring_buffer__consume(w->rb);
 	w->got = 0;
 	w->recs = 0;
-	w->urgent = 0;
 	w->settle = true;
 }
 
@@ -934,7 +917,7 @@ static void short_slice(void)
 	};
 
 	/*
-	 * A timed read (a stream, see MAX_DELAY_US) is due every
+	 * A timed read in a burst (see MAX_DELAY_US) is due every
 	 * --max-delay, not up to the default 50 us of slack later.
 	 */
 	(void)prctl(PR_SET_TIMERSLACK, 10 * 1000UL);
