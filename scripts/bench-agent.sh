@@ -8,8 +8,8 @@
 #               scripts/bench-agent.bt (bpftrace on the same tracepoints),
 #               interleaved; per-round ratios against no agent; the BPF
 #               programs' cost (bpf_stats) and nsmon's CPU
-#   latency     LAT_M such children, LAT_GAPS us apart (1000: each read
-#               woken, 0: ~0.6 ms apart, read on a timer), each printing the
+#   latency     LAT_M such children, LAT_GAPS us apart (1000, and 0:
+#               back to back, ~0.6-0.9 ms apart), each printing the
 #               CLOCK_REALTIME right after its unshare returned; the time
 #               nsmon's create line of that pid was read from its stdout,
 #               minus that: p50, p99, max
@@ -222,8 +222,8 @@ r, w = sys.stdin.buffer, sys.stdout.buffer
 for line in iter(r.readline, b""):
     w.write(b"%d " % time.time_ns() + line)
     w.flush()'
-# USEC between the children: 1000 is read woken per record, 0 (one
-# every ~0.6-0.9 ms) mostly as a steady stream, on a timer (--max-delay).
+# USEC between the children: 1000, or 0 (back to back: the netns cleanup
+# workers of the last children busy the other CPU).
 # The stamper is the instrument: at a real-time priority, so that it
 # measures nsmon's delay and not its own wait for a CPU behind the netns
 # cleanup workers (at normal priority it added ~1 ms to the p99 of the
