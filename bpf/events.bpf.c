@@ -523,8 +523,12 @@ static __always_inline void exit_hint(struct task_struct *t)
 	if (!*(volatile __u32 *)&nholders)
 		return;
 	tgid = t->tgid;
-	if (bpf_map_lookup_elem(&holders, &tgid))
-		hint(NSM_HK_EXIT);
+	if (!bpf_map_lookup_elem(&holders, &tgid))
+		return;
+	hint(NSM_HK_EXIT);
+	/* gone, it holds nothing, and its tgid may come back */
+	if (!bpf_map_delete_elem(&holders, &tgid))
+		__sync_fetch_and_add(&nholders, -1);
 }
 
 /*
@@ -716,6 +720,19 @@ static __always_inline int compare_now(long ret, __u32 via)
 	    s.fc.inum != s.ns[NSM_EV_TIME].inum)
 		emit_create(&o, via, NSM_EV_TIME, &s.fc);
 	out_end(&o, SUB_WAKE);
+	/*
+	 * A process that went to another namespace and came back (setns)
+	 * may hold it by an fd or a socket it made there: its exit is a
+	 * hint, as a holder's the sweep saw.  unshare only leaves: what
+	 * it held before, others hold too.
+	 */
+	if (via == NSM_EV_VIA_SETNS && o.tried) {
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		__u8 one = 1;
+
+		if (!bpf_map_update_elem(&holders, &tgid, &one, BPF_NOEXIST))
+			__sync_fetch_and_add(&nholders, 1);
+	}
 	return 0;
 }
 

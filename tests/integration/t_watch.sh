@@ -438,39 +438,71 @@ test_watch_fd_held() {
 	expect_json "switches of $F" "$got" '["unshare","setns"]'
 }
 
+# A socket holder for the tests below: nshold started right after the
+# agent's start, the net namespace it made held only by its socket; in
+# $H_ID, $H_START (ns).  nshold's own close of an nsfs fd (after its
+# setns back) is a hint whose checks end 3 s later, and the safety net
+# is due 5 s after the start: quiet_checks sleeps to 3.6 s after it, so
+# that from there only a new hint can find the namespace gone soon.
+socket_holder() {
+	watch_start_stamped --no-initial
+	H_START=$(date +%s%N)
+	spawn F "$NSHOLD" socket
+	wait_ready F
+	H_ID=$(kv F id)
+}
+quiet_checks() {
+	sleep "$(awk -v s="$H_START" -v n="$(date +%s%N)" 'BEGIN { printf "%.3f", 3.6 - (n - s) / 1e9 }')"
+}
+
+# expect_socket_destroy WHAT T0: after watch_stop, the events of $H_ID
+# are its create by unshare and a destroy via close, read less than
+# 700 ms after T0 (ns; the safety net would be over 1 s)
+expect_socket_destroy() {
+	local nsid got seq t1
+	# a socket is not an nsfs file: its ns_id from the create
+	nsid=$(events '.event == "create" and .ns.id == $id' --argjson id "$H_ID" |
+		jq '.[0].ns.ns_id')
+	got=$(of_nsid "$nsid" | lossy_via close | jq -c 'map({event, via})')
+	expect_json "events of net:[$H_ID], held by a socket of $F" "$got" \
+		'[{"event":"create","via":"unshare"},{"event":"destroy","via":"close"}]'
+	seq=$(of_nsid "$nsid" | jq '.[] | select(.event == "destroy") | .seq')
+	t1=$(awk -v s="$seq" '$2 == s { print $1 }' "$T_DIR/W.stamps")
+	[[ -n $t1 ]] || fail "no read time for the destroy (seq $seq)"
+	(((t1 - $2) / 1000000 < 700)) ||
+		fail "the destroy of net:[$H_ID] was read $(((t1 - $2) / 1000000)) ms after $1 (the 5 s check, not a hint)"
+}
+
 # A net namespace held only by a socket of a process that lives on (it
 # went there, made the socket and came back): its close() is a hint
 # naming that namespace (nsm_close: a socket of another net namespace
 # than the closer's), checked 10 ms later, not at the 5 s safety net.
 test_watch_socket_close() {
-	local id got nsid t0 t1 seq start
-	watch_start_stamped --no-initial
-	start=$(date +%s%N)
-	spawn F "$NSHOLD" socket
-	wait_ready F
-	id=$(kv F id)
-	# nshold's own close of an nsfs fd (its setns back) was a hint: its
-	# checks end 3 s later; the safety net is due 5 s after the start.
-	# In between only the socket's close can make a check.
-	sleep "$(awk -v s="$start" -v n="$(date +%s%N)" 'BEGIN { printf "%.3f", 3.6 - (n - s) / 1e9 }')"
+	local t0
+	socket_holder
+	quiet_checks
 	t0=$(date +%s%N)
 	kill -USR1 "$F"
 	wait_for "nshold to close its socket" grep -q '^closed$' "$T_DIR/F.out"
-	wait_for "the destroy of net:[$id] after its socket is closed" has_destroy "$id"
+	wait_for "the destroy of net:[$H_ID] after its socket is closed" has_destroy "$H_ID"
 	kill -0 "$F" || fail "nshold $F died"
 	kill_pid "$F"
 	watch_stop
-	# a socket is not an nsfs file: its ns_id from the create
-	nsid=$(events '.event == "create" and .ns.id == $id' --argjson id "$id" |
-		jq '.[0].ns.ns_id')
-	got=$(of_nsid "$nsid" | lossy_via close | jq -c 'map({event, via})')
-	expect_json "events of net:[$id], held by a socket of $F" "$got" \
-		'[{"event":"create","via":"unshare"},{"event":"destroy","via":"close"}]'
-	seq=$(of_nsid "$nsid" | jq '.[] | select(.event == "destroy") | .seq')
-	t1=$(awk -v s="$seq" '$2 == s { print $1 }' "$T_DIR/W.stamps")
-	[[ -n $t1 ]] || fail "no read time for the destroy (seq $seq)"
-	(((t1 - t0) / 1000000 < 700)) ||
-		fail "the destroy of net:[$id] was read $(((t1 - t0) / 1000000)) ms after the close (the 5 s check, not the close's hint)"
+	expect_socket_destroy "the close" "$t0"
+}
+
+# The same holder, started after the agent's sweep, exits: its socket
+# is closed after the exit tracepoint.  Its setns back made it a holder
+# (nsm_setns_exit), so its exit is a hint, as a holder's the sweep saw.
+test_watch_setns_holder_exit() {
+	local t0
+	socket_holder
+	quiet_checks
+	t0=$(date +%s%N)
+	kill_pid "$F"
+	wait_for "the destroy of net:[$H_ID] after its holder's exit" has_destroy "$H_ID"
+	watch_stop
+	expect_socket_destroy "the exit" "$t0"
 }
 
 # The process that holds the only fd (here a socket) exits: exit_files()
