@@ -361,18 +361,18 @@ static uint64_t lost_total(struct watch *w)
 /*
  * The processes whose exit may free a namespace by closing its fd or
  * socket (exit_files() comes after the exit tracepoint): their exit is
- * a hint.  From the sweep; an fd opened since waits for the safety net.
+ * a hint.  From the sweep, and nsm_setns_exit adds those that came back
+ * by setns since; another fd opened since waits for the safety net.
  */
 static void set_holders(struct watch *w, const struct nsm_model *m)
 {
-	__u32 key, next, n = 0;
+	__u32 key, n = 0;
 	__u8 one = 1;
 	size_t i, j;
 
 	while (!bpf_map_get_next_key(w->holders_fd, NULL, &key))
 		if (bpf_map_delete_elem(w->holders_fd, &key))
 			break;
-	(void)next;
 	for (i = 0; i < m->nns; i++) {
 		const struct nsm_ns *ns = m->ns[i];
 
