@@ -4,10 +4,13 @@
 #
 #   overhead    RUNS rounds of `nsloop N M` (N fork+exit, then M children
 #               that unshare(CLONE_NEWNET|CLONE_NEWUTS) and exit) with no
-#               agent, with `nsmon watch --json >/dev/null`, and with
+#               agent, with `nsmon watch --json >/dev/null`, with
 #               scripts/bench-agent.bt (bpftrace on the same tracepoints),
-#               interleaved; per-round ratios against no agent; the BPF
-#               programs' cost (bpf_stats) and nsmon's CPU
+#               and with scripts/bench-bare.c (the least a reader of each
+#               create as it comes can cost: one syscall tracepoint, one
+#               record and one wakeup per unshare), interleaved; per-round
+#               ratios against no agent; the BPF programs' cost
+#               (bpf_stats) and nsmon's CPU
 #   latency     LAT_M such children, LAT_GAPS us apart (1000, and 0:
 #               back to back, ~0.6-0.9 ms apart), each printing the
 #               CLOCK_REALTIME right after its unshare returned; the time
@@ -23,7 +26,9 @@
 #   memory      nsmon watch's VmRSS with NETNS live `ip netns` namespaces
 #               (made while it watches, then after a SIGHUP resync)
 #
-# Environment: N M RUNS STATS_RUNS LAT_M LAT_GAPS, LAT_WRAP (a command
+# Environment: N M RUNS STATS_RUNS SETTLE (idle seconds before each timed
+# run, whatever the agent), RAW (a file for the per-run times), LAT_M
+# LAT_GAPS, LAT_WRAP (a command
 # the latency workload runs under, e.g. "taskset -c 0"), STAMP_WRAP (the
 # stamper's, "chrt -f 10"), RATES (unshare calls/s, 0 = as fast as
 # nsloop goes) NETNS NSMON NSMON_ARGS, PARTS (which of overhead syscall
@@ -36,6 +41,8 @@ N=${N:-10000}
 M=${M:-1000}
 RUNS=${RUNS:-10}
 STATS_RUNS=${STATS_RUNS:-3}
+SETTLE=${SETTLE:-1}
+RAW=${RAW:-}
 LAT_M=${LAT_M:-2000}
 LAT_GAPS=${LAT_GAPS:-1000 0}
 RATES=${RATES:-20000 40000 80000 120000 160000 0}
@@ -47,7 +54,7 @@ PARTS=${PARTS:-overhead syscall latency throughput memory}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-agent: needs root" >&2; exit 1; }
-for t in bpftrace bpftool jq python3 ip gcc; do
+for t in bpftrace bpftool jq python3 ip gcc clang; do
 	command -v "$t" >/dev/null || { echo "bench-agent: $t missing (scripts/deps.sh)" >&2; exit 1; }
 done
 [[ -x $NSMON ]] || { echo "bench-agent: $NSMON is not built (make)" >&2; exit 1; }
@@ -71,6 +78,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/nsloop" scripts/nsloop.c
+clang -O2 -g -target bpf -I"/usr/include/$(gcc -print-multiarch)" -Wall -Werror \
+	-c scripts/bench-bare.bpf.c -o "$out/bare.bpf.o"
+gcc -O2 -Wall -Wextra -Werror -Wno-unused-parameter -o "$out/bare" scripts/bench-bare.c \
+	$(pkg-config --cflags --libs libbpf 2>/dev/null || echo -lbpf)
 echo "# $(uname -r), $(nproc) CPUs, $($NSMON --version 2>/dev/null | head -n1 || echo nsmon), $(bpftrace --version)"
 
 # Agents, started and stopped around one run of a workload.
@@ -86,8 +97,15 @@ start_agent() { # name -> A (its pid)
 		for ((i = 0; i < 100; i++)); do
 			[[ $(links '.prog_type == "tracepoint" or .prog_type == "tracing"') -ge $((n0 + 8)) ]] && break
 			sleep 0.05
-		done
-		sleep 0.5 ;;
+		done ;;
+	bare)
+		n0=$(links '.prog_type == "tracepoint"')
+		"$out/bare" "$out/bare.bpf.o" >/dev/null 2>"$out/bare.err" </dev/null &
+		A=$!
+		for ((i = 0; i < 100; i++)); do
+			[[ $(links '.prog_type == "tracepoint"') -ge $((n0 + 1)) ]] && break
+			sleep 0.05
+		done ;;
 	bpftrace)
 		n0=$(links '.prog_type == "tracepoint"')
 		bpftrace -q scripts/bench-agent.bt >/dev/null 2>"$out/bpftrace.err" </dev/null &
@@ -95,25 +113,27 @@ start_agent() { # name -> A (its pid)
 		for ((i = 0; i < 100; i++)); do
 			[[ $(links '.prog_type == "tracepoint"') -ge $((n0 + 4)) ]] && break
 			sleep 0.1
-		done
-		sleep 0.5 ;;
+		done ;;
 	esac
 	[[ -z $A ]] || kill -0 "$A" || { echo "bench-agent: $1 did not start: $(cat "$out/$1.err")" >&2; exit 1; }
 }
 stop_agent() {
-	[[ -n $A ]] || return 0
-	kill -INT "$A"
-	wait "$A" || true
-	A=
+	if [[ -n $A ]]; then
+		kill -INT "$A"
+		wait "$A" || true
+		A=
+	fi
 	# the kernel tears down after the agent has gone: a run right after
-	# bpftrace was measured ~4% slower than one after nsmon
+	# bpftrace was measured ~4% slower than one after nsmon.  With
+	# SETTLE before each run, every run, with an agent or not, comes
+	# after the same pause (the no-agent runs used to get none).
 	sleep 1
 }
 progs() { bpftool -j prog show | jq -r '.[] | select(.name | startswith("nsm_")) | "\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"'; }
 
 # ------------------------------------------------------------- overhead
 if part overhead; then
-# Rounds of (no agent, nsmon, bpftrace), the order rotating, each agent
+# Rounds of (no agent, nsmon, bpftrace, bare), the order rotating, each agent
 # started before and stopped after its run: this VM drifts by more than
 # the 2% to be measured between hyperfine's blocks of runs, so each
 # agent is compared with the no-agent run of its own round (median of
@@ -128,19 +148,22 @@ sysctl -qw kernel.bpf_stats_enabled=0
 : >"$out/progs"
 : >"$out/over"
 agent_ns=0
+bare_ns=0
 for ((r = 0; r < RUNS; r++)); do
-	order=("no agent" nsmon bpftrace)
-	k=$((r % 3))
+	order=("no agent" nsmon bpftrace bare)
+	k=$((r % ${#order[@]}))
 	order=("${order[@]:k}" "${order[@]:0:k}")
 	for name in "${order[@]}"; do
 		start_agent "$name"
-		[[ $name != nsmon ]] || read -r c0 _ <"/proc/$A/schedstat"
+		sleep "$SETTLE"
+		[[ $name != nsmon && $name != bare ]] || read -r c0 _ <"/proc/$A/schedstat"
 		t0=$(date +%s%N)
 		"$out/nsloop" "$N" "$M" >"$out/parts"
 		t1=$(date +%s%N)
-		if [[ $name == nsmon ]]; then
+		if [[ $name == nsmon || $name == bare ]]; then
 			read -r c1 _ <"/proc/$A/schedstat"
-			agent_ns=$((agent_ns + c1 - c0))
+			[[ $name == nsmon ]] && agent_ns=$((agent_ns + c1 - c0)) ||
+				bare_ns=$((bare_ns + c1 - c0))
 		fi
 		stop_agent
 		# the workload's own times of its two parts, too
@@ -156,7 +179,14 @@ for ((r = 0; r < STATS_RUNS; r++)); do
 		{ print $1, $2 - c[$1], $3 - t[$1] }' "$out/p0" - >>"$out/progs"
 	stop_agent
 done
+# the bare reader's program, for comparison: it is all wakeup
+start_agent bare
+bare0=$(bpftool -j prog show name bare_unshare | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')
+"$out/nsloop" 0 "$M" >/dev/null
+bare1=$(bpftool -j prog show name bare_unshare | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')
+stop_agent
 sysctl -qw kernel.bpf_stats_enabled="$stats0"
+[[ -z $RAW ]] || cp "$out/over" "$RAW"
 python3 - "$out/over" <<'EOF'
 import random, statistics, sys
 runs = {}
@@ -170,7 +200,7 @@ def interval(ratios):
     rng = random.Random(1)
     boot = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(2000))
     return boot[100], boot[1899]
-for name in ("no agent", "nsmon", "bpftrace"):
+for name in ("no agent", "nsmon", "bpftrace", "bare"):
     t = [v[name][0] for v in runs.values()]
     ratios = sorted(v[name][0] / v["no agent"][0] for v in runs.values())
     med = statistics.median(ratios)
@@ -187,28 +217,33 @@ for name in ("no agent", "nsmon", "bpftrace"):
         print(f"  {'':9}   {part:12} median {statistics.median(v[name][i] for v in runs.values()):7.1f} ms: "
               f"median ratio {(statistics.median(pr) - 1) * 100:+.1f}% (90% interval {(lo - 1) * 100:+.1f}%..{(hi - 1) * 100:+.1f}%)")
 print(statistics.median(v["no agent"][0] for v in runs.values()), file=open(sys.argv[1] + ".base", "w"))
-nb = statistics.median(v["nsmon"][0] / v["bpftrace"][0] for v in runs.values())
-print(f"  nsmon/bpftrace: median ratio {nb:.3f}")
+for peer in ("bpftrace", "bare"):
+    pr = sorted(v["nsmon"][0] / v[peer][0] for v in runs.values())
+    lo, hi = interval(pr)
+    print(f"  nsmon/{peer}: median ratio {statistics.median(pr):.3f} (90% interval {lo:.3f}..{hi:.3f})")
 EOF
 # What nsmon adds, measured directly rather than through the noise of
 # the wall time: its programs' time inside the workload's tasks and its
 # own CPU (on the other CPU, mostly), against a no-agent round.
-awk -v runs="$RUNS" -v sruns="$STATS_RUNS" -v ns="$agent_ns" -v base="$(cat "$out/over.base")" '
+awk -v runs="$RUNS" -v sruns="$STATS_RUNS" -v ns="$agent_ns" -v bns="$bare_ns" -v base="$(cat "$out/over.base")" '
 	{ c[$1] += $2; t[$1] += $3; all += $3 }
 	END {
 		printf "  programs (kernel.bpf_stats_enabled, %d more nsmon runs):\n", sruns
 		for (p in c) if (c[p]) printf "  %-18s %7d runs a round, %6.0f ns a run\n", p, c[p] / sruns, t[p] / c[p]
-		printf "  nsmon watch itself: %.1f ms of CPU a round\n", ns / runs / 1e6
+		printf "  nsmon watch itself: %.1f ms of CPU a round (the bare reader: %.1f ms)\n",
+			ns / runs / 1e6, bns / runs / 1e6
 		printf "  CPU nsmon adds a round: programs %.1f ms + agent %.1f ms = %.2f%% of the no-agent round (%.0f ms)\n",
 			all / sruns / 1e6, ns / runs / 1e6, (all / sruns + ns / runs) / 1e6 / base * 100, base
 	}' "$out/progs"
+set -- $bare0 $bare1
+[[ $3 -gt $1 ]] && echo "  the bare reader's program: $(($3 - $1)) runs, $((($4 - $2) / ($3 - $1))) ns a run"
 fi
 
 # -------------------------------------------------------------- syscall
 if part syscall; then
 echo
 echo "## syscall: getppid() in another process, best of 20 x 100,000"
-for name in "no agent" nsmon bpftrace; do
+for name in "no agent" nsmon bpftrace bare; do
 	start_agent "$name"
 	echo "  $name: $("$out/nsloop" -s | sed 's/ns=//') ns"
 	stop_agent
