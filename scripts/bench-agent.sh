@@ -235,8 +235,11 @@ awk -v runs="$RUNS" -v sruns="$STATS_RUNS" -v ns="$agent_ns" -v bns="$bare_ns" -
 		printf "  CPU nsmon adds a round: programs %.1f ms + agent %.1f ms = %.2f%% of the no-agent round (%.0f ms)\n",
 			all / sruns / 1e6, ns / runs / 1e6, (all / sruns + ns / runs) / 1e6 / base * 100, base
 	}' "$out/progs"
-set -- $bare0 $bare1
-[[ $3 -gt $1 ]] && echo "  the bare reader's program: $(($3 - $1)) runs, $((($4 - $2) / ($3 - $1))) ns a run"
+read -r bc0 bt0 <<<"$bare0"
+read -r bc1 bt1 <<<"$bare1"
+if [[ ${bc1:-0} -gt ${bc0:-0} ]]; then
+	echo "  the bare reader's program: $((bc1 - bc0)) runs, $(((bt1 - bt0) / (bc1 - bc0))) ns a run"
+fi
 fi
 
 # -------------------------------------------------------------- syscall
