@@ -380,9 +380,11 @@ static void set_holders(struct watch *w, const struct nsm_model *m)
 			if (ns->refs[j].via != NSM_VIA_FD &&
 			    ns->refs[j].via != NSM_VIA_SOCKET)
 				continue;
+			/* a pid holding several refs is one key: nholders
+			 * counts keys, as the programs' exits take them off */
 			key = ns->refs[j].pid;
 			if (!bpf_map_update_elem(w->holders_fd, &key, &one,
-						 BPF_ANY))
+						 BPF_NOEXIST))
 				n++;
 		}
 	}
