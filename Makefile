@@ -7,7 +7,7 @@ CLANG      ?= clang
 BPFTOOL    ?= bpftool
 LLVM_STRIP ?= $(shell command -v llvm-strip || command -v llvm-strip-14 || echo llvm-strip)
 PREFIX     ?= /usr/local
-BUILD      := build
+BUILD      ?= build
 
 PKGS       := libbpf smartcols libcjson libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -15,23 +15,36 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lsmar
 
 WARN       := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS     ?= -O2 -g
-CFLAGS     += -std=gnu11 $(WARN) -D_GNU_SOURCE -Idiscovery -Iuser -Ibpf -I$(BUILD) $(PKG_CFLAGS)
+CFLAGS     += -std=gnu11 $(WARN) -D_GNU_SOURCE $(PKG_CFLAGS)
 LDLIBS     += $(PKG_LIBS) -lelf -lz -lpthread
 SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-DISC_SRCS  := $(wildcard discovery/*.c)
-USER_SRCS  := $(wildcard user/*.c)
+# The layers, bottom up: bpf/ (programs and the ABI header), discovery/
+# (libnsm.a), user/agent/ (libnsmagent.a), user/cli/ (the commands).  Each
+# is compiled with its own headers and those below it on the include
+# path, never those above; tests/check-layers.sh checks the same in `make
+# test`.  The skeletons (build/*.skel.h) belong to the bpf layer.
+INC_DISC   := -Idiscovery -Ibpf -I$(BUILD)
+INC_AGENT  := -Iuser/agent $(INC_DISC)
+INC_CLI    := -Iuser/cli $(INC_AGENT)
+
+HDRS       := $(wildcard bpf/*.h discovery/*.h discovery/*/*.h user/*/*.h)
+DISC_SRCS  := $(wildcard discovery/*.c discovery/*/*.c)
+AGENT_SRCS := $(wildcard user/agent/*.c)
+CLI_SRCS   := $(wildcard user/cli/*.c)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 
 DISC_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(DISC_SRCS))
-USER_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
+AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
+CLI_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 ASAN_DISC  := $(patsubst %.c,$(BUILD)/asan/%.o,$(DISC_SRCS))
-ASAN_USER  := $(patsubst %.c,$(BUILD)/asan/%.o,$(USER_SRCS))
+ASAN_AGENT := $(patsubst %.c,$(BUILD)/asan/%.o,$(AGENT_SRCS))
+ASAN_CLI   := $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRCS))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all test unit integration run bench install fmt lint vmlinux fuzz clean deps
+.PHONY: all test unit integration run bench install fmt lint vmlinux fuzz clean deps layers
 
 all: $(BUILD)/nsmon
 
@@ -49,17 +62,9 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux/$(ARCH)/vmlinux.h
 
 # A light skeleton (-L): the kernel applies the CO-RE relocations with its
 # own parsed BTF, where libbpf would parse /sys/kernel/btf/vmlinux on every
-# run (user/sweep_bpf.c).
+# run (discovery/sweep_bpf.c).
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton -L $< > $@.tmp && mv $@.tmp $@
-
-$(BUILD)/%.o: %.c discovery/*.h user/*.h bpf/*.h | $(BPF_SKELS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
-
-$(BUILD)/asan/%.o: %.c discovery/*.h user/*.h bpf/*.h | $(BPF_SKELS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -c $< -o $@
 
 # The event feed attaches syscall tracepoints, which a light skeleton
 # cannot do: it gets a regular one (libbpf applies CO-RE, once per run of
@@ -67,9 +72,21 @@ $(BUILD)/asan/%.o: %.c discovery/*.h user/*.h bpf/*.h | $(BPF_SKELS)
 $(BUILD)/events.skel.h: $(BUILD)/events.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-# The skeleton embeds the BPF object: its includer must follow it.
-$(BUILD)/user/sweep_bpf.o $(BUILD)/asan/user/sweep_bpf.o: $(BUILD)/sweep.skel.h
-$(BUILD)/user/cmd_watch.o $(BUILD)/asan/user/cmd_watch.o: $(BUILD)/events.skel.h
+$(BUILD)/discovery/%.o $(BUILD)/asan/discovery/%.o: LAYER_INC = $(INC_DISC)
+$(BUILD)/user/agent/%.o $(BUILD)/asan/user/agent/%.o: LAYER_INC = $(INC_AGENT)
+$(BUILD)/user/cli/%.o $(BUILD)/asan/user/cli/%.o: LAYER_INC = $(INC_CLI)
+
+$(BUILD)/%.o: %.c $(HDRS) | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LAYER_INC) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c $(HDRS) | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 $(LAYER_INC) -c $< -o $@
+
+# The skeleton embeds the BPF object: its includers follow it.
+$(BUILD)/discovery/sweep_bpf.o $(BUILD)/asan/discovery/sweep_bpf.o: $(BUILD)/sweep.skel.h
+$(AGENT_OBJS) $(ASAN_AGENT) $(CLI_OBJS) $(ASAN_CLI): $(BUILD)/events.skel.h
 
 $(BUILD)/libnsm.a: $(DISC_OBJS)
 	ar rcs $@ $^
@@ -77,30 +94,26 @@ $(BUILD)/libnsm.a: $(DISC_OBJS)
 $(BUILD)/asan/libnsm.a: $(ASAN_DISC)
 	ar rcs $@ $^
 
-$(BUILD)/nsmon: $(USER_OBJS) $(BUILD)/libnsm.a
+$(BUILD)/libnsmagent.a: $(AGENT_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/asan/libnsmagent.a: $(ASAN_AGENT)
+	ar rcs $@ $^
+
+$(BUILD)/nsmon: $(CLI_OBJS) $(BUILD)/libnsmagent.a $(BUILD)/libnsm.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/asan/nsmon: $(ASAN_USER) $(BUILD)/asan/libnsm.a
+$(BUILD)/asan/nsmon: $(ASAN_CLI) $(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libnsm.a discovery/*.h
+# Unit tests link the libraries, as the commands do.
+$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 $(INC_AGENT) -o $@ $< \
+		$(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
 
-# tests of the BPF sweep link its loader (and the skeleton in it) too
-$(BUILD)/asan/tests/test_bpf_%: tests/unit/test_bpf_%.c $(BUILD)/asan/user/sweep_bpf.o $(BUILD)/asan/libnsm.a discovery/*.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/user/sweep_bpf.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
-
-# the live model of watch and its printers
-$(BUILD)/asan/tests/test_reconcile: tests/unit/test_reconcile.c $(BUILD)/asan/user/reconcile.o $(BUILD)/asan/user/events_out.o $(BUILD)/asan/libnsm.a discovery/*.h user/*.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/user/reconcile.o $(BUILD)/asan/user/events_out.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
-
-# the reader of the engines' event streams
-$(BUILD)/asan/tests/test_engine_events: tests/unit/test_engine_events.c $(BUILD)/asan/user/engine_events.o $(BUILD)/asan/user/http_stream.o $(BUILD)/asan/libnsm.a discovery/*.h user/*.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -o $@ $< $(BUILD)/asan/user/engine_events.o $(BUILD)/asan/user/http_stream.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
+layers:
+	@bash tests/check-layers.sh
 
 unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)
@@ -123,25 +136,25 @@ install: all
 	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(PREFIX)/sbin/nsmon
 
 fmt:
-	clang-format -i discovery/*.[ch] user/*.[ch] bpf/*.[ch] tests/unit/*.c tests/fuzz/*.c
+	clang-format -i discovery/*.[ch] user/*/*.[ch] bpf/*.[ch] tests/unit/*.c tests/fuzz/*.c
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance \
-		--suppress=missingIncludeSystem -Idiscovery -Iuser discovery user
+		--suppress=missingIncludeSystem -Idiscovery -Ibpf -Iuser/agent -Iuser/cli discovery user
 
 vmlinux:
 	@mkdir -p vmlinux/$(ARCH)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
 FUZZ_SECONDS ?= 60
-fuzz:
+fuzz: $(BPF_SKELS)
 	@mkdir -p $(BUILD)/fuzz
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-		-Idiscovery tests/fuzz/fuzz_mountinfo.c $(DISC_SRCS) -lpthread -o $(BUILD)/fuzz/fuzz_mountinfo
+		$(INC_DISC) $(PKG_CFLAGS) tests/fuzz/fuzz_mountinfo.c $(DISC_SRCS) $(LDLIBS) -o $(BUILD)/fuzz/fuzz_mountinfo
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-		-Idiscovery tests/fuzz/fuzz_procfs.c discovery/procfs.c discovery/nstype.c -o $(BUILD)/fuzz/fuzz_procfs
+		-Idiscovery -Ibpf tests/fuzz/fuzz_procfs.c discovery/procfs.c discovery/nstype.c -o $(BUILD)/fuzz/fuzz_procfs
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-		-Iuser tests/fuzz/fuzz_http_stream.c user/http_stream.c -o $(BUILD)/fuzz/fuzz_http_stream
+		-Iuser/agent tests/fuzz/fuzz_http_stream.c user/agent/http_stream.c -o $(BUILD)/fuzz/fuzz_http_stream
 	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs $(BUILD)/fuzz/corpus-http_stream
 	# new inputs go to build/; the checked-in seeds are only read
 	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) \

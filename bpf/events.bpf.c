@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * events.bpf.c - the kernel half of `nsmon watch`: namespace creates,
- * switches and destroys, as fixed-size records (events.h) in a ring
+ * switches and destroys, as fixed-size records (nsm_abi.h) in a ring
  * buffer.  Tracepoints only (fentry and kprobes are not available on
  * every kernel we run on).
  *
  *   create   sched_process_fork: the child's namespaces differ from its
  *            parent's (clone with CLONE_NEW*, or the first fork after
- *            unshare(CLONE_NEWPID)); sys_exit_unshare: the caller's.
+ *            unshare(NSM_CLONE_NEWPID)); sys_exit_unshare: the caller's.
  *   switch   sys_enter_{unshare,setns} stash the caller's namespaces per
  *            thread, sys_exit_* on success compare.
  *   destroy  sched_process_exit of the last task of an nsproxy whose
@@ -16,7 +16,7 @@
  *   hints    sys_exit_umount, sys_enter_close of an nsfs fd, the exit
  *            of a process in a non-initial user/PID namespace or of a
  *            known fd holder: user space checks which namespaces held
- *            without processes are gone (events.h, user/cmd_watch.c).
+ *            without processes are gone (nsm_abi.h, user/agent/).
  *
  * fork and exit run for every task on the host, so their first lines
  * compare a few pointers and counters loaded straight from the task
@@ -25,14 +25,14 @@
  *
  * A map of known namespaces (seeded by user space from the initial sweep)
  * keeps a namespace from being created twice, e.g. a PID namespace that
- * every child of an unshare(CLONE_NEWPID) caller enters.
+ * every child of an unshare(NSM_CLONE_NEWPID) caller enters.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "events.h"
-#include "nsm_kernel.h"
+#include "nsm_abi.h"
+#include "kernel.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -58,7 +58,7 @@ __u64 nlost;
 
 /*
  * Set by user space while it reads the ring on a timer (a burst of
- * records, user/cmd_watch.c): records then do not wake it.  A wakeup is
+ * records, user/agent/): records then do not wake it.  A wakeup is
  * an IPI, in a VM an exit to the host: it cost 8-29 us here, ten times
  * the rest of a program.  Idle, every record wakes the reader.
  */
@@ -94,8 +94,8 @@ struct {
 
 /* A thread's namespaces between sys_enter and sys_exit of unshare/setns. */
 struct stash {
-	__u64 inum[NSM_EV_NTYPES];
-	__u64 ns_id[NSM_EV_NTYPES];
+	__u64 inum[NSM_NTYPES];
+	__u64 ns_id[NSM_NTYPES];
 	__u64 time_fc;
 	__u32 sole;		/* bit per type: we hold its last reference */
 	__u32 pad;
@@ -137,7 +137,7 @@ struct ns_val {
 };
 
 struct ns_set {
-	struct ns_val ns[NSM_EV_NTYPES];
+	struct ns_val ns[NSM_NTYPES];
 	struct ns_val fc;	/* time_ns_for_children */
 	__s32 np_refs;		/* the nsproxy's; 0: none (past exit) */
 };
@@ -148,7 +148,7 @@ struct ns_set {
  */
 static __always_inline int own_refs(const struct ns_set *s, int i)
 {
-	return i == NSM_EV_TIME && s->fc.inum == s->ns[NSM_EV_TIME].inum ? 2
+	return i == NSM_TIME && s->fc.inum == s->ns[NSM_TIME].inum ? 2
 									  : 1;
 }
 
@@ -192,26 +192,26 @@ static __always_inline void task_ns(struct task_struct *t, struct ns_set *s)
 	__u32 level = pid->level;
 
 	__builtin_memset(s, 0, sizeof(*s));
-	v = &s->ns[NSM_EV_USER];
+	v = &s->ns[NSM_USER];
 	ns_common_val(v, &u->ns);
 	/* NS_GET_USERNS of a user namespace is its parent */
 	v->owner = v->parent = u->parent ? u->parent->ns.inum : 0;
 	/* a variable index: not a direct load */
 	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 63]);
 	pns = bpf_rdonly_cast(up.ns, bpf_core_type_id_kernel(struct pid_namespace));
-	v = &s->ns[NSM_EV_PID];
+	v = &s->ns[NSM_PID];
 	NS_VAL(v, pns);
 	v->parent = pns && pns->parent ? pns->parent->ns.inum : 0;
 	if (!np)
 		return;
 	s->np_refs = np->count.refs.counter;
-	NS_VAL(&s->ns[NSM_EV_CGROUP], np->cgroup_ns);
-	NS_VAL(&s->ns[NSM_EV_IPC], np->ipc_ns);
-	NS_VAL(&s->ns[NSM_EV_MNT], np->mnt_ns);
-	NS_VAL(&s->ns[NSM_EV_NET], np->net_ns);
-	NS_VAL(&s->ns[NSM_EV_UTS], np->uts_ns);
+	NS_VAL(&s->ns[NSM_CGROUP], np->cgroup_ns);
+	NS_VAL(&s->ns[NSM_IPC], np->ipc_ns);
+	NS_VAL(&s->ns[NSM_MNT], np->mnt_ns);
+	NS_VAL(&s->ns[NSM_NET], np->net_ns);
+	NS_VAL(&s->ns[NSM_UTS], np->uts_ns);
 	if (bpf_core_type_exists(struct time_namespace)) {
-		NS_VAL(&s->ns[NSM_EV_TIME], np->time_ns);
+		NS_VAL(&s->ns[NSM_TIME], np->time_ns);
 		NS_VAL(&s->fc, np->time_ns_for_children);
 	}
 }
@@ -225,21 +225,21 @@ static __always_inline void task_inums(struct task_struct *t, __u32 *inum)
 	struct pid_namespace *pns;
 	__u32 level = pid->level;
 
-	__builtin_memset(inum, 0, sizeof(__u32) * (NSM_EV_NTYPES + 1));
-	inum[NSM_EV_USER] = t->real_cred->user_ns->ns.inum;
+	__builtin_memset(inum, 0, sizeof(__u32) * (NSM_NTYPES + 1));
+	inum[NSM_USER] = t->real_cred->user_ns->ns.inum;
 	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 63]);
 	pns = bpf_rdonly_cast(up.ns, bpf_core_type_id_kernel(struct pid_namespace));
-	inum[NSM_EV_PID] = pns ? pns->ns.inum : 0;
+	inum[NSM_PID] = pns ? pns->ns.inum : 0;
 	if (!np)
 		return;
-	inum[NSM_EV_CGROUP] = np->cgroup_ns ? np->cgroup_ns->ns.inum : 0;
-	inum[NSM_EV_IPC] = np->ipc_ns ? np->ipc_ns->ns.inum : 0;
-	inum[NSM_EV_MNT] = np->mnt_ns ? np->mnt_ns->ns.inum : 0;
-	inum[NSM_EV_NET] = np->net_ns ? np->net_ns->ns.inum : 0;
-	inum[NSM_EV_UTS] = np->uts_ns ? np->uts_ns->ns.inum : 0;
+	inum[NSM_CGROUP] = np->cgroup_ns ? np->cgroup_ns->ns.inum : 0;
+	inum[NSM_IPC] = np->ipc_ns ? np->ipc_ns->ns.inum : 0;
+	inum[NSM_MNT] = np->mnt_ns ? np->mnt_ns->ns.inum : 0;
+	inum[NSM_NET] = np->net_ns ? np->net_ns->ns.inum : 0;
+	inum[NSM_UTS] = np->uts_ns ? np->uts_ns->ns.inum : 0;
 	if (bpf_core_type_exists(struct time_namespace)) {
-		inum[NSM_EV_TIME] = np->time_ns ? np->time_ns->ns.inum : 0;
-		inum[NSM_EV_NTYPES] = np->time_ns_for_children ?
+		inum[NSM_TIME] = np->time_ns ? np->time_ns->ns.inum : 0;
+		inum[NSM_NTYPES] = np->time_ns_for_children ?
 			np->time_ns_for_children->ns.inum : 0;
 	}
 }
@@ -423,19 +423,19 @@ static __always_inline void emit_destroy(struct out *o, __u32 via, __u32 type,
 static __noinline void fork_slow(struct task_struct *parent,
 				 struct task_struct *child)
 {
-	__u32 p[NSM_EV_NTYPES + 1];	/* + time_ns_for_children */
+	__u32 p[NSM_NTYPES + 1];	/* + time_ns_for_children */
 	struct ns_set c;
 	struct out o;
 
 	task_inums(parent, p);
 	task_ns(child, &c);
 	out_begin(&o, NSM_EV_VIA_CLONE, child);
-	for (int i = 0; i < NSM_EV_NTYPES; i++)
+	for (int i = 0; i < NSM_NTYPES; i++)
 		if (c.ns[i].inum != p[i])
 			emit_create(&o, NSM_EV_VIA_CLONE, i, &c.ns[i]);
-	/* clone3(CLONE_NEWTIME) makes the child's time_for_children too */
-	if (c.fc.inum != c.ns[NSM_EV_TIME].inum && c.fc.inum != p[NSM_EV_NTYPES])
-		emit_create(&o, NSM_EV_VIA_CLONE, NSM_EV_TIME, &c.fc);
+	/* clone3(NSM_CLONE_NEWTIME) makes the child's time_for_children too */
+	if (c.fc.inum != c.ns[NSM_TIME].inum && c.fc.inum != p[NSM_NTYPES])
+		emit_create(&o, NSM_EV_VIA_CLONE, NSM_TIME, &c.fc);
 	out_end(&o, SUB_WAKE);
 }
 /*
@@ -458,7 +458,7 @@ int BPF_PROG(nsm_fork, struct task_struct *parent, struct task_struct *child)
 
 
 /*
- * Pending hints (events.h), one counter per kind: user space takes them
+ * Pending hints (nsm_abi.h), one counter per kind: user space takes them
  * with an atomic exchange on the mmapped .bss.  A record goes into the
  * ring only when the counter was zero, to wake the reader once; if it does not fit, the
  * bit stays set and the reader finds it at its next poll (no event is
@@ -609,19 +609,19 @@ static __noinline void exit_slow(struct task_struct *t)
 
 	task_ns(t, &s);
 	out_begin(&o, NSM_EV_VIA_EXIT, t);
-	for (int i = 0; i < NSM_EV_NTYPES; i++) {
+	for (int i = 0; i < NSM_NTYPES; i++) {
 		/*
 		 * User and PID namespaces are also held by credentials and
 		 * struct pids that outlive this tracepoint: not here yet.
 		 */
-		if (i == NSM_EV_USER || i == NSM_EV_PID)
+		if (i == NSM_USER || i == NSM_PID)
 			continue;
 		if (s.ns[i].inum && s.ns[i].refs == own_refs(&s, i))
 			emit_destroy(&o, NSM_EV_VIA_EXIT, i, s.ns[i].inum,
 				     s.ns[i].ns_id);
 	}
-	if (s.fc.inum && s.fc.inum != s.ns[NSM_EV_TIME].inum && s.fc.refs == 1)
-		emit_destroy(&o, NSM_EV_VIA_EXIT, NSM_EV_TIME, s.fc.inum,
+	if (s.fc.inum && s.fc.inum != s.ns[NSM_TIME].inum && s.fc.refs == 1)
+		emit_destroy(&o, NSM_EV_VIA_EXIT, NSM_TIME, s.fc.inum,
 			     s.fc.ns_id);
 	out_end(&o, SUB_LAZY);
 }
@@ -663,10 +663,10 @@ static __always_inline int stash_now(void)
 		return 0;
 	task_ns(t, &s);
 	sole = s.np_refs == 1;
-	for (int i = 0; i < NSM_EV_NTYPES; i++) {
+	for (int i = 0; i < NSM_NTYPES; i++) {
 		st.inum[i] = s.ns[i].inum;
 		st.ns_id[i] = s.ns[i].ns_id;
-		if (sole && i != NSM_EV_USER && i != NSM_EV_PID && s.ns[i].inum &&
+		if (sole && i != NSM_USER && i != NSM_PID && s.ns[i].inum &&
 		    s.ns[i].refs == own_refs(&s, i))
 			st.sole |= 1u << i;
 	}
@@ -700,7 +700,7 @@ static __always_inline int compare_now(long ret, __u32 via)
 		return 0;
 	task_ns(t, &s);
 	out_begin(&o, via, t);
-	for (int i = 0; i < NSM_EV_NTYPES; i++) {
+	for (int i = 0; i < NSM_NTYPES; i++) {
 		if (s.ns[i].inum == st.inum[i])
 			continue;
 		e = out_get(&o);
@@ -715,10 +715,10 @@ static __always_inline int compare_now(long ret, __u32 via)
 			emit_destroy(&o, NSM_EV_VIA_SWITCH, i, st.inum[i],
 				     st.ns_id[i]);
 	}
-	/* unshare(CLONE_NEWTIME) moves only the children */
+	/* unshare(NSM_CLONE_NEWTIME) moves only the children */
 	if (via == NSM_EV_VIA_UNSHARE && s.fc.inum != st.time_fc &&
-	    s.fc.inum != s.ns[NSM_EV_TIME].inum)
-		emit_create(&o, via, NSM_EV_TIME, &s.fc);
+	    s.fc.inum != s.ns[NSM_TIME].inum)
+		emit_create(&o, via, NSM_TIME, &s.fc);
 	out_end(&o, SUB_WAKE);
 	/*
 	 * A process that went to another namespace and came back (setns)
@@ -740,7 +740,7 @@ SEC("tracepoint/syscalls/sys_enter_unshare")
 int nsm_unshare_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	/* unshare(CLONE_FS) and the like change no namespace */
-	if (!(ctx->args[0] & CLONE_NEW_ANY))
+	if (!(ctx->args[0] & NSM_CLONE_NEW_ANY))
 		return 0;
 	return stash_now();
 }

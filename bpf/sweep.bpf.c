@@ -2,8 +2,8 @@
 /*
  * sweep.bpf.c - passes 1-4 of discovery (processes, loose threads, nsfs fds,
  * sockets) in one walk of the kernel's task and file tables, through the
- * iter/task and iter/task_file BPF iterators.  Records (sweep.h) go to the
- * iterator's seq_file; user/sweep_bpf.c folds them into the model.
+ * iter/task and iter/task_file BPF iterators.  Records (nsm_abi.h) go to the
+ * iterator's seq_file; discovery/sweep_bpf.c folds them into the model.
  *
  * What is emitted mirrors what /proc shows a reader in the initial
  * namespaces: /proc/PID/stat, status and the ns/ links, /proc/PID/fd and
@@ -35,8 +35,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
-#include "sweep.h"
-#include "nsm_kernel.h"
+#include "nsm_abi.h"
+#include "kernel.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -80,11 +80,11 @@ static struct {
 	__u32 signal_nr_threads, signal_tgid;
 	__u32 userns_owner;
 	__u32 pidns_level, pidns_parent, pidns_child_reaper;
-	__u32 ns_off[NSM_BPF_NTYPES];
-	__u32 owner_off[NSM_BPF_NTYPES];
-	__u32 has_type[NSM_BPF_NTYPES];
+	__u32 ns_off[NSM_NTYPES];
+	__u32 owner_off[NSM_NTYPES];
+	__u32 has_type[NSM_NTYPES];
 	__u32 nsproxy_size;
-	__u32 nsp_idx[NSM_BPF_NSLOTS];	/* in nsp_buf[] */
+	__u32 nsp_idx[NSM_NSLOTS];	/* in nsp_buf[] */
 	__u32 nsc_inum, nsc_ops, nsc_ns_type, nsc_ns_id;
 	bool has_ns_type, has_ns_id;
 	__u32 kthread_full_name, kthread_data;
@@ -123,8 +123,8 @@ struct {
 } cmd_buf SEC(".maps");
 
 /* The current task's namespaces: struct ns_common * and inode number. */
-static __u64 slot_nsc[NSM_BPF_NSLOTS];
-static __u64 slot_inum[NSM_BPF_NSLOTS];
+static __u64 slot_nsc[NSM_NSLOTS];
+static __u64 slot_inum[NSM_NSLOTS];
 /* and what task_slots() read on the way, for emit_proc() */
 static __u64 cur_cred, cur_pid;
 static __u32 cur_level;
@@ -145,7 +145,7 @@ static __u64 recent[8];
 static __u32 recent_gen;
 
 /* Before 6.18: the ops of each namespace type (see nsfs_type()). */
-static __u64 ops_by_type[NSM_BPF_NTYPES];
+static __u64 ops_by_type[NSM_NTYPES];
 
 /* The reader's PID namespace, which numbers every pid we report. */
 static __u32 reader_level;
@@ -272,9 +272,9 @@ int sweep_layout(void *ctx)
 	lay.pidns_parent = bpf_core_field_offset(struct pid_namespace, parent);
 	lay.pidns_child_reaper =
 		bpf_core_field_offset(struct pid_namespace, child_reaper);
-	lay.ns_off[NSM_BPF_PID] =
+	lay.ns_off[NSM_PID] =
 		bpf_core_field_offset(struct pid_namespace, ns);
-	lay.owner_off[NSM_BPF_PID] =
+	lay.owner_off[NSM_PID] =
 		bpf_core_field_offset(struct pid_namespace, user_ns);
 
 	lay.signal_nr_threads =
@@ -285,36 +285,36 @@ int sweep_layout(void *ctx)
 	/* NS_GET_USERNS of a user namespace is its parent */
 	lay.userns_owner = bpf_core_field_offset(struct user_namespace,
 						 owner.val);
-	lay.ns_off[NSM_BPF_USER] =
+	lay.ns_off[NSM_USER] =
 		bpf_core_field_offset(struct user_namespace, ns);
-	lay.owner_off[NSM_BPF_USER] =
+	lay.owner_off[NSM_USER] =
 		bpf_core_field_offset(struct user_namespace, parent);
 
-	lay.ns_off[NSM_BPF_CGROUP] =
+	lay.ns_off[NSM_CGROUP] =
 		bpf_core_field_offset(struct cgroup_namespace, ns);
-	lay.owner_off[NSM_BPF_CGROUP] =
+	lay.owner_off[NSM_CGROUP] =
 		bpf_core_field_offset(struct cgroup_namespace, user_ns);
-	lay.ns_off[NSM_BPF_IPC] =
+	lay.ns_off[NSM_IPC] =
 		bpf_core_field_offset(struct ipc_namespace, ns);
-	lay.owner_off[NSM_BPF_IPC] =
+	lay.owner_off[NSM_IPC] =
 		bpf_core_field_offset(struct ipc_namespace, user_ns);
-	lay.ns_off[NSM_BPF_MNT] =
+	lay.ns_off[NSM_MNT] =
 		bpf_core_field_offset(struct mnt_namespace, ns);
-	lay.owner_off[NSM_BPF_MNT] =
+	lay.owner_off[NSM_MNT] =
 		bpf_core_field_offset(struct mnt_namespace, user_ns);
-	lay.ns_off[NSM_BPF_UTS] =
+	lay.ns_off[NSM_UTS] =
 		bpf_core_field_offset(struct uts_namespace, ns);
-	lay.owner_off[NSM_BPF_UTS] =
+	lay.owner_off[NSM_UTS] =
 		bpf_core_field_offset(struct uts_namespace, user_ns);
 	if (bpf_core_type_exists(struct time_namespace)) {
-		lay.ns_off[NSM_BPF_TIME] =
+		lay.ns_off[NSM_TIME] =
 			bpf_core_field_offset(struct time_namespace, ns);
-		lay.owner_off[NSM_BPF_TIME] =
+		lay.owner_off[NSM_TIME] =
 			bpf_core_field_offset(struct time_namespace, user_ns);
-		lay.has_type[NSM_BPF_TIME] = 1;
+		lay.has_type[NSM_TIME] = 1;
 	}
-	for (int i = 0; i < NSM_BPF_NTYPES; i++)
-		if (i != NSM_BPF_TIME)
+	for (int i = 0; i < NSM_NTYPES; i++)
+		if (i != NSM_TIME)
 			lay.has_type[i] = 1;
 
 	/*
@@ -324,24 +324,24 @@ int sweep_layout(void *ctx)
 	lay.nsproxy_size = bpf_core_type_size(struct nsproxy);
 	if (lay.nsproxy_size >= NSP_BUF)
 		return 0;
-	for (int i = 0; i < NSM_BPF_NSLOTS; i++)
+	for (int i = 0; i < NSM_NSLOTS; i++)
 		lay.nsp_idx[i] = NSP_NONE;
-	lay.nsp_idx[NSM_BPF_CGROUP] =
+	lay.nsp_idx[NSM_CGROUP] =
 		bpf_core_field_offset(struct nsproxy, cgroup_ns) / 8;
-	lay.nsp_idx[NSM_BPF_IPC] =
+	lay.nsp_idx[NSM_IPC] =
 		bpf_core_field_offset(struct nsproxy, ipc_ns) / 8;
-	lay.nsp_idx[NSM_BPF_MNT] =
+	lay.nsp_idx[NSM_MNT] =
 		bpf_core_field_offset(struct nsproxy, mnt_ns) / 8;
-	lay.nsp_idx[NSM_BPF_NET] =
+	lay.nsp_idx[NSM_NET] =
 		bpf_core_field_offset(struct nsproxy, net_ns) / 8;
-	lay.nsp_idx[NSM_BPF_UTS] =
+	lay.nsp_idx[NSM_UTS] =
 		bpf_core_field_offset(struct nsproxy, uts_ns) / 8;
-	lay.nsp_idx[NSM_BPF_PID_FC] =
+	lay.nsp_idx[NSM_SLOT_PID_FC] =
 		bpf_core_field_offset(struct nsproxy, pid_ns_for_children) / 8;
 	if (bpf_core_field_exists(struct nsproxy, time_ns)) {
-		lay.nsp_idx[NSM_BPF_TIME] =
+		lay.nsp_idx[NSM_TIME] =
 			bpf_core_field_offset(struct nsproxy, time_ns) / 8;
-		lay.nsp_idx[NSM_BPF_TIME_FC] =
+		lay.nsp_idx[NSM_SLOT_TIME_FC] =
 			bpf_core_field_offset(struct nsproxy,
 					      time_ns_for_children) / 8;
 	}
@@ -366,8 +366,8 @@ int sweep_layout(void *ctx)
 				base;
 		lay.has_ns_id = true;
 	}
-	lay.ns_off[NSM_BPF_NET] = base;
-	lay.owner_off[NSM_BPF_NET] = bpf_core_field_offset(struct net, user_ns);
+	lay.ns_off[NSM_NET] = base;
+	lay.owner_off[NSM_NET] = bpf_core_field_offset(struct net, user_ns);
 
 	lay.kthread_full_name = bpf_core_field_offset(struct kthread,
 						      full_name);
@@ -537,24 +537,24 @@ static __always_inline __u32 task_vpid(__u64 t)
 static __always_inline __u32 type_of_clone_flag(__u32 flag)
 {
 	switch (flag) {
-	case CLONE_NEWCGROUP:
-		return NSM_BPF_CGROUP;
-	case CLONE_NEWIPC:
-		return NSM_BPF_IPC;
-	case CLONE_NEWNS:
-		return NSM_BPF_MNT;
-	case CLONE_NEWNET:
-		return NSM_BPF_NET;
-	case CLONE_NEWPID:
-		return NSM_BPF_PID;
-	case CLONE_NEWTIME:
-		return NSM_BPF_TIME;
-	case CLONE_NEWUSER:
-		return NSM_BPF_USER;
-	case CLONE_NEWUTS:
-		return NSM_BPF_UTS;
+	case NSM_CLONE_NEWCGROUP:
+		return NSM_CGROUP;
+	case NSM_CLONE_NEWIPC:
+		return NSM_IPC;
+	case NSM_CLONE_NEWNS:
+		return NSM_MNT;
+	case NSM_CLONE_NEWNET:
+		return NSM_NET;
+	case NSM_CLONE_NEWPID:
+		return NSM_PID;
+	case NSM_CLONE_NEWTIME:
+		return NSM_TIME;
+	case NSM_CLONE_NEWUSER:
+		return NSM_USER;
+	case NSM_CLONE_NEWUTS:
+		return NSM_UTS;
 	}
-	return NSM_BPF_NTYPES;
+	return NSM_NTYPES;
 }
 
 static __always_inline void push(__u64 nsc, __u64 inum, __u32 type)
@@ -695,19 +695,19 @@ static long walk_one(__u32 i, void *ctx)
 
 	user = rd_ptr(obj, lay.owner_off[type]);
 	if (user)
-		info_rec.owner = rd_u32(user + lay.ns_off[NSM_BPF_USER],
+		info_rec.owner = rd_u32(user + lay.ns_off[NSM_USER],
 					lay.nsc_inum);
-	if (type == NSM_BPF_USER) {
+	if (type == NSM_USER) {
 		parent = user;
 		info_rec.parent = info_rec.owner;
 		info_rec.owner_uid = rd_u32(obj, lay.userns_owner);
 		info_rec.flags = NSM_BPF_HAS_OWNER_UID;
-	} else if (type == NSM_BPF_PID) {
+	} else if (type == NSM_PID) {
 		parent = rd_ptr(obj, lay.pidns_parent);
 		if (!pidns_visible(parent))
 			parent = 0;
 		if (parent)
-			info_rec.parent = rd_u32(parent + lay.ns_off[NSM_BPF_PID],
+			info_rec.parent = rd_u32(parent + lay.ns_off[NSM_PID],
 						 lay.nsc_inum);
 	}
 	out(seq, &info_rec, sizeof(info_rec));
@@ -715,11 +715,11 @@ static long walk_one(__u32 i, void *ctx)
 	if (!want_closure)
 		return 0;
 	if (user)
-		push(user + lay.ns_off[NSM_BPF_USER], info_rec.owner,
-		     NSM_BPF_USER);
-	if (type == NSM_BPF_PID && parent)
-		push(parent + lay.ns_off[NSM_BPF_PID], info_rec.parent,
-		     NSM_BPF_PID);
+		push(user + lay.ns_off[NSM_USER], info_rec.owner,
+		     NSM_USER);
+	if (type == NSM_PID && parent)
+		push(parent + lay.ns_off[NSM_PID], info_rec.parent,
+		     NSM_PID);
 	return 0;
 }
 
@@ -735,8 +735,8 @@ static __always_inline void describe_queued(struct seq_file *seq)
 /* The namespace type behind a slot. */
 static __always_inline __u32 slot_type(int slot)
 {
-	return slot == NSM_BPF_PID_FC  ? NSM_BPF_PID :
-	       slot == NSM_BPF_TIME_FC ? NSM_BPF_TIME :
+	return slot == NSM_SLOT_PID_FC  ? NSM_PID :
+	       slot == NSM_SLOT_TIME_FC ? NSM_TIME :
 					 slot;
 }
 
@@ -756,12 +756,12 @@ static __always_inline void task_slots(__u64 t)
 	__u64 nsp, p;
 
 	cur_cred = rd_ptr(t, lay.task_real_cred);
-	set_slot(NSM_BPF_USER, rd_ptr(cur_cred, lay.cred_user_ns),
-		 NSM_BPF_USER);
+	set_slot(NSM_USER, rd_ptr(cur_cred, lay.cred_user_ns),
+		 NSM_USER);
 	cur_pid = rd_ptr(t, lay.task_thread_pid);
 	cur_level = rd_u32(cur_pid, lay.pid_level);
 	rd_upid(&up, cur_pid, cur_level);
-	set_slot(NSM_BPF_PID, up.ns, NSM_BPF_PID);
+	set_slot(NSM_PID, up.ns, NSM_PID);
 
 	/*
 	 * No nsproxy (exiting) or a failed read: the helper zeroes the
@@ -769,11 +769,11 @@ static __always_inline void task_slots(__u64 t)
 	 */
 	nsp = rd_ptr(t, lay.task_nsproxy);
 	bpf_probe_read_kernel(nsp_buf, sz & (NSP_BUF - 1), (void *)nsp);
-	for (int i = 0; i < NSM_BPF_NSLOTS; i++) {
-		if (i == NSM_BPF_USER || i == NSM_BPF_PID)
+	for (int i = 0; i < NSM_NSLOTS; i++) {
+		if (i == NSM_USER || i == NSM_PID)
 			continue;
 		p = nsp_buf[lay.nsp_idx[i] & NSP_NONE];
-		if (i == NSM_BPF_PID_FC)
+		if (i == NSM_SLOT_PID_FC)
 			p &= nonzero_mask(rd_ptr(p, lay.pidns_child_reaper));
 		set_slot(i, p, slot_type(i));
 	}
@@ -786,12 +786,12 @@ static __always_inline void task_slots(__u64 t)
  */
 static __always_inline void queue_slots(void)
 {
-	for (int i = 0; i < NSM_BPF_NSLOTS; i++) {
+	for (int i = 0; i < NSM_NSLOTS; i++) {
 		work[i] = slot_nsc[i];
 		work_inum[i] = slot_inum[i];
 		work_type[i] = slot_type(i);
 	}
-	nwork = NSM_BPF_NSLOTS;
+	nwork = NSM_NSLOTS;
 }
 
 /*
@@ -868,7 +868,7 @@ static __always_inline void emit_proc(struct seq_file *seq, __u64 t)
 		proc_rec.nnspid = cur_level - reader_level + 1;
 	bpf_loop(NSM_BPF_MAXLEVELS, nspid_one, NULL, 0);
 
-	for (int i = 0; i < NSM_BPF_NSLOTS; i++)
+	for (int i = 0; i < NSM_NSLOTS; i++)
 		proc_rec.ns[i] = slot_inum[i];
 	out(seq, &proc_rec, sizeof(proc_rec));
 }
@@ -960,7 +960,7 @@ int sweep_task(struct iter_task *ctx)
 		thread_rec.tgid = task_vtgid(t);
 		thread_rec.tid = task_vpid(t);
 		thread_rec.pad = 0;
-		for (int i = 0; i < NSM_BPF_NSLOTS; i++)
+		for (int i = 0; i < NSM_NSLOTS; i++)
 			thread_rec.ns[i] = slot_inum[i];
 		out(seq, &thread_rec, sizeof(thread_rec));
 	}
@@ -984,10 +984,10 @@ static __always_inline __u32 nsfs_type(__u64 nsc)
 	if (lay.has_ns_type)
 		return type_of_clone_flag(rd_u32(nsc, lay.nsc_ns_type));
 	ops = rd_ptr(nsc, lay.nsc_ops);
-	for (int i = 0; i < NSM_BPF_NTYPES; i++)
+	for (int i = 0; i < NSM_NTYPES; i++)
 		if (ops && ops == ops_by_type[i])
 			return i;
-	return NSM_BPF_NTYPES;
+	return NSM_NTYPES;
 }
 
 /*
@@ -1021,7 +1021,7 @@ int sweep_file(struct iter_task_file *ctx)
 		/* nsfs keeps the namespace in i_private (nsfs_init_inode) */
 		nsc = rd_ptr(ino, lay.inode_private);
 		type = nsfs_type(nsc);
-		if (!nsc || type >= NSM_BPF_NTYPES)
+		if (!nsc || type >= NSM_NTYPES)
 			return 0;
 		fd_rec.kind = NSM_REC_FD;
 	} else if (magic == SOCKFS_MAGIC && want_sockets) {
@@ -1031,8 +1031,8 @@ int sweep_file(struct iter_task_file *ctx)
 
 		if (!net)
 			return 0;
-		nsc = net + lay.ns_off[NSM_BPF_NET];
-		type = NSM_BPF_NET;
+		nsc = net + lay.ns_off[NSM_NET];
+		type = NSM_NET;
 		fd_rec.kind = NSM_REC_SOCKET;
 	} else {
 		return 0;

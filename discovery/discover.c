@@ -5,14 +5,24 @@
  * one readdir of /proc, and a process a kernel policy hides from
  * iterators, or one born after the iterator ran, is read from /proc.
  */
+#include <string.h>
+
 #include "nsm.h"
 #include "pass.h"
 
 int nsm_discover(struct nsm_model *m)
 {
-	size_t from = m->nprocs;
+	size_t from;
 	int err;
 
+	if (m->opts.bpf && m->live && !m->used_bpf) {
+		const char *why = NULL;
+
+		err = nsm_bpf_sweep(m, m->opts.verbose, &why);
+		if (err)
+			m->bpf_fallback = why ? why : strerror(-err);
+	}
+	from = m->nprocs;
 	err = nsm_scan_procs(m);
 	if (!err && m->opts.tasks)
 		err = nsm_scan_tasks_from(m, from);

@@ -42,6 +42,7 @@ void nsm_opts_default(struct nsm_opts *o)
 	o->tasks = o->fds = o->sockets = o->bindmounts = true;
 	o->hierarchy = o->owners = o->mounts = o->containers = true;
 	o->engines_auto = true;
+	o->bpf = true;
 }
 
 int nsm_model_new(struct nsm_model **out, const struct nsm_opts *o)

@@ -19,29 +19,8 @@
 #define NSM_VERSION "0.1.0"
 #define NSM_SCHEMA 1
 
-/* Alphabetical, as the discover document and lsns list them. */
-enum nsm_type {
-	NSM_CGROUP,
-	NSM_IPC,
-	NSM_MNT,
-	NSM_NET,
-	NSM_PID,
-	NSM_TIME,
-	NSM_USER,
-	NSM_UTS,
-	NSM_NTYPES,
-	NSM_TYPE_NONE = -1,
-};
-
-/*
- * A process has one namespace per type plus the two "for children" links
- * (/proc/PID/ns/pid_for_children, time_for_children).
- */
-enum nsm_slot {
-	NSM_SLOT_PID_FC = NSM_NTYPES,
-	NSM_SLOT_TIME_FC,
-	NSM_NSLOTS,
-};
+/* enum nsm_type and enum nsm_slot: the ABI header the BPF programs share */
+#include "nsm_abi.h"
 
 const char *nsm_type_name(enum nsm_type t);
 enum nsm_type nsm_type_from_name(const char *name, size_t len);
@@ -149,6 +128,12 @@ struct nsm_opts {
 	const char *const *engines;
 	size_t nengines;
 	bool engines_auto;	/* also look for engines (default true) */
+	/*
+	 * Passes 1-3 from one read of the BPF iterators where they load
+	 * (default true; a fixture proc_root never uses them), else /proc.
+	 */
+	bool bpf;
+	int verbose;		/* > 0: timings and libbpf logs on stderr */
 };
 
 void nsm_opts_default(struct nsm_opts *o);
@@ -172,6 +157,8 @@ struct nsm_model {
 	struct nsm_opts opts;	/* what was asked, proc_root strdup'ed */
 	bool live;		/* proc_root is a real procfs of this kernel */
 	bool used_bpf;		/* passes 1-4 came from the BPF iterator */
+	/* opts.bpf but the iterators could not be used: why (static text) */
+	const char *bpf_fallback;
 	int proc_fd;		/* O_PATH dirfd of proc_root */
 	struct timespec_ns {
 		int64_t sec, nsec;
@@ -228,7 +215,11 @@ enum {
 int nsm_read_details(struct nsm_model *m, pid_t pid, unsigned what);
 /* Derives processes/leaders/ealdorman, initial flags, sorts everything. */
 int nsm_finish(struct nsm_model *m);
-/* All of it; passes 1-3 are skipped when m->used_bpf (a BPF sweep ran). */
+/*
+ * All of it: with opts.bpf on a live procfs first the BPF iterator sweep
+ * (m->used_bpf; where it cannot run, m->bpf_fallback says why and the
+ * /proc passes do its work), then the remaining passes.
+ */
 int nsm_discover(struct nsm_model *m);
 
 /* Resolves ns_id, owner and parent from an nsfs fd that refers to ns. */

@@ -8,13 +8,6 @@
 
 #include "nsm.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-#ifndef CLONE_NEWCGROUP
-#define CLONE_NEWCGROUP 0x02000000
-#endif
-
 static const struct {
 	const char *name;
 	int flag;
@@ -26,14 +19,14 @@ static const struct {
 	 */
 	uint64_t init_ino;
 } types[NSM_NTYPES] = {
-	[NSM_CGROUP] = { "cgroup", CLONE_NEWCGROUP, 0xEFFFFFFBU },
-	[NSM_IPC] = { "ipc", CLONE_NEWIPC, 0xEFFFFFFFU },
-	[NSM_MNT] = { "mnt", CLONE_NEWNS, 0xEFFFFFF8U },
-	[NSM_NET] = { "net", CLONE_NEWNET, 0xEFFFFFF9U },
-	[NSM_PID] = { "pid", CLONE_NEWPID, 0xEFFFFFFCU },
-	[NSM_TIME] = { "time", CLONE_NEWTIME, 0xEFFFFFFAU },
-	[NSM_USER] = { "user", CLONE_NEWUSER, 0xEFFFFFFDU },
-	[NSM_UTS] = { "uts", CLONE_NEWUTS, 0xEFFFFFFEU },
+	[NSM_CGROUP] = { "cgroup", NSM_CLONE_NEWCGROUP, 0xEFFFFFFBU },
+	[NSM_IPC] = { "ipc", NSM_CLONE_NEWIPC, 0xEFFFFFFFU },
+	[NSM_MNT] = { "mnt", NSM_CLONE_NEWNS, 0xEFFFFFF8U },
+	[NSM_NET] = { "net", NSM_CLONE_NEWNET, 0xEFFFFFF9U },
+	[NSM_PID] = { "pid", NSM_CLONE_NEWPID, 0xEFFFFFFCU },
+	[NSM_TIME] = { "time", NSM_CLONE_NEWTIME, 0xEFFFFFFAU },
+	[NSM_USER] = { "user", NSM_CLONE_NEWUSER, 0xEFFFFFFDU },
+	[NSM_UTS] = { "uts", NSM_CLONE_NEWUTS, 0xEFFFFFFEU },
 };
 
 static const char *const via_names[NSM_NVIAS] = {

@@ -45,4 +45,14 @@ int nsm_mntns_read(struct nsm_model *m, struct nsm_ns *mnt, bool fold);
 /* mnt->mounts from listmount(2)/statmount(2); -EOPNOTSUPP without them. */
 int nsm_mntns_listmount(struct nsm_model *m, struct nsm_ns *mnt);
 
+/*
+ * Passes 1-4 (processes, tasks, fds, sockets) from one read of the
+ * iter/task and iter/task_file BPF iterators, as nsm_scan_procs +
+ * nsm_scan_tasks + nsm_scan_fds would fill m (honouring opts.tasks, fds,
+ * sockets); sets m->used_bpf.  -errno when the programs cannot be loaded
+ * or attached (m is then untouched, so that /proc can be swept instead);
+ * why is written to *why (static text).
+ */
+int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why);
+
 #endif

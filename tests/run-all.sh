@@ -18,6 +18,7 @@ trap 'rm -f "$log"' EXIT
 
 start=$SECONDS
 rc=0
+bash "$here/check-layers.sh" | tee -a "$log" || rc=1
 bash "$here/run-unit.sh" "${unit_bins[@]}" | tee -a "$log" || rc=1
 bash "$here/integration/run.sh" "$2" "$3" | tee -a "$log" || rc=1
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_http_stream.c - libFuzzer target for the reader of an engine's
- * event stream (user/http_stream.c): any bytes, fed whole and in pieces
+ * event stream (user/agent/http_stream.c): any bytes, fed whole and in pieces
  * whose sizes the first byte chooses, must give the same lines and the
  * same verdict; lines are bounded and hold no LF; once refused, a stream
  * stays refused.

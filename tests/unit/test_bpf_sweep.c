@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test_bpf_sweep.c - the BPF iterator sweep (user/sweep_bpf.c) on this
+ * test_bpf_sweep.c - the BPF iterator sweep (discovery/sweep_bpf.c) on this
  * host: it loads, sees this process with the namespaces /proc names, sees a
  * thread of ours that unshared its uts namespace, and 100 sweeps leave no
  * fd and no memory behind (LeakSanitizer checks the latter at exit).
@@ -27,7 +27,7 @@
 #include <cmocka.h>
 
 #include "nsm.h"
-#include "sweep_bpf.h"
+#include "pass.h"
 
 static int count_fds(void)
 {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_engine_events.c - the reader of an engine's event stream
- * (user/http_stream.c) on fixture streams as Docker sends them, whole and
+ * (user/agent/http_stream.c) on fixture streams as Docker sends them, whole and
  * a byte at a time, and on malformed ones; and the parser of one event
- * (ee_parse in user/engine_events.c).
+ * (ee_parse in user/agent/engine_events.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

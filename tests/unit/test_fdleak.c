@@ -76,6 +76,7 @@ static void sweep(void)
 	struct nsm_opts o;
 
 	nsm_opts_default(&o);
+	o.bpf = false;	/* the /proc sweep: test_bpf_sweep covers the other */
 	o.details = true;
 	assert_int_equal(nsm_model_new(&m, &o), 0);
 	assert_int_equal(nsm_discover(m), 0);
@@ -151,6 +152,7 @@ static void live_self_and_thread(void **state)
 	assert_true(thread_uts != 0);
 
 	nsm_opts_default(&o);
+	o.bpf = false;	/* the /proc sweep: test_bpf_sweep covers the other */
 	assert_int_equal(nsm_model_new(&m, &o), 0);
 	assert_true(m->live);
 	assert_int_equal(nsm_discover(m), 0);

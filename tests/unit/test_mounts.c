@@ -206,6 +206,7 @@ static struct nsm_model *fixture_model(const char *tree)
 		fail_msg("NSM_FIXTURES is not set (tests/run-unit.sh sets it)");
 	snprintf(path, sizeof(path), "%s/%s", root, tree);
 	nsm_opts_default(&o);
+	o.bpf = false;	/* the /proc sweep: test_bpf_sweep covers the other */
 	o.proc_root = path;
 	assert_int_equal(nsm_model_new(&m, &o), 0);
 	assert_int_equal(nsm_discover(m), 0);
@@ -276,6 +277,7 @@ static void live_self(bool by_id)
 	else
 		unsetenv("NSM_LISTMOUNT");
 	nsm_opts_default(&o);
+	o.bpf = false;	/* the /proc sweep: test_bpf_sweep covers the other */
 	assert_int_equal(nsm_model_new(&m, &o), 0);
 	if (!m->live) {
 		nsm_model_free(m);

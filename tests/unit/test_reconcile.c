@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test_reconcile.c - the live model of `nsmon watch` (user/reconcile.c)
+ * test_reconcile.c - the live model of `nsmon watch` (user/agent/reconcile.c)
  * keeps SPEC's invariant whatever the feed and the sweeps tell it: one
  * create per namespace while it lives, destroys only of what was created,
  * an inode number reused under a new ns_id is a destroy and a create; and
@@ -215,6 +215,7 @@ static void test_sync(void **state)
 	struct sink s;
 
 	nsm_opts_default(&o);
+	o.bpf = false;	/* the /proc sweep: test_bpf_sweep covers the other */
 	sink_open(&s, true);
 	assert_int_equal(nsm_model_new(&m, &o), 0);
 	add_ns(m, 5000, NSM_NET);
@@ -253,6 +254,7 @@ static void test_no_initial(void **state)
 	struct sink s;
 
 	nsm_opts_default(&o);
+	o.bpf = false;	/* the /proc sweep: test_bpf_sweep covers the other */
 	sink_open(&s, false);
 	assert_int_equal(nsm_model_new(&m, &o), 0);
 	add_ns(m, 5000, NSM_NET);

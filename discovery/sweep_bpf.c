@@ -24,24 +24,10 @@
 
 #include "idmap.h"
 #include "nsm.h"
-#include "sweep.h"
+#include "nsm_abi.h"
 #include "sweep.skel.h"
-#include "sweep_bpf.h"
+#include "pass.h"
 
-/* bpf/sweep.h numbers the slots as enum nsm_type and enum nsm_slot do */
-#define SAME(a, b) _Static_assert((int)(a) == (int)(b), #a " != " #b)
-SAME(NSM_BPF_CGROUP, NSM_CGROUP);
-SAME(NSM_BPF_IPC, NSM_IPC);
-SAME(NSM_BPF_MNT, NSM_MNT);
-SAME(NSM_BPF_NET, NSM_NET);
-SAME(NSM_BPF_PID, NSM_PID);
-SAME(NSM_BPF_TIME, NSM_TIME);
-SAME(NSM_BPF_USER, NSM_USER);
-SAME(NSM_BPF_UTS, NSM_UTS);
-SAME(NSM_BPF_PID_FC, NSM_SLOT_PID_FC);
-SAME(NSM_BPF_TIME_FC, NSM_SLOT_TIME_FC);
-SAME(NSM_BPF_NSLOTS, NSM_NSLOTS);
-#undef SAME
 /* records are read in place from an aligned buffer */
 _Static_assert(sizeof(struct nsm_bpf_proc) % 8 == 0 &&
 		       sizeof(struct nsm_bpf_thread) % 8 == 0 &&

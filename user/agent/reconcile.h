@@ -111,7 +111,7 @@ typedef int (*rc_alive_fn)(void *ctx, enum nsm_type type, uint64_t id,
 /* Whether an nsfs fd of namespace id was closed since the last check. */
 typedef bool (*rc_closed_fn)(void *ctx, uint64_t id);
 
-/* What a liveness check was prompted by (bpf/events.h's hint kinds). */
+/* What a liveness check was prompted by (bpf/nsm_abi.h's hint kinds). */
 enum {
 	RC_HINT_UMOUNT = 1,
 	RC_HINT_CLOSE = 2,

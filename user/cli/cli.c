@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "sweep_bpf.h"
 
 void cli_common_init(struct cli_common *c)
 {
@@ -125,29 +124,25 @@ int cli_bad_option(const char *cmd, int code, char **argv)
 
 int cli_discover(const struct cli_common *c, struct nsm_model **out)
 {
+	struct nsm_opts o = c->opts;
 	struct nsm_model *m = NULL;
-	const char *why = NULL;
 	int err;
 
-	err = nsm_model_new(&m, &c->opts);
+	o.bpf = !c->force_proc;
+	o.verbose = c->verbose;
+	err = nsm_model_new(&m, &o);
 	if (err) {
 		fprintf(stderr, "nsmon: %s: %s\n", c->opts.proc_root,
 			strerror(-err));
 		return err;
 	}
-	if (!c->force_proc && m->live) {
-		err = nsm_bpf_sweep(m, c->verbose, &why);
-		if (err) {
-			fprintf(stderr,
-				"nsmon: %s; using the /proc sweep (--proc)\n",
-				why ? why : strerror(-err));
-			err = 0;
-		}
-	}
+	err = nsm_discover(m);
+	if (m->bpf_fallback)
+		fprintf(stderr, "nsmon: %s; using the /proc sweep (--proc)\n",
+			m->bpf_fallback);
 	if (!m->used_bpf && geteuid() != 0)
 		fprintf(stderr, "nsmon: not root: namespaces of other users' "
 				"processes stay hidden\n");
-	err = nsm_discover(m);
 	if (err) {
 		fprintf(stderr, "nsmon: discovery failed: %s\n", strerror(-err));
 		nsm_model_free(m);

@@ -34,14 +34,10 @@
 
 #include "cli.h"
 #include "engine_events.h"
-#include "events.h"
+#include "nsm_abi.h"
 #include "events.skel.h"
 #include "reconcile.h"
 
-/* bpf/events.h numbers the types as enum nsm_type does */
-_Static_assert(NSM_EV_CGROUP == (int)NSM_CGROUP && NSM_EV_UTS == (int)NSM_UTS &&
-		       NSM_EV_NTYPES == (int)NSM_NTYPES,
-	       "events.h types must follow enum nsm_type");
 
 #define TRACEFS "/sys/kernel/tracing"
 #define POLL_MS 250
@@ -73,7 +69,7 @@ _Static_assert(NSM_EV_CGROUP == (int)NSM_CGROUP && NSM_EV_UTS == (int)NSM_UTS &&
 
 /*
  * Liveness checks (the destroys the feed cannot see).  After a hint
- * (events.h) at t: checks at t + each step, restarted by the next hint;
+ * (nsm_abi.h) at t: checks at t + each step, restarted by the next hint;
  * a user namespace goes through RCU after its last task (~50 ms here),
  * a lazily unmounted or closed one at the return to user space.
  */
@@ -257,7 +253,7 @@ static void fold_ns(struct watch *w, const struct nsm_ev *r,
 		const struct nsm_ev_ns *n = &r->ns[i];
 		struct wev e = *task;
 
-		if (n->kind != kind || n->type >= NSM_EV_NTYPES)
+		if (n->kind != kind || n->type >= NSM_NTYPES)
 			continue;
 		e.kind = kind == NSM_EV_CREATE ? WEV_CREATE : WEV_DESTROY;
 		e.via = via_name(n->via);
@@ -299,7 +295,7 @@ static int on_record(void *ctx, void *data, size_t len)
 	memcpy(e.comm, r->comm, sizeof(r->comm));
 	e.comm[sizeof(r->comm)] = 0;
 	fold_ns(w, r, &e, NSM_EV_CREATE);
-	for (i = 0; i < NSM_EV_NTYPES; i++) {
+	for (i = 0; i < NSM_NTYPES; i++) {
 		if (r->from[i] == r->to[i])
 			continue;
 		e.changes[e.nchanges].type = i;
@@ -551,13 +547,6 @@ static int load_feed(struct watch *w)
 	return 0;
 }
 
-static const unsigned clone_flag[NSM_NTYPES] = {
-	[NSM_CGROUP] = 0x02000000, [NSM_IPC] = 0x08000000,
-	[NSM_MNT] = 0x00020000,	   [NSM_NET] = 0x40000000,
-	[NSM_PID] = 0x20000000,	   [NSM_TIME] = 0x00000080,
-	[NSM_USER] = 0x10000000,   [NSM_UTS] = 0x04000000,
-};
-
 /*
  * Whether a namespace still exists, without holding it: open its nsfs
  * file handle (ns_id, type, inode number: 6.18's struct
@@ -574,7 +563,7 @@ static int ns_alive(void *ctx, enum nsm_type type, uint64_t id, uint64_t ns_id)
 		} h;
 	} f = {
 		.fh = { .handle_bytes = sizeof(f.h), .handle_type = FILEID_NSFS },
-		.h = { ns_id, clone_flag[type], (uint32_t)id },
+		.h = { ns_id, (uint32_t)nsm_type_clone_flag(type), (uint32_t)id },
 	};
 	int fd;
 
