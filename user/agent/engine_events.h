@@ -24,6 +24,8 @@
 #define EE_RETRY_MS 5000
 /* engines followed at once */
 #define EE_MAX_ENGINES 16
+/* the most fds ee_pollfds() asks to wait for */
+#define EE_MAX_POLLFDS EE_MAX_ENGINES
 
 /* One container event of an engine. */
 struct ee_event {

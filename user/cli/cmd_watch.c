@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "engine_events.h"
 #include "nsm_abi.h"
+#include "parse.h"
 #include "events.skel.h"
 #include "reconcile.h"
 
@@ -177,42 +178,6 @@ static int64_t clock_ns(clockid_t id)
 static void calibrate(struct watch *w)
 {
 	w->boot_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-}
-
-static int parse_size(const char *s, unsigned *out)
-{
-	unsigned long long v, sz = 4096;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	if (*end == 'k' || *end == 'K')
-		v <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		v <<= 20, end++;
-	if (*end || v > (1ULL << 30))
-		return -EINVAL;
-	/* BPF_MAP_TYPE_RINGBUF: a power-of-two number of pages */
-	while (sz < v)
-		sz <<= 1;
-	*out = sz;
-	return 0;
-}
-
-/* A decimal number from 0 to max, the whole string. */
-static int parse_uint(const char *s, unsigned long max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
@@ -701,10 +666,10 @@ static void liveness(struct watch *w)
  */
 static int wait_feed(struct watch *w)
 {
-	struct pollfd pfd[2 + EE_MAX_ENGINES] = {
+	struct pollfd pfd[2 + EE_MAX_POLLFDS] = {
 		{ .fd = STDOUT_FILENO, .events = 0 },
 	};
-	int ne = w->ee ? ee_pollfds(w->ee, pfd + 1, EE_MAX_ENGINES) : 0;
+	int ne = w->ee ? ee_pollfds(w->ee, pfd + 1, EE_MAX_POLLFDS) : 0;
 	int64_t due = w->handles ? check_due_ms(w, clock_ns(CLOCK_MONOTONIC))
 				 : POLL_MS;
 	int64_t us = due < 0 ? 0 : due < POLL_MS ? (due + 1) * 1000
@@ -1046,7 +1011,7 @@ int cmd_watch(int argc, char **argv)
 						       optarg);
 			break;
 		case OPT_RING:
-			if (parse_size(optarg, &w.ring_size))
+			if (cli_parse_ring_size(optarg, &w.ring_size))
 				return cli_usage_error("watch",
 						       "bad ring size '%s'",
 						       optarg);
@@ -1055,20 +1020,20 @@ int cmd_watch(int argc, char **argv)
 			ro.initial = false;
 			break;
 		case OPT_RESYNC:
-			if (parse_uint(optarg, 86400, &w.resync_s))
+			if (cli_parse_uint(optarg, 86400, &w.resync_s))
 				return cli_usage_error("watch",
 						       "bad resync interval '%s'",
 						       optarg);
 			break;
 		case OPT_MAX_DELAY:
-			if (parse_uint(optarg, 100000, &w.max_delay_us))
+			if (cli_parse_uint(optarg, 100000, &w.max_delay_us))
 				return cli_usage_error("watch",
 						       "bad delay '%s' (0 to "
 						       "100000 us)",
 						       optarg);
 			break;
 		case OPT_EXIT_DELAY:
-			if (parse_uint(optarg, 60000, &w.exit_delay_ms))
+			if (cli_parse_uint(optarg, 60000, &w.exit_delay_ms))
 				return cli_usage_error("watch",
 						       "bad exit delay '%s' (0 "
 						       "to 60000 ms)",

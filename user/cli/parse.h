@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * parse.h - the numbers of the command line, parsed in one place (as
+ * util-linux's strutils): the whole string must be the number, and a
+ * number out of range is an error (usage, exit 2), never wrapped or
+ * clamped.
+ */
+#ifndef NSMON_PARSE_H
+#define NSMON_PARSE_H
+
+#include <stdint.h>
+
+/* A decimal number from 0 to max, the whole string; 0 or -EINVAL. */
+int cli_parse_uint(const char *s, unsigned long max, unsigned *out);
+/* A decimal 64-bit number (a namespace id), the whole string. */
+int cli_parse_u64(const char *s, uint64_t *out);
+/*
+ * A size in bytes with an optional K or M suffix, at most 1 GiB, rounded
+ * up to a power of two of at least 4096 (a BPF ring buffer's size).
+ */
+int cli_parse_ring_size(const char *s, unsigned *out);
+
+#endif
