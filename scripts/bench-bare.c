@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 static volatile sig_atomic_t stop;
 
@@ -26,6 +28,19 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/*
+ * A syscall tracepoint's id is read from tracefs, which a fresh machine
+ * may not have mounted: mount it as nsmon watch does (a bench run before
+ * any watch found nothing to attach to).
+ */
+static void ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (stat("/sys/kernel/tracing/events", &st))
+		(void)mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -39,6 +54,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench-bare OBJECT\n");
 		return 2;
 	}
+	ensure_tracefs();
 	obj = bpf_object__open_file(argv[1], NULL);
 	if (!obj) {
 		fprintf(stderr, "bench-bare: %s: %s\n", argv[1], strerror(errno));
