@@ -24,6 +24,9 @@ void cli_common_help(FILE *out)
 	      "      --no-hierarchy     skip user/PID parents and children\n"
 	      "      --no-owners        skip owning user namespaces\n"
 	      "      --no-mounts        skip mount tables\n"
+	      "      --mount-reader HOW how to read a mount table: auto (a\n"
+	      "                         process's mountinfo, else listmount;\n"
+	      "                         the default), listmount, mountinfo\n"
 	      "      --no-containers    skip container engines\n"
 	      "      --proc             sweep /proc instead of the BPF iterators\n"
 	      "      --proc-root DIR    read another procfs (implies --proc)\n"
@@ -50,6 +53,27 @@ static bool cli_engine_opt(struct cli_common *c, const char *arg)
 	c->engines[c->opts.nengines++] = arg;
 	c->opts.engines = c->engines;
 	return true;
+}
+
+/* --mount-reader: false (a usage error) for an unknown way */
+static bool cli_mount_reader_opt(struct cli_common *c, const char *arg)
+{
+	static const char *const names[] = {
+		[NSM_MOUNTS_AUTO] = "auto",
+		[NSM_MOUNTS_BY_ID] = "listmount",
+		[NSM_MOUNTS_MOUNTINFO] = "mountinfo",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(arg, names[i])) {
+			c->opts.mount_reader = (enum nsm_mount_reader)i;
+			return true;
+		}
+	}
+	fprintf(stderr, "nsmon: --mount-reader '%s': want auto, listmount "
+		"or mountinfo\n", arg);
+	return false;
 }
 
 bool cli_common_opt(struct cli_common *c, int code, const char *arg)
@@ -88,6 +112,8 @@ bool cli_common_opt(struct cli_common *c, int code, const char *arg)
 		break;
 	case CLI_ENGINE:
 		return cli_engine_opt(c, arg);
+	case CLI_MOUNT_READER:
+		return cli_mount_reader_opt(c, arg);
 	case 'v':
 		c->verbose++;
 		break;

@@ -32,6 +32,7 @@ enum {
 	CLI_PROC,
 	CLI_PROC_ROOT,
 	CLI_ENGINE,
+	CLI_MOUNT_READER,
 	CLI_OPT_END,
 };
 
@@ -47,6 +48,7 @@ enum {
 	{ "proc", no_argument, NULL, CLI_PROC },                          \
 	{ "proc-root", required_argument, NULL, CLI_PROC_ROOT },          \
 	{ "engine", required_argument, NULL, CLI_ENGINE },                \
+	{ "mount-reader", required_argument, NULL, CLI_MOUNT_READER },    \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Help text for the switches above, for each command's usage(). */
