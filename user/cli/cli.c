@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cols.h"
 
 void cli_common_init(struct cli_common *c)
 {
@@ -146,6 +147,55 @@ int cli_bad_option(const char *cmd, int code, char **argv)
 		return cli_usage_error(cmd, "invalid option -- '%c'", optopt);
 	return cli_usage_error(cmd, "unrecognized option '%s'",
 			       argv[optind - 1]);
+}
+
+/* One option: true when the command is to end now, with exit code *rc. */
+static bool cli_getopt_one(const struct cli_getopt *g, int code, char **argv,
+			   int *rc)
+{
+	switch (code) {
+	case 'h':
+		g->usage(stdout);
+		*rc = 0;
+		return true;
+	case ':':
+	case '?':
+		*rc = cli_bad_option(g->cmd, code, argv);
+		return true;
+	}
+	if ((g->fmt && cols_fmt_opt(g->fmt, code)) ||
+	    cli_common_opt(g->common, code, optarg))
+		return false;
+	/* also a common switch whose value it refused (message printed) */
+	*rc = g->opt(g->ctl, code, optarg);
+	if (*rc == CLI_NOT_MINE)
+		*rc = cli_usage_error(g->cmd, "unhandled option");
+	return *rc != 0;
+}
+
+bool cli_getopt(const struct cli_getopt *g, int argc, char **argv, int *rc)
+{
+	int c, i;
+
+	/* optind 0: glibc's getopt starts afresh */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, g->optstr, g->longopts,
+				NULL)) != -1)
+		if (cli_getopt_one(g, c, argv, rc))
+			return true;
+	for (i = 0; i < g->nargs && optind + i < argc; i++) {
+		*rc = g->opt(g->ctl, CLI_OPERAND, argv[optind + i]);
+		if (*rc)
+			return true;
+	}
+	if (optind + g->nargs < argc) {
+		*rc = cli_usage_error(g->cmd, "unexpected argument '%s'",
+				      argv[optind + g->nargs]);
+		return true;
+	}
+	*rc = 0;
+	return false;
 }
 
 int cli_discover(const struct cli_common *c, struct nsm_model **out)
