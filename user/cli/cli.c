@@ -124,6 +124,14 @@ bool cli_common_opt(struct cli_common *c, int code, const char *arg)
 	return true;
 }
 
+/* The hint line of a usage error; returns 2. */
+static int cli_usage_hint(const char *cmd)
+{
+	fprintf(stderr, "Try 'nsmon%s%s --help' for more information.\n",
+		cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
@@ -132,9 +140,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'nsmon%s%s --help' for more information.\n",
-		cmd ? " " : "", cmd ? cmd : "");
-	return EXIT_USAGE;
+	fputc('\n', stderr);
+	return cli_usage_hint(cmd);
 }
 
 int cli_bad_option(const char *cmd, int code, char **argv)
@@ -166,7 +173,11 @@ static bool cli_getopt_one(const struct cli_getopt *g, int code, char **argv,
 	if ((g->fmt && cols_fmt_opt(g->fmt, code)) ||
 	    cli_common_opt(g->common, code, optarg))
 		return false;
-	/* also a common switch whose value it refused (message printed) */
+	if (code >= CLI_OPT_BASE && code < CLI_OPT_END) {
+		/* a value the common set refused: it said why in one line */
+		*rc = cli_usage_hint(g->cmd);
+		return true;
+	}
 	*rc = g->opt(g->ctl, code, optarg);
 	if (*rc == CLI_NOT_MINE)
 		*rc = cli_usage_error(g->cmd, "unhandled option");

@@ -58,7 +58,10 @@ enum {
 /* Help text for the switches above, for each command's usage(). */
 void cli_common_help(FILE *out);
 void cli_common_init(struct cli_common *c);
-/* Handles one getopt code of the common set; false if it is not one. */
+/*
+ * Handles one getopt code of the common set; false if it is not one, or
+ * if its value is bad (then a line on stderr says why).
+ */
 bool cli_common_opt(struct cli_common *c, int code, const char *arg);
 /*
  * Builds the model: the BPF iterator sweep where it can load (unless
@@ -104,8 +107,8 @@ struct cli_getopt {
 
 /*
  * The getopt loop every command has: -h, the common switches, the table
- * format switches, a bad option, a missing argument, an option whose value
- * the common set refused ("unhandled option"), and operands beyond nargs
+ * format switches, a bad option, a missing argument, a value the common
+ * set refused (its reason, then the hint), and operands beyond nargs
  * ("unexpected argument").  Returns true when the command is to end now,
  * with exit code *rc (help printed, or a usage error reported).
  */
