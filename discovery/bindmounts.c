@@ -240,10 +240,11 @@ int nsm_mntns_read(struct nsm_model *m, struct nsm_ns *mnt, bool fold)
 	 * statmount(2) is a call per mount: 5,000 mounts in 200 namespaces
 	 * cost twice as much); a namespace without a process is read by id
 	 * (listmount/statmount), so that no thread has to enter it, unless
-	 * its nsfs mounts must be opened from inside.  NSM_LISTMOUNT=1
+	 * its nsfs mounts must be opened from inside.  NSM_MOUNTS_BY_ID
 	 * prefers the id way for all (tests).
 	 */
-	if (by_id && (!mnt->procs.n || getenv("NSM_LISTMOUNT"))) {
+	if (by_id && (!mnt->procs.n ||
+		      m->opts.mount_reader == NSM_MOUNTS_BY_ID)) {
 		by_id = false;
 		if (nsm_mntns_listmount(m, mnt) == -ENOMEM)
 			return -ENOMEM;

@@ -492,10 +492,8 @@ int nsm_mntns_listmount(struct nsm_model *m, struct nsm_ns *mnt)
 	__u64 nsid = 0;
 	int fd, err;
 
-	/* NSM_NO_LISTMOUNT=1: the mountinfo way (tests, benchmarks) */
-	if (have_listmount < 0 && getenv("NSM_NO_LISTMOUNT"))
-		have_listmount = 0;
-	if (!m->live || have_listmount == 0)
+	if (!m->live || have_listmount == 0 ||
+	    m->opts.mount_reader == NSM_MOUNTS_MOUNTINFO)
 		return -EOPNOTSUPP;
 	fd = mnt->fd >= 0 ? mnt->fd : nsm_ns_open(m, mnt);
 	if (fd < 0)

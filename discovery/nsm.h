@@ -110,6 +110,18 @@ struct nsm_proc {
 	unsigned details;	/* NSM_DETAIL_* read already */
 };
 
+/*
+ * How pass 7 reads a mount table.  AUTO: a process's mountinfo where the
+ * namespace has one (the kernel writes it in one go), else by namespace id
+ * with listmount/statmount (no thread has to enter it), else a thread that
+ * enters it.  The other two force one way, for tests and benchmarks.
+ */
+enum nsm_mount_reader {
+	NSM_MOUNTS_AUTO,
+	NSM_MOUNTS_BY_ID,	/* listmount/statmount first, for every namespace */
+	NSM_MOUNTS_MOUNTINFO,	/* never listmount/statmount */
+};
+
 struct nsm_opts {
 	const char *proc_root;	/* "/proc" unless a fixture tree */
 	bool tasks;
@@ -133,6 +145,7 @@ struct nsm_opts {
 	 * (default true; a fixture proc_root never uses them), else /proc.
 	 */
 	bool bpf;
+	enum nsm_mount_reader mount_reader;	/* default AUTO */
 	int verbose;		/* > 0: timings and libbpf logs on stderr */
 };
 

@@ -207,3 +207,20 @@ test_unprivileged() {
 	grep -qiE 'root|privilege|permission|CAP_|capabilit' "$ERR" ||
 		fail "unprivileged nsmon ls: the message does not say what is missing: $(head -n1 "$ERR")"
 }
+
+# Numbers and values of options (SPEC: a number out of range for its
+# option is bad usage, never wrapped): one line and the hint, exit 2.
+test_bad_values() {
+	local args
+	for args in "ls -p +1" "ls -p 4294967297" "ls -p 0" "ls -- -1" \
+		"ls 4026531837 extra" "ps -N -1" "ps -N 0" "mounts --ns 0" \
+		"mounts --pid 2147483648" "mounts --ns x" "ls --engine bogus" \
+		"tree --mount-reader bogus" "discover --mount-reader bogus" \
+		"discover --engine bogus"; do
+		# shellcheck disable=SC2086
+		_one_line_usage_error $args
+	done
+	grep -q "want auto, listmount or mountinfo" <(
+		"$NSMON" ps --mount-reader bogus 2>&1) ||
+		fail "nsmon ps --mount-reader bogus: the error does not list the ways"
+}

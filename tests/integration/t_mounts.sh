@@ -142,8 +142,7 @@ test_mounts_private_listmount() {
 	local mnt
 	_make_private
 	mnt=$(ns_ino "$p" mnt)
-	export NSM_LISTMOUNT=1
-	discover_check "$mnt" "$p"
+	discover_check "$mnt" "$p" --mount-reader listmount
 	assert_hidden "$mnt" "$T_UNIQ-lower" true
 	assert_hidden "$mnt" "$T_UNIQ-deep" true
 	check_hidden "$mnt" "$p" "$T_DIR/"
@@ -195,8 +194,7 @@ test_mounts_unheld_mntns() {
 test_mounts_unheld_mntns_mountinfo() {
 	local mnt
 	_make_unheld
-	export NSM_NO_LISTMOUNT=1
-	discover_check "$mnt" "$T_DIR/m/mnt"
+	discover_check "$mnt" "$T_DIR/m/mnt" --mount-reader mountinfo
 	assert_hidden "$mnt" "$T_UNIQ-extra" true
 	assert_hidden "$mnt" "$T_UNIQ-extra-over" false
 }

@@ -258,7 +258,7 @@ static void fixture_malformed(void **state)
 /*
  * This process's namespace, read as pass 7 reads it, equals the kernel's
  * own /proc/self/mountinfo: from that mountinfo, and by namespace id with
- * listmount/statmount (NSM_LISTMOUNT=1: what a namespace without a
+ * listmount/statmount (NSM_MOUNTS_BY_ID: what a namespace without a
  * process gets).
  */
 static void live_self(bool by_id)
@@ -272,12 +272,9 @@ static void live_self(bool by_id)
 	size_t len, bad, i, k;
 	int pfd;
 
-	if (by_id)
-		setenv("NSM_LISTMOUNT", "1", 1);
-	else
-		unsetenv("NSM_LISTMOUNT");
 	nsm_opts_default(&o);
 	o.bpf = false;	/* the /proc sweep: test_bpf_sweep covers the other */
+	o.mount_reader = by_id ? NSM_MOUNTS_BY_ID : NSM_MOUNTS_AUTO;
 	assert_int_equal(nsm_model_new(&m, &o), 0);
 	if (!m->live) {
 		nsm_model_free(m);
@@ -315,7 +312,6 @@ static void live_self(bool by_id)
 	}
 	nsm_mounts_free(&ref);
 	nsm_model_free(m);
-	unsetenv("NSM_LISTMOUNT");
 }
 
 static void live_self_mountinfo(void **state)

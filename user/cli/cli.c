@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cols.h"
 
 void cli_common_init(struct cli_common *c)
 {
@@ -24,6 +25,9 @@ void cli_common_help(FILE *out)
 	      "      --no-hierarchy     skip user/PID parents and children\n"
 	      "      --no-owners        skip owning user namespaces\n"
 	      "      --no-mounts        skip mount tables\n"
+	      "      --mount-reader HOW how to read a mount table: auto (a\n"
+	      "                         process's mountinfo, else listmount;\n"
+	      "                         the default), listmount, mountinfo\n"
 	      "      --no-containers    skip container engines\n"
 	      "      --proc             sweep /proc instead of the BPF iterators\n"
 	      "      --proc-root DIR    read another procfs (implies --proc)\n"
@@ -50,6 +54,27 @@ static bool cli_engine_opt(struct cli_common *c, const char *arg)
 	c->engines[c->opts.nengines++] = arg;
 	c->opts.engines = c->engines;
 	return true;
+}
+
+/* --mount-reader: false (a usage error) for an unknown way */
+static bool cli_mount_reader_opt(struct cli_common *c, const char *arg)
+{
+	static const char *const names[] = {
+		[NSM_MOUNTS_AUTO] = "auto",
+		[NSM_MOUNTS_BY_ID] = "listmount",
+		[NSM_MOUNTS_MOUNTINFO] = "mountinfo",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(arg, names[i])) {
+			c->opts.mount_reader = (enum nsm_mount_reader)i;
+			return true;
+		}
+	}
+	fprintf(stderr, "nsmon: --mount-reader '%s': want auto, listmount "
+		"or mountinfo\n", arg);
+	return false;
 }
 
 bool cli_common_opt(struct cli_common *c, int code, const char *arg)
@@ -88,6 +113,8 @@ bool cli_common_opt(struct cli_common *c, int code, const char *arg)
 		break;
 	case CLI_ENGINE:
 		return cli_engine_opt(c, arg);
+	case CLI_MOUNT_READER:
+		return cli_mount_reader_opt(c, arg);
 	case 'v':
 		c->verbose++;
 		break;
@@ -95,6 +122,14 @@ bool cli_common_opt(struct cli_common *c, int code, const char *arg)
 		return false;
 	}
 	return true;
+}
+
+/* The hint line of a usage error; returns 2. */
+static int cli_usage_hint(const char *cmd)
+{
+	fprintf(stderr, "Try 'nsmon%s%s --help' for more information.\n",
+		cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -105,9 +140,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'nsmon%s%s --help' for more information.\n",
-		cmd ? " " : "", cmd ? cmd : "");
-	return EXIT_USAGE;
+	fputc('\n', stderr);
+	return cli_usage_hint(cmd);
 }
 
 int cli_bad_option(const char *cmd, int code, char **argv)
@@ -120,6 +154,59 @@ int cli_bad_option(const char *cmd, int code, char **argv)
 		return cli_usage_error(cmd, "invalid option -- '%c'", optopt);
 	return cli_usage_error(cmd, "unrecognized option '%s'",
 			       argv[optind - 1]);
+}
+
+/* One option: true when the command is to end now, with exit code *rc. */
+static bool cli_getopt_one(const struct cli_getopt *g, int code, char **argv,
+			   int *rc)
+{
+	switch (code) {
+	case 'h':
+		g->usage(stdout);
+		*rc = 0;
+		return true;
+	case ':':
+	case '?':
+		*rc = cli_bad_option(g->cmd, code, argv);
+		return true;
+	}
+	if ((g->fmt && cols_fmt_opt(g->fmt, code)) ||
+	    cli_common_opt(g->common, code, optarg))
+		return false;
+	if (code >= CLI_OPT_BASE && code < CLI_OPT_END) {
+		/* a value the common set refused: it said why in one line */
+		*rc = cli_usage_hint(g->cmd);
+		return true;
+	}
+	*rc = g->opt(g->ctl, code, optarg);
+	if (*rc == CLI_NOT_MINE)
+		*rc = cli_usage_error(g->cmd, "unhandled option");
+	return *rc != 0;
+}
+
+bool cli_getopt(const struct cli_getopt *g, int argc, char **argv, int *rc)
+{
+	int c, i;
+
+	/* optind 0: glibc's getopt starts afresh */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, g->optstr, g->longopts,
+				NULL)) != -1)
+		if (cli_getopt_one(g, c, argv, rc))
+			return true;
+	for (i = 0; i < g->nargs && optind + i < argc; i++) {
+		*rc = g->opt(g->ctl, CLI_OPERAND, argv[optind + i]);
+		if (*rc)
+			return true;
+	}
+	if (optind + g->nargs < argc) {
+		*rc = cli_usage_error(g->cmd, "unexpected argument '%s'",
+				      argv[optind + g->nargs]);
+		return true;
+	}
+	*rc = 0;
+	return false;
 }
 
 int cli_discover(const struct cli_common *c, struct nsm_model **out)

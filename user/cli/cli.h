@@ -11,6 +11,10 @@
 
 #define EXIT_USAGE 2
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 struct cli_common {
 	struct nsm_opts opts;
 	bool force_proc;	/* --proc */
@@ -32,6 +36,7 @@ enum {
 	CLI_PROC,
 	CLI_PROC_ROOT,
 	CLI_ENGINE,
+	CLI_MOUNT_READER,
 	CLI_OPT_END,
 };
 
@@ -47,12 +52,16 @@ enum {
 	{ "proc", no_argument, NULL, CLI_PROC },                          \
 	{ "proc-root", required_argument, NULL, CLI_PROC_ROOT },          \
 	{ "engine", required_argument, NULL, CLI_ENGINE },                \
+	{ "mount-reader", required_argument, NULL, CLI_MOUNT_READER },    \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Help text for the switches above, for each command's usage(). */
 void cli_common_help(FILE *out);
 void cli_common_init(struct cli_common *c);
-/* Handles one getopt code of the common set; false if it is not one. */
+/*
+ * Handles one getopt code of the common set; false if it is not one, or
+ * if its value is bad (then a line on stderr says why).
+ */
 bool cli_common_opt(struct cli_common *c, int code, const char *arg);
 /*
  * Builds the model: the BPF iterator sweep where it can load (unless
@@ -71,6 +80,39 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * option or the missing argument; returns 2.
  */
 int cli_bad_option(const char *cmd, int code, char **argv);
+
+struct cols_fmt;
+
+/* getopt's code for an operand (as with an optstring "-..."). */
+#define CLI_OPERAND 1
+/* What a command's opt() returns for a code it does not know. */
+#define CLI_NOT_MINE (-1)
+
+/*
+ * A command's command line, for cli_getopt().  opt() handles the command's
+ * own options, then each of its operands (code CLI_OPERAND, at most
+ * nargs); it returns 0, an exit code (a usage error: 2), or CLI_NOT_MINE.
+ */
+struct cli_getopt {
+	const char *cmd;		/* "ls": in messages */
+	const char *optstr;		/* starts with ':' (errors are ours) */
+	const struct option *longopts;
+	void (*usage)(FILE *out);	/* -h, --help: on stdout, exit 0 */
+	struct cli_common *common;	/* CLI_COMMON_LONGOPTS */
+	struct cols_fmt *fmt;		/* COLS_FMT_LONGOPTS, or NULL */
+	int (*opt)(void *ctl, int code, const char *arg);
+	void *ctl;
+	int nargs;			/* operands the command takes */
+};
+
+/*
+ * The getopt loop every command has: -h, the common switches, the table
+ * format switches, a bad option, a missing argument, a value the common
+ * set refused (its reason, then the hint), and operands beyond nargs
+ * ("unexpected argument").  Returns true when the command is to end now,
+ * with exit code *rc (help printed, or a usage error reported).
+ */
+bool cli_getopt(const struct cli_getopt *g, int argc, char **argv, int *rc);
 
 /* The commands (user/cmd_*.c); argv[0] is the command name. */
 int cmd_ls(int argc, char **argv);

@@ -19,6 +19,17 @@ static void usage(FILE *out)
 	cli_common_help(out);
 }
 
+/* -c (cli_getopt) */
+static int discover_opt(void *data, int code, const char *arg)
+{
+	bool *pretty = data;
+
+	if (code != 'c')
+		return CLI_NOT_MINE;
+	*pretty = false;
+	return 0;
+}
+
 int cmd_discover(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -28,30 +39,19 @@ int cmd_discover(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c;
-	struct nsm_model *m;
 	bool pretty = true;
+	const struct cli_getopt g = {
+		.cmd = "discover", .optstr = ":chv", .longopts = longopts,
+		.usage = usage, .common = &c, .opt = discover_opt,
+		.ctl = &pretty,
+	};
+	struct nsm_model *m;
 	cJSON *doc;
-	int opt, err;
+	int err;
 
 	cli_common_init(&c);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":chv", longopts, NULL)) != -1) {
-		if (cli_common_opt(&c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'c':
-			pretty = false;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return cli_bad_option("discover", opt, argv);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("discover", "unexpected argument '%s'",
-				       argv[optind]);
+	if (cli_getopt(&g, argc, argv, &err))
+		return err;
 	c.opts.details = true;
 	if (cli_discover(&c, &m))
 		return 1;

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cols.h"
 #include "json.h"
+#include "parse.h"
 
 /* clang-format off */
 static const int ls_defaults[] = {
@@ -27,6 +28,7 @@ struct ls_ctl {
 	unsigned types; /* mask of 1 << NSM_*; 0 = all */
 	pid_t pid;	/* -p: only the namespaces of this process */
 	uint64_t id;	/* NS argument: only this namespace */
+	const char *id_arg; /* as it was written */
 	const struct nsm_proc *proc;
 };
 
@@ -49,9 +51,7 @@ static void usage(FILE *out)
 	      " -l, --list             one flat list (the default)\n",
 	      out);
 	/* clang-format on */
-	cols_fmt_help(out);
-	fputs(" -h, --help             display this help\n", out);
-	cli_common_help(out);
+	cols_cmd_help(out);
 	cols_help(out, nscols_infos, NSCOL_NCOLS);
 }
 
@@ -107,18 +107,18 @@ static int ls_json(const struct ls_ctl *ctl, struct nsm_model *m)
 
 static int ls_table(const struct ls_ctl *ctl, struct nsm_model *m)
 {
-	struct libscols_table *tb = NULL;
-	struct cols_users *users = NULL;
-	struct nsm_ns **rows = NULL;
+	struct libscols_table *tb;
+	struct cols_users *users;
+	struct nsm_ns **rows;
 	size_t i, n = 0;
-	int ret = 1;
+	int ret, err = -ENOMEM;
 
 	rows = malloc((m->nns ? m->nns : 1) * sizeof(*rows));
 	users = cols_users_new();
 	tb = cols_table_new("namespaces", nscols_infos, &ctl->sel, -1,
 			    &ctl->fmt);
 	if (!rows || !users || !tb)
-		goto nomem;
+		goto out;
 	for (i = 0; i < m->nns; i++)
 		if (ls_wanted(ctl, m->ns[i]))
 			rows[n++] = m->ns[i];
@@ -128,17 +128,46 @@ static int ls_table(const struct ls_ctl *ctl, struct nsm_model *m)
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
 
 		if (!ln || nscols_fill(ln, &ctl->sel, m, rows[i], users))
-			goto nomem;
+			goto out;
 	}
-	ret = cols_print(tb);
-	goto out;
-nomem:
-	fprintf(stderr, "nsmon ls: %s\n", strerror(ENOMEM));
+	err = 0;
 out:
-	scols_unref_table(tb);
+	ret = cols_output(tb, "ls", err);
 	cols_users_free(users);
 	free(rows);
 	return ret;
+}
+
+/* One option or the NS operand (cli_getopt). */
+static int ls_opt(void *data, int code, const char *arg)
+{
+	struct ls_ctl *ctl = data;
+	unsigned mask;
+
+	switch (code) {
+	case 't':
+		/* -t net -t uts is -t net,uts, as lsns has it */
+		if (nsm_parse_types(arg, &mask))
+			return cli_usage_error("ls", "bad type in '%s'", arg);
+		ctl->types |= mask;
+		return 0;
+	case 'p':
+		if (cli_parse_pid(arg, &ctl->pid))
+			return cli_usage_error("ls", "invalid PID '%s'", arg);
+		return 0;
+	case 'o':
+		return cols_select("ls", nscols_infos, NSCOL_NCOLS, arg,
+				   &ctl->sel);
+	case 'l':
+		return 0;
+	case CLI_OPERAND:
+		if (cli_parse_nsid(arg, &ctl->id))
+			return cli_usage_error("ls", "invalid namespace '%s'",
+					       arg);
+		ctl->id_arg = arg;
+		return 0;
+	}
+	return CLI_NOT_MINE;
 }
 
 int cmd_ls(int argc, char **argv)
@@ -147,76 +176,22 @@ int cmd_ls(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "task", required_argument, NULL, 'p' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "list", no_argument, NULL, 'l' },
-		COLS_FMT_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
+		COLS_CMD_LONGOPTS,
 	}; /* clang-format on */
-
-	static const char optstr[] = ":t:p:o:Jlnruhv";
-	struct ls_ctl ctl = {0};
+	struct ls_ctl ctl = { 0 };
+	const struct cli_getopt g = {
+		.cmd = "ls", .optstr = ":t:p:o:Jlnruhv", .longopts = longopts,
+		.usage = usage, .common = &ctl.common, .fmt = &ctl.fmt,
+		.opt = ls_opt, .ctl = &ctl, .nargs = 1,
+	};
 	struct nsm_model *m = NULL;
-	const char *bad;
-	unsigned mask;
-	char *end;
-	size_t i;
-	int c, ret;
+	int ret;
 
 	cli_common_init(&ctl.common);
-	for (i = 0; i < sizeof(ls_defaults) / sizeof(ls_defaults[0]); i++)
-		ctl.sel.id[ctl.sel.n++] = ls_defaults[i];
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			/* -t net -t uts is -t net,uts, as lsns has it */
-			if (nsm_parse_types(optarg, &mask))
-				return cli_usage_error("ls", "bad type in '%s'",
-						       optarg);
-			ctl.types |= mask;
-			break;
-		case 'p':
-			errno = 0;
-			ctl.pid = (pid_t)strtol(optarg, &end, 10);
-			if (errno || *end || ctl.pid <= 0)
-				return cli_usage_error("ls", "invalid PID '%s'",
-						       optarg);
-			break;
-		case 'o':
-			if (cols_parse(nscols_infos, NSCOL_NCOLS, optarg,
-				       &ctl.sel, &bad))
-				return cols_parse_error("ls", optarg, bad);
-			break;
-		case 'l':
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-		case '?':
-			return cli_bad_option("ls", c, argv);
-		default:
-			if (!cols_fmt_opt(&ctl.fmt, c) &&
-			    !cli_common_opt(&ctl.common, c, optarg))
-				return cli_usage_error("ls",
-						       "unhandled option");
-			break;
-		}
-	}
-	if (optind < argc) {
-		errno = 0;
-		ctl.id = strtoull(argv[optind], &end, 10);
-		if (errno || *end || !ctl.id)
-			return cli_usage_error("ls", "invalid namespace '%s'",
-					       argv[optind]);
-		if (optind + 1 < argc)
-			return cli_usage_error("ls", "unexpected argument '%s'",
-					       argv[optind + 1]);
-	}
+	cols_sel_set(&ctl.sel, ls_defaults, ARRAY_SIZE(ls_defaults));
+	if (cli_getopt(&g, argc, argv, &ret))
+		return ret;
 
 	/* --json is the discover document: every command line in it */
 	if (ctl.fmt.json)
@@ -233,7 +208,7 @@ int cmd_ls(int argc, char **argv)
 		}
 	}
 	if (ctl.id && !nsm_ns_get(m, ctl.id)) {
-		fprintf(stderr, "nsmon ls: no namespace %s\n", argv[optind]);
+		fprintf(stderr, "nsmon ls: no namespace %s\n", ctl.id_arg);
 		goto out;
 	}
 	ret = ctl.fmt.json ? ls_json(&ctl, m) : ls_table(&ctl, m);

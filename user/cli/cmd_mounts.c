@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "cols.h"
 #include "idmap.h"
+#include "parse.h"
 
 enum {
 	MCOL_TARGET,
@@ -73,6 +74,9 @@ static const int mounts_defaults[] = {
 };
 /* clang-format on */
 
+/* --ns has no short form */
+enum { OPT_NS = CLI_OPT_END + 1 };
+
 struct mounts_ctl {
 	struct cli_common common;
 	struct cols_sel sel;
@@ -100,9 +104,7 @@ static void usage(FILE *out)
 	      " -l, --list             a flat list instead of a tree\n",
 	      out);
 	/* clang-format on */
-	cols_fmt_help(out);
-	fputs(" -h, --help             display this help\n", out);
-	cli_common_help(out);
+	cols_cmd_help(out);
 	cols_help(out, mcols_infos, MCOL_NCOLS);
 }
 
@@ -181,26 +183,26 @@ static int mounts_print(const struct mounts_ctl *ctl,
 			   -1 :
 			   cols_tree_id(&ctl->sel, MCOL_TARGET);
 	size_t i, c;
-	int ret = 1;
+	int ret, err = -ENOMEM;
 
 	tb = cols_table_new("filesystems", mcols_infos, &ctl->sel, tree,
 			    &ctl->fmt);
 	lines = calloc(mt->n ? mt->n : 1, sizeof(*lines));
 	by_id = nsm_idmap_new();
 	if (!tb || !lines || !by_id)
-		goto nomem;
+		goto out;
 	for (i = 0; i < mt->n; i++) {
 		lines[i] = scols_table_new_line(tb, NULL);
 		if (!lines[i])
-			goto nomem;
+			goto out;
 		for (c = 0; c < ctl->sel.n; c++)
 			if (mcols_cell(lines[i], c, ctl->sel.id[c], &mt->v[i]))
-				goto nomem;
+				goto out;
 		/* ids are >= 0 in the kernel; idmap keys are non-zero */
 		if (mt->v[i].mount_id >= 0 &&
 		    nsm_idmap_put(by_id, (uint64_t)mt->v[i].mount_id + 1,
 				  lines[i]))
-			goto nomem;
+			goto out;
 	}
 	for (i = 0; tree >= 0 && i < mt->n; i++) {
 		const struct nsm_mountinfo *mi = &mt->v[i];
@@ -210,16 +212,13 @@ static int mounts_print(const struct mounts_ctl *ctl,
 			p = nsm_idmap_get(by_id, (uint64_t)mi->parent_id + 1);
 		/* the root's parent is outside the table; a loop stays flat */
 		if (p && cols_add_child(p, lines[i]) == -ENOMEM)
-			goto nomem;
+			goto out;
 	}
-	ret = cols_print(tb);
-	goto out;
-nomem:
-	fprintf(stderr, "nsmon mounts: %s\n", strerror(ENOMEM));
+	err = 0;
 out:
+	ret = cols_output(tb, "mounts", err);
 	nsm_idmap_free(by_id);
 	free(lines);
-	scols_unref_table(tb);
 	return ret;
 }
 
@@ -280,85 +279,56 @@ fail:
 	return 1;
 }
 
-static int parse_num(const char *s, unsigned long long *v)
+/* One option (cli_getopt). */
+static int mounts_opt(void *data, int code, const char *arg)
 {
-	char *end;
+	struct mounts_ctl *ctl = data;
 
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return errno || *end || !*v || *s == '-' ? -EINVAL : 0;
+	switch (code) {
+	case OPT_NS:
+		if (cli_parse_nsid(arg, &ctl->id))
+			return cli_usage_error("mounts",
+					       "invalid namespace '%s'", arg);
+		return 0;
+	case 'p':
+		if (cli_parse_pid(arg, &ctl->pid))
+			return cli_usage_error("mounts", "invalid PID '%s'",
+					       arg);
+		return 0;
+	case 'o':
+		return cols_select("mounts", mcols_infos, MCOL_NCOLS, arg,
+				   &ctl->sel);
+	case 'l':
+		ctl->list = true;
+		return 0;
+	}
+	return CLI_NOT_MINE;
 }
 
 int cmd_mounts(int argc, char **argv)
 {
 	/* clang-format off */
-	enum { OPT_NS = CLI_OPT_END + 1 };
 	static const struct option longopts[] = {
 		{ "ns", required_argument, NULL, OPT_NS },
 		{ "pid", required_argument, NULL, 'p' },
-		{ "output", required_argument, NULL, 'o' },
 		{ "list", no_argument, NULL, 'l' },
-		COLS_FMT_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
+		COLS_CMD_LONGOPTS,
 	}; /* clang-format on */
-	static const char optstr[] = ":p:o:Jlnruhv";
 	struct mounts_ctl ctl = { 0 };
+	const struct cli_getopt g = {
+		.cmd = "mounts", .optstr = ":p:o:Jlnruhv",
+		.longopts = longopts, .usage = usage, .common = &ctl.common,
+		.fmt = &ctl.fmt, .opt = mounts_opt, .ctl = &ctl,
+	};
 	struct nsm_model *m = NULL;
 	struct nsm_ns *ns = NULL;
-	unsigned long long v;
-	const char *bad;
 	size_t i;
-	int c, ret = 1;
+	int ret;
 
 	cli_common_init(&ctl.common);
-	for (i = 0; i < sizeof(mounts_defaults) / sizeof(mounts_defaults[0]);
-	     i++)
-		ctl.sel.id[ctl.sel.n++] = mounts_defaults[i];
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_NS:
-			if (parse_num(optarg, &v))
-				return cli_usage_error(
-					"mounts", "invalid namespace '%s'",
-					optarg);
-			ctl.id = v;
-			break;
-		case 'p':
-			if (parse_num(optarg, &v) || v > 0x7fffffff)
-				return cli_usage_error("mounts",
-						       "invalid PID '%s'",
-						       optarg);
-			ctl.pid = (pid_t)v;
-			break;
-		case 'o':
-			if (cols_parse(mcols_infos, MCOL_NCOLS, optarg,
-				       &ctl.sel, &bad))
-				return cols_parse_error("mounts", optarg, bad);
-			break;
-		case 'l':
-			ctl.list = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-		case '?':
-			return cli_bad_option("mounts", c, argv);
-		default:
-			if (!cols_fmt_opt(&ctl.fmt, c) &&
-			    !cli_common_opt(&ctl.common, c, optarg))
-				return cli_usage_error("mounts",
-						       "unhandled option");
-			break;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("mounts", "unexpected argument '%s'",
-				       argv[optind]);
+	cols_sel_set(&ctl.sel, mounts_defaults, ARRAY_SIZE(mounts_defaults));
+	if (cli_getopt(&g, argc, argv, &ret))
+		return ret;
 	if (ctl.id && ctl.pid)
 		return cli_usage_error("mounts",
 				       "--ns and --pid are mutually exclusive");
@@ -366,6 +336,7 @@ int cmd_mounts(int argc, char **argv)
 		return cli_usage_error("mounts", "--no-mounts leaves nothing "
 						 "to show");
 
+	ret = 1;
 	if (!ctl.id) {
 		if (read_one(&ctl, &m, &ns))
 			return 1;

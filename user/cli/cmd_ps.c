@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cols.h"
 #include "idmap.h"
+#include "parse.h"
 
 /*
  * The namespace columns are named as ps(1) -o names them (pidns, netns):
@@ -98,9 +99,7 @@ static void usage(FILE *out)
 	      " -J, --json             JSON output (children nested with --tree)\n",
 	      out);
 	/* clang-format on */
-	cols_fmt_help(out);
-	fputs(" -h, --help             display this help\n", out);
-	cli_common_help(out);
+	cols_cmd_help(out);
 	cols_help(out, ps_infos, PSCOL_NCOLS);
 }
 
@@ -119,10 +118,8 @@ static bool ps_wanted(const struct ps_ctl *ctl, const struct nsm_proc *p)
 static int ps_fill(struct libscols_line *ln, const struct cols_sel *sel,
 		   const struct nsm_proc *p, struct cols_users *users)
 {
-	const char *name;
 	size_t i;
 	int err = 0;
-	char *s;
 
 	for (i = 0; i < sel->n && !err; i++) {
 		int id = sel->id[i];
@@ -135,8 +132,7 @@ static int ps_fill(struct libscols_line *ln, const struct cols_sel *sel,
 			err = cols_set_u64(ln, i, p->ppid);
 			break;
 		case PSCOL_USER:
-			name = cols_user_name(users, p->uid);
-			err = name ? cols_set(ln, i, name) : -ENOMEM;
+			err = cols_set_user(ln, i, users, p->uid);
 			break;
 		case PSCOL_UID:
 			err = cols_set_u64(ln, i, p->uid);
@@ -149,12 +145,10 @@ static int ps_fill(struct libscols_line *ln, const struct cols_sel *sel,
 				err = cols_set(ln, i, p->cgroup);
 			break;
 		case PSCOL_NSPID:
+			err = cols_refer(ln, i, cols_nspid(p));
+			break;
 		case PSCOL_COMMAND:
-			s = id == PSCOL_NSPID ? cols_nspid(p) : cols_command(p);
-			if (!s || scols_line_refer_data(ln, i, s)) {
-				free(s);
-				err = -ENOMEM;
-			}
+			err = cols_refer(ln, i, cols_command(p));
 			break;
 		default:
 			/* 0 = unknown (a zombie's links are gone) */
@@ -166,20 +160,6 @@ static int ps_fill(struct libscols_line *ln, const struct cols_sel *sel,
 	return err;
 }
 
-/* A parent that started after its child is a pid reused mid-sweep. */
-static const struct nsm_proc *ps_parent(const struct nsm_model *m,
-					const struct nsm_proc *p)
-{
-	const struct nsm_proc *pp;
-
-	if (p->ppid <= 0 || p->ppid == p->pid)
-		return NULL;
-	pp = nsm_proc_get(m, p->ppid);
-	if (!pp || pp->starttime > p->starttime)
-		return NULL;
-	return pp;
-}
-
 static int ps_table(const struct ps_ctl *ctl, struct nsm_model *m)
 {
 	struct cols_users *users = cols_users_new();
@@ -187,14 +167,14 @@ static int ps_table(const struct ps_ctl *ctl, struct nsm_model *m)
 	struct libscols_table *tb;
 	struct libscols_line *ln, *up;
 	size_t i;
-	int ret = 1, tree_id = -1;
+	int ret, err = -ENOMEM, tree_id = -1;
 
 	if (ctl->tree)
 		tree_id = cols_tree_id(&ctl->sel, PSCOL_COMMAND);
 	tb = cols_table_new("processes", ps_infos, &ctl->sel, tree_id,
 			    &ctl->fmt);
 	if (!users || !lines || !tb)
-		goto nomem;
+		goto out;
 	if (cols_has(&ctl->sel, PSCOL_COMMAND) ||
 	    cols_has(&ctl->sel, PSCOL_CGROUP)) {
 		if (!ctl->ns) {
@@ -214,26 +194,43 @@ static int ps_table(const struct ps_ctl *ctl, struct nsm_model *m)
 		ln = scols_table_new_line(tb, NULL);
 		if (!ln || ps_fill(ln, &ctl->sel, p, users) ||
 		    nsm_idmap_put(lines, (uint64_t)p->pid, ln))
-			goto nomem;
+			goto out;
 	}
 	/* children in pid order, as m->procs holds them */
 	for (i = 0; ctl->tree && i < m->nprocs; i++) {
-		const struct nsm_proc *pp = ps_parent(m, m->procs[i]);
+		const struct nsm_proc *pp = cols_parent(m, m->procs[i]);
 
 		ln = nsm_idmap_get(lines, (uint64_t)m->procs[i]->pid);
 		up = pp ? nsm_idmap_get(lines, (uint64_t)pp->pid) : NULL;
 		if (ln && up && cols_add_child(up, ln) == -ENOMEM)
-			goto nomem;
+			goto out;
 	}
-	ret = cols_print(tb);
-	goto out;
-nomem:
-	fprintf(stderr, "nsmon ps: %s\n", strerror(ENOMEM));
+	err = 0;
 out:
-	scols_unref_table(tb);
+	ret = cols_output(tb, "ps", err);
 	nsm_idmap_free(lines);
 	cols_users_free(users);
 	return ret;
+}
+
+/* One option (cli_getopt). */
+static int ps_opt(void *data, int code, const char *arg)
+{
+	struct ps_ctl *ctl = data;
+
+	switch (code) {
+	case 'T':
+		ctl->tree = true;
+		return 0;
+	case 'N':
+		if (cli_parse_nsid(arg, &ctl->ns))
+			return cli_usage_error("ps", "bad namespace '%s'", arg);
+		return 0;
+	case 'o':
+		return cols_select("ps", ps_infos, PSCOL_NCOLS, arg,
+				   &ctl->sel);
+	}
+	return CLI_NOT_MINE;
 }
 
 int cmd_ps(int argc, char **argv)
@@ -242,61 +239,21 @@ int cmd_ps(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "tree", no_argument, NULL, 'T' },
 		{ "ns", required_argument, NULL, 'N' },
-		{ "output", required_argument, NULL, 'o' },
-		COLS_FMT_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
+		COLS_CMD_LONGOPTS,
 	}; /* clang-format on */
-
-	static const char optstr[] = ":TN:o:Jnruhv";
-	struct ps_ctl ctl = {0};
+	struct ps_ctl ctl = { 0 };
+	const struct cli_getopt g = {
+		.cmd = "ps", .optstr = ":TN:o:Jnruhv", .longopts = longopts,
+		.usage = usage, .common = &ctl.common, .fmt = &ctl.fmt,
+		.opt = ps_opt, .ctl = &ctl,
+	};
 	struct nsm_model *m = NULL;
-	const char *bad;
-	char *end;
-	size_t i;
-	int c, ret;
+	int ret;
 
 	cli_common_init(&ctl.common);
-	for (i = 0; i < sizeof(ps_defaults) / sizeof(ps_defaults[0]); i++)
-		ctl.sel.id[ctl.sel.n++] = ps_defaults[i];
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'T':
-			ctl.tree = true;
-			break;
-		case 'N':
-			errno = 0;
-			ctl.ns = strtoull(optarg, &end, 10);
-			if (errno || *end || !ctl.ns)
-				return cli_usage_error(
-				    "ps", "bad namespace '%s'", optarg);
-			break;
-		case 'o':
-			if (cols_parse(ps_infos, PSCOL_NCOLS, optarg, &ctl.sel,
-				       &bad))
-				return cols_parse_error("ps", optarg, bad);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-		case '?':
-			return cli_bad_option("ps", c, argv);
-		default:
-			if (!cols_fmt_opt(&ctl.fmt, c) &&
-			    !cli_common_opt(&ctl.common, c, optarg))
-				return cli_usage_error("ps",
-						       "unhandled option");
-			break;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("ps", "unexpected argument '%s'",
-				       argv[optind]);
+	cols_sel_set(&ctl.sel, ps_defaults, ARRAY_SIZE(ps_defaults));
+	if (cli_getopt(&g, argc, argv, &ret))
+		return ret;
 
 	if (cli_discover(&ctl.common, &m))
 		return 1;

@@ -101,9 +101,7 @@ static void usage(FILE *out)
 	      " -J, --json             JSON output (children nested)\n",
 	      out);
 	/* clang-format on */
-	cols_fmt_help(out);
-	fputs(" -h, --help             display this help\n", out);
-	cli_common_help(out);
+	cols_cmd_help(out);
 	fputs("\nWith --user:", out);
 	cols_help(out, nscols_infos, NSCOL_NCOLS);
 	fputs("\nWith --pid:", out);
@@ -161,12 +159,9 @@ static int pt_level(const struct nsm_proc *p)
 static int pt_user(struct libscols_line *ln, size_t cell, int id, uid_t uid,
 		   struct cols_users *users)
 {
-	const char *s;
-
 	if (id == PTCOL_UID)
 		return cols_set_u64(ln, cell, uid);
-	s = cols_user_name(users, uid);
-	return s ? cols_set(ln, cell, s) : -ENOMEM;
+	return cols_set_user(ln, cell, users, uid);
 }
 
 static int pt_fill_ns(struct libscols_line *ln, const struct cols_sel *sel,
@@ -222,7 +217,6 @@ static int pt_fill_proc(struct libscols_line *ln, const struct cols_sel *sel,
 {
 	size_t i;
 	int err = 0;
-	char *s;
 
 	for (i = 0; i < sel->n && !err; i++) {
 		int id = sel->id[i];
@@ -243,15 +237,10 @@ static int pt_fill_proc(struct libscols_line *ln, const struct cols_sel *sel,
 				err = cols_set_u64(ln, i, p->pid);
 			break;
 		case PTCOL_NSPIDS:
+			err = cols_refer(ln, i, cols_nspid(p));
+			break;
 		case PTCOL_COMMAND:
-			if (id == PTCOL_NSPIDS)
-				s = cols_nspid(p);
-			else
-				s = cols_command(p);
-			if (!s || scols_line_refer_data(ln, i, s)) {
-				free(s);
-				err = -ENOMEM;
-			}
+			err = cols_refer(ln, i, cols_command(p));
 			break;
 		case PTCOL_PPID:
 			err = cols_set_u64(ln, i, p->ppid);
@@ -268,22 +257,13 @@ static int pt_fill_proc(struct libscols_line *ln, const struct cols_sel *sel,
 	return err;
 }
 
-/*
- * The parent process, when it is in the same PID namespace.  A parent that
- * started after its child is a pid reused while the sweep ran, not the
- * parent.
- */
+/* The parent process, when it is in the same PID namespace. */
 static const struct nsm_proc *pt_parent(const struct nsm_model *m,
 					const struct nsm_proc *p)
 {
-	const struct nsm_proc *pp;
+	const struct nsm_proc *pp = cols_parent(m, p);
 
-	if (p->ppid <= 0 || p->ppid == p->pid)
-		return NULL;
-	pp = nsm_proc_get(m, p->ppid);
-	if (!pp || pp->starttime > p->starttime)
-		return NULL;
-	if (p->ns[NSM_PID] && pp->ns[NSM_PID] != p->ns[NSM_PID])
+	if (pp && p->ns[NSM_PID] && pp->ns[NSM_PID] != p->ns[NSM_PID])
 		return NULL;
 	return pp;
 }
@@ -350,101 +330,76 @@ out:
 	return err;
 }
 
+/* One option (cli_getopt). */
+static int tree_opt(void *data, int code, const char *arg)
+{
+	struct tree_ctl *ctl = data;
+
+	switch (code) {
+	case 'U':
+		ctl->pid = false;
+		return 0;
+	case 'P':
+		ctl->pid = true;
+		return 0;
+	case 'o':
+		ctl->output = arg;
+		return 0;
+	}
+	return CLI_NOT_MINE;
+}
+
 int cmd_tree(int argc, char **argv)
 {
 	/* clang-format off */
 	static const struct option longopts[] = {
 		{ "user", no_argument, NULL, 'U' },
 		{ "pid", no_argument, NULL, 'P' },
-		{ "output", required_argument, NULL, 'o' },
-		COLS_FMT_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
+		COLS_CMD_LONGOPTS,
 	}; /* clang-format on */
-
-	static const char optstr[] = ":UPo:Jnruhv";
-	struct tree_ctl ctl = {0};
+	struct tree_ctl ctl = { 0 };
+	const struct cli_getopt g = {
+		.cmd = "tree", .optstr = ":UPo:Jnruhv", .longopts = longopts,
+		.usage = usage, .common = &ctl.common, .fmt = &ctl.fmt,
+		.opt = tree_opt, .ctl = &ctl,
+	};
 	struct libscols_table *tb = NULL;
 	struct nsm_idmap *lines = NULL;
 	struct nsm_model *m = NULL;
-	const struct cols_info *infos;
-	const int *defs;
-	size_t i, ndefs, ninfos;
-	const char *bad;
-	int c, ret, err;
+	const struct cols_info *infos = nscols_infos;
+	size_t ninfos = NSCOL_NCOLS;
+	int ret, err;
 
 	cli_common_init(&ctl.common);
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'U':
-			ctl.pid = false;
-			break;
-		case 'P':
-			ctl.pid = true;
-			break;
-		case 'o':
-			ctl.output = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-		case '?':
-			return cli_bad_option("tree", c, argv);
-		default:
-			if (!cols_fmt_opt(&ctl.fmt, c) &&
-			    !cli_common_opt(&ctl.common, c, optarg))
-				return cli_usage_error("tree",
-						       "unhandled option");
-			break;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("tree", "unexpected argument '%s'",
-				       argv[optind]);
-
+	if (cli_getopt(&g, argc, argv, &ret))
+		return ret;
 	if (ctl.pid) {
 		infos = pt_infos;
 		ninfos = PTCOL_NCOLS;
-		defs = pid_defaults;
-		ndefs = sizeof(pid_defaults) / sizeof(pid_defaults[0]);
+		cols_sel_set(&ctl.sel, pid_defaults, ARRAY_SIZE(pid_defaults));
 	} else {
-		infos = nscols_infos;
-		ninfos = NSCOL_NCOLS;
-		defs = user_defaults;
-		ndefs = sizeof(user_defaults) / sizeof(user_defaults[0]);
+		cols_sel_set(&ctl.sel, user_defaults,
+			     ARRAY_SIZE(user_defaults));
 	}
-	for (i = 0; i < ndefs; i++)
-		ctl.sel.id[ctl.sel.n++] = defs[i];
-	if (ctl.output && cols_parse(infos, ninfos, ctl.output, &ctl.sel, &bad))
-		return cols_parse_error("tree", ctl.output, bad);
+	/* -o names columns of the view chosen: parsed once it is known */
+	ret = ctl.output ? cols_select("tree", infos, ninfos, ctl.output,
+				       &ctl.sel) : 0;
+	if (ret)
+		return ret;
 
 	if (cli_discover(&ctl.common, &m))
 		return 1;
-	ret = 1;
 	lines = nsm_idmap_new();
 	/* PTCOL_ID and NSCOL_NS are both 0: the id column is the tree */
 	tb = cols_table_new(ctl.pid ? "pidnamespaces" : "namespaces", infos,
 			    &ctl.sel, cols_tree_id(&ctl.sel, 0), &ctl.fmt);
-	if (!lines || !tb) {
+	if (!lines || !tb)
 		err = -ENOMEM;
-		goto fail;
-	}
-	if (ctl.pid)
+	else if (ctl.pid)
 		err = tree_pid(&ctl, m, tb, lines);
 	else
 		err = tree_user(&ctl, m, tb, lines);
-	if (err)
-		goto fail;
-	ret = cols_print(tb);
-	goto out;
-fail:
-	fprintf(stderr, "nsmon tree: %s\n", strerror(-err));
-out:
-	scols_unref_table(tb);
+	ret = cols_output(tb, "tree", err);
 	nsm_idmap_free(lines);
 	nsm_model_free(m);
 	return ret;

@@ -16,8 +16,12 @@
 #include "cols.h"
 #include "idmap.h"
 
-int cols_parse(const struct cols_info *infos, size_t ninfos, const char *list,
-	       struct cols_sel *sel, const char **bad)
+/*
+ * -EINVAL with *bad set to the unknown name (static buffer), "" for an
+ * empty list, or NULL for a list too long.
+ */
+static int cols_parse(const struct cols_info *infos, size_t ninfos,
+		      const char *list, struct cols_sel *sel, const char **bad)
 {
 	static char name[64];
 	const char *p = list;
@@ -54,8 +58,13 @@ int cols_parse(const struct cols_info *infos, size_t ninfos, const char *list,
 	return 0;
 }
 
-int cols_parse_error(const char *cmd, const char *list, const char *bad)
+int cols_select(const char *cmd, const struct cols_info *infos, size_t ninfos,
+		const char *list, struct cols_sel *sel)
 {
+	const char *bad;
+
+	if (!cols_parse(infos, ninfos, list, sel, &bad))
+		return 0;
 	if (!bad)
 		return cli_usage_error(cmd, "too many columns in '%s'", list);
 	if (!*bad)
@@ -94,6 +103,12 @@ bool cols_has(const struct cols_sel *sel, int id)
 	return false;
 }
 
+void cols_sel_set(struct cols_sel *sel, const int *ids, size_t n)
+{
+	for (sel->n = 0; sel->n < n && sel->n < COLS_MAX; sel->n++)
+		sel->id[sel->n] = ids[sel->n];
+}
+
 void cols_help(FILE *out, const struct cols_info *infos, size_t ninfos)
 {
 	size_t i;
@@ -103,12 +118,14 @@ void cols_help(FILE *out, const struct cols_info *infos, size_t ninfos)
 		fprintf(out, " %12s  %s\n", infos[i].name, infos[i].help);
 }
 
-void cols_fmt_help(FILE *out)
+void cols_cmd_help(FILE *out)
 {
 	fputs(" -n, --noheadings       don't print headings\n"
 	      " -r, --raw              use the raw output format\n"
-	      " -u, --notruncate       don't truncate text in columns\n",
+	      " -u, --notruncate       don't truncate text in columns\n"
+	      " -h, --help             display this help\n",
 	      out);
+	cli_common_help(out);
 }
 
 struct libscols_table *cols_table_new(const char *name,
@@ -183,6 +200,18 @@ int cols_print(struct libscols_table *tb)
 	return 0;
 }
 
+int cols_output(struct libscols_table *tb, const char *cmd, int err)
+{
+	int rc = 1;
+
+	if (!err)
+		rc = cols_print(tb);
+	else
+		fprintf(stderr, "nsmon %s: %s\n", cmd, strerror(-err));
+	scols_unref_table(tb);
+	return rc;
+}
+
 int cols_set(struct libscols_line *ln, size_t n, const char *s)
 {
 	return scols_line_set_data(ln, n, s) ? -ENOMEM : 0;
@@ -197,7 +226,17 @@ int cols_setf(struct libscols_line *ln, size_t n, const char *fmt, ...)
 	va_start(ap, fmt);
 	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	if (r < 0)
+	return cols_refer(ln, n, r < 0 ? NULL : s);
+}
+
+int cols_set_u64(struct libscols_line *ln, size_t n, uint64_t v)
+{
+	return cols_setf(ln, n, "%" PRIu64, v);
+}
+
+int cols_refer(struct libscols_line *ln, size_t n, char *s)
+{
+	if (!s)
 		return -ENOMEM;
 	/* the line owns s from here on */
 	if (scols_line_refer_data(ln, n, s)) {
@@ -205,11 +244,6 @@ int cols_setf(struct libscols_line *ln, size_t n, const char *fmt, ...)
 		return -ENOMEM;
 	}
 	return 0;
-}
-
-int cols_set_u64(struct libscols_line *ln, size_t n, uint64_t v)
-{
-	return cols_setf(ln, n, "%" PRIu64, v);
 }
 
 struct cols_users {
@@ -278,6 +312,27 @@ const char *cols_user_name(struct cols_users *u, uid_t uid)
 	}
 	u->names[u->n++] = name;
 	return name;
+}
+
+int cols_set_user(struct libscols_line *ln, size_t n, struct cols_users *u,
+		  uid_t uid)
+{
+	const char *name = cols_user_name(u, uid);
+
+	return name ? cols_set(ln, n, name) : -ENOMEM;
+}
+
+const struct nsm_proc *cols_parent(const struct nsm_model *m,
+				   const struct nsm_proc *p)
+{
+	const struct nsm_proc *pp;
+
+	if (p->ppid <= 0 || p->ppid == p->pid)
+		return NULL;
+	pp = nsm_proc_get(m, p->ppid);
+	if (!pp || pp->starttime > p->starttime)
+		return NULL;
+	return pp;
 }
 
 char *cols_command(const struct nsm_proc *p)
@@ -506,36 +561,7 @@ static int set_tids(struct libscols_line *ln, size_t cell,
 	for (i = 0; i < tids->n; i++)
 		len += snprintf(s + len, cap - len, "%s%d", i ? "," : "",
 				(int)tids->v[i]);
-	if (scols_line_refer_data(ln, cell, s)) {
-		free(s);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Hands a string we allocated (NULL: out of memory) to a cell. */
-static int refer_owned(struct libscols_line *ln, size_t cell, char *s)
-{
-	if (!s)
-		return -ENOMEM;
-	if (scols_line_refer_data(ln, cell, s)) {
-		free(s);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int set_command(struct libscols_line *ln, size_t cell,
-		       const struct nsm_proc *p)
-{
-	return refer_owned(ln, cell, cols_command(p));
-}
-
-/* CONTAINER: "engine:name" of the container of PID. */
-static int set_container(struct libscols_line *ln, size_t cell,
-			 const struct nsm_container *c)
-{
-	return refer_owned(ln, cell, nsm_container_ref(c));
+	return cols_refer(ln, cell, s);
 }
 
 static int nscols_cell(struct libscols_line *ln, size_t cell, int id,
@@ -563,17 +589,16 @@ static int nscols_cell(struct libscols_line *ln, size_t cell, int id,
 	case NSCOL_PPID:
 		return p ? cols_set_u64(ln, cell, p->ppid) : 0;
 	case NSCOL_USER:
-		if (!p)
-			return 0;
-		s = cols_user_name(users, p->uid);
-		return s ? cols_set(ln, cell, s) : -ENOMEM;
+		return p ? cols_set_user(ln, cell, users, p->uid) : 0;
 	case NSCOL_UID:
 		return p ? cols_set_u64(ln, cell, p->uid) : 0;
 	case NSCOL_COMMAND:
-		return p ? set_command(ln, cell, p) : 0;
+		return p ? cols_refer(ln, cell, cols_command(p)) : 0;
 	case NSCOL_CONTAINER:
-		return p && p->container ? set_container(ln, cell, p->container)
-					 : 0;
+		/* "engine:name" of the container of PID */
+		if (!p || !p->container)
+			return 0;
+		return cols_refer(ln, cell, nsm_container_ref(p->container));
 	case NSCOL_REF:
 		return set_ref(ln, cell, ns);
 	case NSCOL_NSID:

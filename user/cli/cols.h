@@ -48,23 +48,38 @@ struct cols_fmt {
 	{ "raw", no_argument, NULL, 'r' },                                \
 	{ "notruncate", no_argument, NULL, 'u' }
 
+/*
+ * What the long options of every table command end with: -o, the format
+ * switches, -h, the common switches (cli.h) and the terminator.  Their
+ * optstring part: "o:Jnruhv".
+ */
+#define COLS_CMD_LONGOPTS                                                \
+	{ "output", required_argument, NULL, 'o' },                       \
+	COLS_FMT_LONGOPTS,                                                \
+	{ "help", no_argument, NULL, 'h' },                               \
+	CLI_COMMON_LONGOPTS,                                              \
+	{ NULL, 0, NULL, 0 }
+
 /* Handles one getopt code of COLS_FMT_LONGOPTS; false if not one. */
 bool cols_fmt_opt(struct cols_fmt *fmt, int code);
 
 /*
- * Fills sel from a -o list ("NS,TYPE", case-insensitive); "+LIST" appends
- * to what sel already holds (the defaults).  Returns 0, or -EINVAL with
- * *bad set to the unknown name (static buffer) or NULL for a list too long.
+ * Fills sel from a command's -o list ("NS,TYPE", case-insensitive);
+ * "+LIST" appends to what sel already holds (the defaults).  Returns 0,
+ * or a usage error reported (exit code 2).
  */
-int cols_parse(const struct cols_info *infos, size_t ninfos, const char *list,
-	       struct cols_sel *sel, const char **bad);
-/* Reports a bad -o list as a usage error (exit code 2). */
-int cols_parse_error(const char *cmd, const char *list, const char *bad);
+int cols_select(const char *cmd, const struct cols_info *infos, size_t ninfos,
+		const char *list, struct cols_sel *sel);
 bool cols_has(const struct cols_sel *sel, int id);
+/* Selects these columns (a view's defaults). */
+void cols_sel_set(struct cols_sel *sel, const int *ids, size_t n);
 /* "Available output columns:" and one line per column. */
 void cols_help(FILE *out, const struct cols_info *infos, size_t ninfos);
-/* The help lines of the -J -n -r -u switches. */
-void cols_fmt_help(FILE *out);
+/*
+ * The help lines of COLS_CMD_LONGOPTS after -o and -J (which each command
+ * words its own way): -n -r -u, -h, then the common switches.
+ */
+void cols_cmd_help(FILE *out);
 
 /*
  * A table with the selected columns; tree_id (an infos[] index, or -1) is
@@ -83,12 +98,20 @@ int cols_add_child(struct libscols_line *parent, struct libscols_line *child);
 int cols_tree_id(const struct cols_sel *sel, int want);
 /* Prints and reports a failure on stderr; returns an exit code. */
 int cols_print(struct libscols_table *tb);
+/*
+ * A command's last step with its table: prints it, or, when filling it
+ * failed (err < 0), says so ("nsmon CMD: ..."); frees it (NULL is fine).
+ * Returns the exit code.
+ */
+int cols_output(struct libscols_table *tb, const char *cmd, int err);
 
 /* Cell setters; n is the cell (position in sel).  0 or -ENOMEM. */
 int cols_set(struct libscols_line *ln, size_t n, const char *s);
 int cols_setf(struct libscols_line *ln, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int cols_set_u64(struct libscols_line *ln, size_t n, uint64_t v);
+/* Hands a string we allocated (NULL: out of memory) to a cell. */
+int cols_refer(struct libscols_line *ln, size_t n, char *s);
 
 /* User names by uid, each looked up once. */
 struct cols_users;
@@ -96,11 +119,20 @@ struct cols_users *cols_users_new(void);
 void cols_users_free(struct cols_users *u);
 /* The name, or the number as text when there is none; NULL on ENOMEM. */
 const char *cols_user_name(struct cols_users *u, uid_t uid);
+/* A cell with that name.  0 or -ENOMEM. */
+int cols_set_user(struct libscols_line *ln, size_t n, struct cols_users *u,
+		  uid_t uid);
 
 /* argv joined by spaces, else comm (kernel threads); malloc'ed. */
 char *cols_command(const struct nsm_proc *p);
 /* The NSpid chain, outermost first: "4118/1". malloc'ed. */
 char *cols_nspid(const struct nsm_proc *p);
+/*
+ * The parent process of p in the model, or NULL.  A parent that started
+ * after its child is a pid reused while the sweep ran, not the parent.
+ */
+const struct nsm_proc *cols_parent(const struct nsm_model *m,
+				   const struct nsm_proc *p);
 
 /*
  * The namespace columns: `ls` prints them, `tree --user` draws NS as the

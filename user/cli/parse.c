@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* parse.c - command-line numbers; see parse.h. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "parse.h"
@@ -31,6 +32,26 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_pid(const char *s, pid_t *out)
+{
+	unsigned v;
+
+	if (cli_parse_uint(s, INT_MAX, &v) || !v)
+		return -EINVAL;
+	*out = (pid_t)v;
+	return 0;
+}
+
+int cli_parse_nsid(const char *s, uint64_t *out)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(s, &v) || !v)
 		return -EINVAL;
 	*out = v;
 	return 0;

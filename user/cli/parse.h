@@ -9,11 +9,16 @@
 #define NSMON_PARSE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /* A decimal number from 0 to max, the whole string; 0 or -EINVAL. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned *out);
 /* A decimal 64-bit number (a namespace id), the whole string. */
 int cli_parse_u64(const char *s, uint64_t *out);
+/* A process id: 1 to INT_MAX. */
+int cli_parse_pid(const char *s, pid_t *out);
+/* A namespace id (its inode number): not 0. */
+int cli_parse_nsid(const char *s, uint64_t *out);
 /*
  * A size in bytes with an optional K or M suffix, at most 1 GiB, rounded
  * up to a power of two of at least 4096 (a BPF ring buffer's size).
