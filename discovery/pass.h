@@ -37,11 +37,15 @@ int nsm_resolve_fd_depth(struct nsm_model *m, struct nsm_ns *ns, int fd,
 /*
  * The mount table of mnt, read once into mnt->mounts (when opts.mounts):
  * listmount/statmount by namespace id where the kernel has them, else the
- * mountinfo of a process in it or of a thread that enters it; with fold,
- * its nsfs bind mounts go into the model too (pass 5).  A namespace that
- * cannot be read is a warning.
+ * mountinfo of a process in it or of a thread that enters it (mntns.c).
+ * fold, if not NULL, gets each table while the namespace's root is open
+ * (rootfd, or -1): pass 5 takes the nsfs bind mounts into the model
+ * there.  A namespace that cannot be read is a warning.
  */
-int nsm_mntns_read(struct nsm_model *m, struct nsm_ns *mnt, bool fold);
+typedef int (*nsm_mntns_fold_fn)(struct nsm_model *m, struct nsm_ns *mnt,
+				 const struct nsm_mounts *mt, int rootfd);
+int nsm_mntns_read(struct nsm_model *m, struct nsm_ns *mnt,
+		   nsm_mntns_fold_fn fold);
 /* mnt->mounts from listmount(2)/statmount(2); -EOPNOTSUPP without them. */
 int nsm_mntns_listmount(struct nsm_model *m, struct nsm_ns *mnt);
 
