@@ -6,20 +6,25 @@
 # What is compared, exactly (the test's own namespaces and processes do not
 # change between the two runs):
 #   - the document's keys, schema, version, host and options;
-#   - every namespace the test made: its whole entry, and for a mount
-#     namespace its whole mount table; every process the test made: its
-#     whole entry;
+#   - every namespace the test made: its whole entry (of its bind mount
+#     refs those in the host's and the test's mount namespaces), and for a
+#     mount namespace its root and the test's mounts; every process the
+#     test made: its whole entry;
 #   - the key sets of every namespace, process, mount and container that
 #     both documents have;
-#   - the rest of the host's model through compare_docs.py (as t_compare.sh
-#     does for the two sweeps): processes alive through both runs, and the
-#     namespaces they and bind mounts hold;
+#   - what cannot change while a namespace lives: type, owner, parent and
+#     initial of every namespace both documents have (the same ns_id);
+#   - that every namespace a process is in (the same process, start time
+#     and namespaces in both runs) is in both documents;
 #   - `watch --json` up to its start sync: the test's namespaces' creates
-#     whole (seq and time aside), of every namespace both runs report its
-#     ns object and via, the sync's keys, reason and corrections.
-# Dropped: `time`, `warnings` (they name pids), each binary's own process,
-# and processes and namespaces that came or went between the runs (other
-# tests run on this host at the same time).
+#     whole (seq and time aside), of every namespace both runs report (the
+#     same ns_id) its ns object and via, the sync's keys, reason and
+#     corrections.
+# Dropped: `time`, `warnings` (they name pids), and what may change
+# between the two runs on a busy host (other tests run here at the same
+# time): each binary's own process, processes and namespaces that came or
+# went, and the refs, members and values of processes that are not the
+# test's.
 #
 # NSMON_REFERENCE=BIN uses BIN as the reference instead of building one
 # (e.g. /path/to/an older nsmon; a wrapper that alters its output shows
@@ -32,7 +37,7 @@ REF_COMMIT=8b6fe758b2fa97a525ecc7175992823aaaf631cb
 # timeout reference 180
 
 here_ref=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# _make_zoo (namespaces held in every way) and boot_ticks
+# _make_zoo: namespaces held in every way
 # shellcheck source=t_compare.sh
 source "$here_ref/t_compare.sh"
 
@@ -82,20 +87,40 @@ _ref_zoo_ids() {
 REF_DOC_DIFF='
 def byid: reduce .namespaces[] as $n ({}; .[$n.id | tostring] = $n);
 def bypid: reduce .processes[] as $p ({}; .[$p.pid | tostring] = $p);
-def keysets(x; y; what):
+# pairs: the same namespace (ns_id; inode numbers are reused) or process
+# (start time; so are pids)
+def keysets(x; y; what; same):
 	x as $x | y as $y | $x | keys[] as $k | select($y[$k] != null) |
+	select([$x[$k], $y[$k]] | same) |
 	select(($x[$k] | keys) != ($y[$k] | keys)) |
 	"\(what) \($k): keys \($x[$k] | keys) != \($y[$k] | keys)";
 def unionkeys(s): [s | keys] | add // [] | unique;
+def fixed: [.type, .owner, .parent, .initial];
 $a[0] as $A | $b[0] as $B | ($A | byid) as $na | ($B | byid) as $nb |
 ($A | bypid) as $pa | ($B | bypid) as $pb |
+# the test'"'"'s namespaces and mounts: mount namespaces that other tests make
+# meanwhile copy the host'"'"'s mounts (a bind mount of ours among them)
+($zoo + [$A.namespaces[] | select(.initial and .type == "mnt") | .id]) as $keep |
+def ours: .refs |= map(select(.via != "bindmount" or
+	(.mntns as $m | any($keep[]; . == $m))));
+def ourmounts: map(select(.path == "/" or (.path | startswith($dir))));
 (if ($A | keys) != ($B | keys) then
 	"document keys: \($A | keys) != \($B | keys)" else empty end),
 (("schema", "version", "host", "options") as $k |
 	select($A[$k] != $B[$k]) |
 	".\($k): \($A[$k] | tojson) != \($B[$k] | tojson)"),
-keysets($na; $nb; "namespace"),
-keysets($pa; $pb; "process"),
+keysets($na; $nb; "namespace"; (.[0].ns_id // 0) == (.[1].ns_id // 0)),
+keysets($pa; $pb; "process"; .[0].starttime == .[1].starttime),
+($na | keys[] as $k | select($nb[$k] != null) |
+	select(($na[$k].ns_id // 0) == ($nb[$k].ns_id // 0)) |
+	select(($na[$k] | fixed) != ($nb[$k] | fixed)) |
+	"namespace \($k): type, owner, parent, initial \($na[$k] | fixed) != \($nb[$k] | fixed)"),
+($pa | keys[] as $k | $pa[$k] as $x | $pb[$k] as $y |
+	select($y != null and $x.starttime == $y.starttime and
+	       $x.namespaces == $y.namespaces) |
+	$x.namespaces[] | select(. != null) | tostring |
+	select($na[.] == null or $nb[.] == null) |
+	"namespace \(.) of process \($k): missing in \(if $na[.] == null then "A" else "B" end)"),
 (unionkeys($A.mounts[]?[]?) as $x | unionkeys($B.mounts[]?[]?) as $y |
 	select($x != $y) | "mount keys: \($x) != \($y)"),
 (unionkeys($A.containers[]?) as $x | unionkeys($B.containers[]?) as $y |
@@ -103,10 +128,12 @@ keysets($pa; $pb; "process"),
 	"container keys: \($x) != \($y)"),
 ($zoo[] | tostring | select($na[.] == null or $nb[.] == null) |
 	"namespace \(.): missing in \(if $na[.] == null then "A" else "B" end)"),
-($zoo[] | tostring | select($na[.] != null and $na[.] != $nb[.]) |
-	"namespace \(.): \($na[.] | tojson) != \($nb[.] | tojson)"),
-($zoo[] | tostring | select($A.mounts[.] != $B.mounts[.]) |
-	"mount table \(.): differs"),
+($zoo[] | tostring | select($na[.] != null and ($na[.] | ours) != ($nb[.] | ours)) |
+	"namespace \(.): \($na[.] | ours | tojson) != \($nb[.] | ours | tojson)"),
+($zoo[] | tostring | select($A.mounts[.] != null or $B.mounts[.] != null) |
+	. as $i | ($A.mounts[$i] // [] | ourmounts) as $x |
+	($B.mounts[$i] // [] | ourmounts) as $y | select($x != $y) |
+	"mount table \($i): \($x | tojson) != \($y | tojson)"),
 ($pids[] | tostring | select($pa[.] != $pb[.]) |
 	"process \(.): \($pa[.] | tojson) != \($pb[.] | tojson)")
 '
@@ -116,7 +143,7 @@ _ref_diff_docs() {
 	local out
 	out=$(jq -rn --slurpfile a "$1" --slurpfile b "$2" \
 		--argjson zoo "$ZOO_IDS" --argjson pids "$ZOO_PIDS" \
-		"$REF_DOC_DIFF")
+		--arg dir "$T_DIR/" "$REF_DOC_DIFF")
 	[[ -z $out ]] && return 0
 	head -n 20 <<<"$out"
 	return 1
@@ -142,6 +169,7 @@ def sync: [.[] | select(.event == "sync")][0];
 	       $x.corrected != $y.corrected) |
 	"sync: \($x | tojson) != \($y | tojson)"),
 ($ca | keys[] as $k | select($cb[$k] != null) |
+	select(($ca[$k].ns.ns_id // 0) == ($cb[$k].ns.ns_id // 0)) |
 	select([$ca[$k] | .ns, .via, .event] != [$cb[$k] | .ns, .via, .event]) |
 	"create \($k): \($ca[$k] | tojson) != \($cb[$k] | tojson)"),
 ($zoo[] | tostring | select($ca[.] == null or $cb[.] == null) |
@@ -191,7 +219,7 @@ _ref_userpid() {
 }
 
 test_reference() {
-	local attempt t0 a b v why ok=false
+	local attempt a b v why ok=false
 	_ref_build
 	_make_zoo
 	_ref_userpid
@@ -200,7 +228,6 @@ test_reference() {
 	ZOO_EXTRA=$(printf '%s\n' "$(kv zu user1)" "$(kv zu user2)" | jq -sc .)
 	# processes come and go: a difference must persist over three tries
 	for attempt in 1 2 3; do
-		t0=$(boot_ticks)
 		discover_with "$REF_NSMON"
 		a=$DOC
 		discover_with "$NSMON_PLAIN"
@@ -210,22 +237,28 @@ test_reference() {
 		# hierarchy ref each, mount namespaces, user and PID ones
 		[[ $(jq length <<<"$ZOO_IDS") -ge 14 ]] ||
 			fail "only $(jq length <<<"$ZOO_IDS") namespaces of the test found: $ZOO_IDS"
-		if why=$(python3 "$here_ref/compare_docs.py" --t0 "$t0" "$a" "$b" \
-			reference current 2>&1) && why=$(_ref_diff_docs "$a" "$b"); then
+		for v in netfile mntnet; do
+			jq -e --arg p "$T_DIR/$v" 'any(.mounts[][]; .path == $p)' "$b" >/dev/null ||
+				fail "the bind mount $T_DIR/$v is in no mount table"
+		done
+		if why=$(_ref_diff_docs "$a" "$b"); then
 			ok=true
 			break
 		fi
 		echo "try $attempt: $why" >&2
 		sleep 0.5
 	done
-	$ok || fail "discover differs from the reference: $(grep -m1 -v '^compared' <<<"$why" | sed 's/^ *//')"
+	$ok || fail "discover differs from the reference: $(head -n1 <<<"$why")"
 
 	# the comparison sees a change in the test's part and in the shape
 	# of the rest
 	for v in 'del(.namespaces[] | select(.id == $z[0]) | .ealdorman)' \
 		'.namespaces |= map(if .id == $z[-1] then .refs[0].pid += 1 else . end)' \
-		'del(.options.proc_root)' 'del(.processes[0].starttime)'; do
-		jq --argjson z "$ZOO_IDS" "$v" "$a" >"$T_DIR/mutant.json"
+		'del(.options.proc_root)' 'del(.processes[0].cgroup)' \
+		'del(.namespaces[] | select(.initial and .type == "time"))' \
+		'.namespaces |= map(if .initial and .type == "net" then .owner = null else . end)' \
+		'.mounts |= map_values(map(select(.path != $p)))'; do
+		jq --argjson z "$ZOO_IDS" --arg p "$T_DIR/mntnet" "$v" "$a" >"$T_DIR/mutant.json"
 		! _ref_diff_docs "$T_DIR/mutant.json" "$b" >/dev/null ||
 			fail "the comparison did not see the change $v"
 	done
