@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * idmap.c - the model's lookup tables (idmap.h): namespaces by inode
+ * number, processes by pid, in linear probing over a power-of-two array
+ * that doubles before it is half full.
+ */
 #include <errno.h>
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """check_events.py [--live FILE] [--stats] [STREAM] - checks an `nsmon watch
---json` stream against SPEC's Events section (../shared/SPEC.md).
+--json` stream against what docs/events.md promises (SPEC "Events").
 
   - every line is one JSON object with the common fields: seq (1, 2, 3, ...
     without gaps or repeats), time (RFC 3339 in UTC with nanoseconds), event
