@@ -25,6 +25,7 @@ struct sink {
 	char *buf;
 	size_t len;
 	FILE *out;
+	struct wev_writer w;	/* the line writer of `watch`, as a sink */
 	struct rc *rc;
 	int known_alive, known_dead;
 };
@@ -42,7 +43,7 @@ static void on_known(void *ctx, uint64_t id, uint64_t ns_id, bool alive)
 static void sink_open(struct sink *s, bool initial)
 {
 	struct rc_opts o = {
-		.json = true,
+		.emit = wev_write,
 		.types = (1U << NSM_NTYPES) - 1,
 		.initial = initial,
 		.known = on_known,
@@ -52,8 +53,9 @@ static void sink_open(struct sink *s, bool initial)
 	memset(s, 0, sizeof(*s));
 	s->out = open_memstream(&s->buf, &s->len);
 	assert_non_null(s->out);
-	o.out = s->out;
-	o.ctx = s;
+	s->w.out = s->out;
+	s->w.json = true;
+	o.emit_ctx = &s->w;
 	assert_int_equal(rc_new(&s->rc, &o), 0);
 }
 

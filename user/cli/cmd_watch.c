@@ -975,9 +975,10 @@ int cmd_watch(int argc, char **argv)
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct wev_writer out = { .out = stdout, .json = true };
 	struct rc_opts ro = {
-		.out = stdout,
-		.json = true,
+		.emit = wev_write,
+		.emit_ctx = &out,
 		.types = (1U << NSM_NTYPES) - 1,
 		.initial = true,
 		.known = on_known,
@@ -999,10 +1000,10 @@ int cmd_watch(int argc, char **argv)
 			continue;
 		switch (opt) {
 		case 'J':
-			ro.json = true;
+			out.json = true;
 			break;
 		case OPT_TEXT:
-			ro.json = false;
+			out.json = false;
 			break;
 		case 't':
 			if (nsm_parse_types(optarg, &ro.types) || !ro.types)
