@@ -269,6 +269,35 @@ static void test_no_initial(void **state)
 	sink_close(&s);
 }
 
+static void count_ns(void *ctx, const struct rc_ns *ns)
+{
+	uint64_t *sum = ctx;
+
+	*sum += ns->id;
+}
+
+/*
+ * What a snapshot copies (agent_snapshot()): the namespaces alive, and
+ * the seq of the last event, the one a subscriber resumes after.
+ */
+static void test_each_seq(void **state)
+{
+	struct sink s;
+	uint64_t sum = 0;
+
+	sink_open(&s, true);
+	assert_int_equal(rc_seq(s.rc), 0);
+	feed(&s, WEV_CREATE, NSM_NET, 100, 1);
+	feed(&s, WEV_CREATE, NSM_UTS, 200, 2);
+	feed(&s, WEV_CREATE, NSM_IPC, 400, 3);
+	feed(&s, WEV_DESTROY, NSM_UTS, 200, 2);
+	rc_each(s.rc, count_ns, &sum);
+	assert_int_equal(sum, 500);
+	assert_int_equal(rc_seq(s.rc), 4);
+	assert_int_equal(lines(&s), 4);
+	sink_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_table_churn),
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_no_initial),
+		cmocka_unit_test(test_each_seq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
