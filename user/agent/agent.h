@@ -51,8 +51,8 @@ struct agent;
 int agent_open(struct agent **out, const struct agent_opts *o);
 /*
  * Sends every event from now on to fn (seq and event; NULL ends a
- * batch), in seq order.  A sink that fails stops the agent.  0 or
- * -ENOMEM; at most AGENT_MAX_SINKS.
+ * batch), in seq order, on the agent's thread.  A sink that fails stops
+ * the agent.  0 or -ENOMEM; at most AGENT_MAX_SINKS.
  */
 #define AGENT_MAX_SINKS 16
 int agent_subscribe(struct agent *a, wev_sink_fn fn, void *ctx);
@@ -68,7 +68,10 @@ void agent_watch_fd(struct agent *a, int fd);
  * is gone; else -errno (agent_sink_error() says whether a sink failed).
  */
 int agent_run(struct agent *a);
-/* Async-signal-safe: agent_run() returns soon. */
+/*
+ * Async-signal-safe: agent_run() returns soon (a signal interrupts its
+ * wait; from another thread, within its longest wait, 250 ms).
+ */
 void agent_stop(struct agent *a);
 /* Async-signal-safe: a sweep soon, its sync with reason "signal". */
 void agent_resync_request(struct agent *a);
@@ -93,7 +96,10 @@ struct agent_snap {
 	struct agent_ns *ns;
 };
 
-/* 0 or -ENOMEM; callable from any thread. */
+/*
+ * 0 or -ENOMEM; callable from any thread, but not from a sink (sinks
+ * run with the model locked).
+ */
 int agent_snapshot(struct agent *a, struct agent_snap *s);
 void agent_snap_free(struct agent_snap *s);
 
