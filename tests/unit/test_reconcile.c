@@ -25,6 +25,7 @@ struct sink {
 	char *buf;
 	size_t len;
 	FILE *out;
+	struct wev_writer w;	/* the line writer of `watch`, as a sink */
 	struct rc *rc;
 	int known_alive, known_dead;
 };
@@ -42,7 +43,7 @@ static void on_known(void *ctx, uint64_t id, uint64_t ns_id, bool alive)
 static void sink_open(struct sink *s, bool initial)
 {
 	struct rc_opts o = {
-		.json = true,
+		.emit = wev_write,
 		.types = (1U << NSM_NTYPES) - 1,
 		.initial = initial,
 		.known = on_known,
@@ -52,8 +53,9 @@ static void sink_open(struct sink *s, bool initial)
 	memset(s, 0, sizeof(*s));
 	s->out = open_memstream(&s->buf, &s->len);
 	assert_non_null(s->out);
-	o.out = s->out;
-	o.ctx = s;
+	s->w.out = s->out;
+	s->w.json = true;
+	o.emit_ctx = &s->w;
 	assert_int_equal(rc_new(&s->rc, &o), 0);
 }
 
@@ -267,6 +269,35 @@ static void test_no_initial(void **state)
 	sink_close(&s);
 }
 
+static void count_ns(void *ctx, const struct rc_ns *ns)
+{
+	uint64_t *sum = ctx;
+
+	*sum += ns->id;
+}
+
+/*
+ * What a snapshot copies (agent_snapshot()): the namespaces alive, and
+ * the seq of the last event, the one a subscriber resumes after.
+ */
+static void test_each_seq(void **state)
+{
+	struct sink s;
+	uint64_t sum = 0;
+
+	sink_open(&s, true);
+	assert_int_equal(rc_seq(s.rc), 0);
+	feed(&s, WEV_CREATE, NSM_NET, 100, 1);
+	feed(&s, WEV_CREATE, NSM_UTS, 200, 2);
+	feed(&s, WEV_CREATE, NSM_IPC, 400, 3);
+	feed(&s, WEV_DESTROY, NSM_UTS, 200, 2);
+	rc_each(s.rc, count_ns, &sum);
+	assert_int_equal(sum, 500);
+	assert_int_equal(rc_seq(s.rc), 4);
+	assert_int_equal(lines(&s), 4);
+	sink_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_table_churn),
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_no_initial),
+		cmocka_unit_test(test_each_seq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

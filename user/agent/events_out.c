@@ -2,9 +2,10 @@
 /*
  * events_out.c - the event printers of `nsmon watch` (SPEC "Events"): one
  * JSON object per line (--json) or one readable line (--text).  The
- * caller flushes (rc_flush()) after each read of the ring buffer: the
- * lines of one read go out in one write(2), and no line waits in the
- * buffer while nsmon waits for the kernel.
+ * agent ends a batch (rc_flush()) after each read of the ring buffer:
+ * the lines of one read go out in one write(2), and no line waits in
+ * the buffer while nsmon waits for the kernel.  wev_write() is the
+ * writer as a sink of the agent.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "reconcile.h"
+#include "wev.h"
 
 static const char *kind_name[] = {
 	[WEV_CREATE] = "create",
@@ -293,4 +294,11 @@ int wev_flush(FILE *out)
 	if (fflush(out) || ferror(out))
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+int wev_write(void *ctx, uint64_t seq, const struct wev *e)
+{
+	const struct wev_writer *w = ctx;
+
+	return e ? wev_print(w->out, w->json, seq, e) : wev_flush(w->out);
 }

@@ -114,6 +114,11 @@ static void del(struct rc *r, struct live *l)
 	r->n--;
 }
 
+static bool shown(const struct rc *r, enum nsm_type t)
+{
+	return r->o.types & (1U << t);
+}
+
 int rc_new(struct rc **out, const struct rc_opts *o)
 {
 	struct rc *r = calloc(1, sizeof(*r));
@@ -144,6 +149,30 @@ size_t rc_count(const struct rc *r)
 	return r->n;
 }
 
+uint64_t rc_seq(const struct rc *r)
+{
+	return r->seq;
+}
+
+void rc_each(const struct rc *r, rc_each_fn fn, void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < r->cap; i++) {
+		const struct live *l = &r->v[i];
+		struct rc_ns ns = {
+			.id = l->id,
+			.ns_id = l->ns_id,
+			.owner = l->owner,
+			.parent = l->parent,
+			.type = l->type,
+		};
+
+		if (l->id && shown(r, l->type))
+			fn(ctx, &ns);
+	}
+}
+
 int rc_error(const struct rc *r)
 {
 	return r->err;
@@ -155,15 +184,10 @@ int rc_flush(struct rc *r)
 
 	if (r->err)
 		return r->err;
-	err = wev_flush(r->o.out);
+	err = r->o.emit ? r->o.emit(r->o.emit_ctx, r->seq, NULL) : 0;
 	if (err)
 		r->err = err;
 	return r->err;
-}
-
-static bool shown(const struct rc *r, enum nsm_type t)
-{
-	return r->o.types & (1U << t);
 }
 
 static void emit(struct rc *r, const struct wev *e)
@@ -172,7 +196,7 @@ static void emit(struct rc *r, const struct wev *e)
 
 	if (r->err)
 		return;
-	err = wev_print(r->o.out, r->o.json, r->seq + 1, e);
+	err = r->o.emit ? r->o.emit(r->o.emit_ctx, r->seq + 1, e) : 0;
 	if (err)
 		r->err = err;
 	else

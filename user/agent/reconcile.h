@@ -15,58 +15,14 @@
 #include <time.h>
 
 #include "nsm.h"
-
-enum wev_kind {
-	WEV_CREATE,
-	WEV_SWITCH,
-	WEV_DESTROY,
-	WEV_SYNC,
-	WEV_LOST,
-	WEV_CONTAINER,
-};
-
-struct wev_change {
-	enum nsm_type type;
-	uint64_t from, to;
-};
-
-/* One event as printed; the printers (events_out.c) read nothing else. */
-struct wev {
-	enum wev_kind kind;
-	struct timespec time;	/* realtime */
-	const char *via;	/* create, switch, destroy */
-	pid_t pid, tid;		/* 0 = unknown */
-	char comm[17];
-	/* create, destroy */
-	enum nsm_type type;
-	uint64_t id, ns_id, owner, parent;
-	const char *container;	/* create: the container's id, NULL: none */
-	/* switch */
-	struct wev_change changes[NSM_NTYPES];
-	int nchanges;
-	/* sync */
-	const char *reason;
-	size_t namespaces;
-	size_t created, destroyed;
-	/* lost */
-	uint64_t count;
-	/* container (pid: its init, 0 = unknown) */
-	const char *action;
-	const char *ctr_id, *ctr_name, *ctr_engine;
-};
-
-/*
- * events_out.c: one line, buffered; wev_flush() writes what is buffered.
- * Both: -EPIPE etc. when stdout is gone.
- */
-int wev_print(FILE *out, bool json, uint64_t seq, const struct wev *e);
-int wev_flush(FILE *out);
+#include "wev.h"
 
 struct rc;
 
 struct rc_opts {
-	FILE *out;
-	bool json;
+	/* where the events go, in seq order (NULL: nowhere) */
+	wev_sink_fn emit;
+	void *emit_ctx;
 	unsigned types;		/* mask of 1 << NSM_*: what is printed */
 	bool initial;		/* print the creates of the start sync */
 	/* create events of new namespaces: whose container pid is in */
@@ -81,11 +37,23 @@ int rc_new(struct rc **out, const struct rc_opts *o);
 void rc_free(struct rc *r);
 /* Namespaces alive in the model. */
 size_t rc_count(const struct rc *r);
-/* Non-zero once printing failed: the reader is gone; stop. */
+/* The seq of the last event emitted (0: none yet). */
+uint64_t rc_seq(const struct rc *r);
+
+/* A namespace alive in the model. */
+struct rc_ns {
+	uint64_t id, ns_id, owner, parent;
+	enum nsm_type type;
+};
+
+typedef void (*rc_each_fn)(void *ctx, const struct rc_ns *ns);
+/* Calls fn for each namespace alive in the model of a type shown. */
+void rc_each(const struct rc *r, rc_each_fn fn, void *ctx);
+/* Non-zero once the sink failed (its reader is gone): stop. */
 int rc_error(const struct rc *r);
 /*
- * Writes out the events printed so far; every caller's batch ends here
- * (rc_sync() flushes on its own).  The error as rc_error().
+ * Ends a batch: the sink writes out the events emitted so far; every
+ * caller's batch ends here (rc_sync() flushes on its own).  The error as rc_error().
  */
 int rc_flush(struct rc *r);
 

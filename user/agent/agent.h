@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * agent.h - the agent as a library: the kernel's event feed folded into
+ * a live model of the namespaces, kept honest by liveness checks and
+ * sweeps, every change an event (SPEC "Events") handed to the
+ * subscribers.  `nsmon watch` is one front end (a line writer on
+ * stdout), the HTTP service another.
+ *
+ *	agent_open(&a, &opts);
+ *	agent_subscribe(a, wev_write, &writer);
+ *	agent_run(a);		// until agent_stop() or an error
+ *	agent_close(a);
+ */
+#ifndef NSMON_AGENT_H
+#define NSMON_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nsm.h"
+#include "wev.h"
+
+struct agent_opts {
+	const char *name;	/* messages on stderr start "NAME: " */
+	unsigned types;		/* 1 << NSM_*: the types events are about */
+	bool initial;		/* the creates of the start sweep */
+	unsigned ring_size;	/* the kernel's ring, bytes (a power of 2) */
+	unsigned resync_s;	/* sweep this often; 0: on loss and request */
+	unsigned max_delay_us;	/* read a burst this late; 0: per record */
+	unsigned exit_delay_ms;	/* an exit's events this late; 0: at once */
+	bool containers;	/* follow the container engines' events */
+	int verbose;		/* libbpf's messages */
+	/*
+	 * The sweep: a whole discovery into *out (the caller's
+	 * nsm_discover() wiring), 0 or -errno with its message printed.
+	 */
+	int (*sweep)(void *ctx, struct nsm_model **out);
+	void *sweep_ctx;
+};
+
+/* The defaults of `nsmon watch` (every type, initial creates, 1 MiB). */
+void agent_opts_default(struct agent_opts *o);
+
+struct agent;
+
+/*
+ * Loads and attaches the feed (nothing is missed from here on); says on
+ * stderr what is missing when it cannot.  0 or -errno.
+ */
+int agent_open(struct agent **out, const struct agent_opts *o);
+/*
+ * Sends every event from now on to fn (seq and event; NULL ends a
+ * batch), in seq order, on the agent's thread.  A sink that fails stops
+ * the agent.  0 or -ENOMEM; at most AGENT_MAX_SINKS.
+ */
+#define AGENT_MAX_SINKS 16
+int agent_subscribe(struct agent *a, wev_sink_fn fn, void *ctx);
+/*
+ * An fd whose hangup or error stops the agent as a failed sink does
+ * (stdout: a pipe whose reader is gone), before the next event, which
+ * may be hours away.
+ */
+void agent_watch_fd(struct agent *a, int fd);
+/*
+ * The start sweep, then events until agent_stop(); detaches the feed
+ * and drains it before it returns.  0: stopped; -EPIPE: a sink's reader
+ * is gone; else -errno (agent_sink_error() says whether a sink failed).
+ */
+int agent_run(struct agent *a);
+/*
+ * Async-signal-safe: agent_run() returns soon (a signal interrupts its
+ * wait; from another thread, within its longest wait, 250 ms).
+ */
+void agent_stop(struct agent *a);
+/* Async-signal-safe: a sweep soon, its sync with reason "signal". */
+void agent_resync_request(struct agent *a);
+/* The error of the sink that failed; 0: none did. */
+int agent_sink_error(const struct agent *a);
+void agent_close(struct agent *a);
+
+/* A namespace alive in the model. */
+struct agent_ns {
+	uint64_t id, ns_id, owner, parent;
+	enum nsm_type type;
+};
+
+/*
+ * A consistent copy of the live model: its namespaces of the types of
+ * the options, and the seq of the last event folded into it; a
+ * subscriber gets every event after seq.
+ */
+struct agent_snap {
+	uint64_t seq;
+	size_t n;
+	struct agent_ns *ns;
+};
+
+/*
+ * 0 or -ENOMEM; callable from any thread, but not from a sink (sinks
+ * run with the model locked).
+ */
+int agent_snapshot(struct agent *a, struct agent_snap *s);
+void agent_snap_free(struct agent_snap *s);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * agent_time.h - the clock the agent's state machines (pacing, liveness,
+ * loss resync) read: CLOCK_MONOTONIC in ns in production, a fake one in
+ * their unit tests.
+ */
+#ifndef NSMON_AGENT_TIME_H
+#define NSMON_AGENT_TIME_H
+
+#include <stdint.h>
+#include <time.h>
+
+typedef int64_t (*agent_clock_fn)(void);
+
+#define MS_NS 1000000LL
+
+static inline int64_t agent_mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+#endif

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * feed.c - the kernel's event feed (bpf/events.bpf.c, a regular libbpf
+ * skeleton: it attaches syscall tracepoints, which a light skeleton
+ * cannot): load, attach, read the ring, decode each record into the
+ * events of SPEC "Events", and the maps and .bss knobs user space shares
+ * with the programs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "events.skel.h"
+#include "feed.h"
+#include "nsm_abi.h"
+#include "reconcile.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+
+struct feed {
+	struct feed_opts o;
+	struct events_bpf *skel;
+	struct ring_buffer *rb;
+	int known_fd, holders_fd;
+	int64_t boot_to_real;	/* ns: CLOCK_REALTIME - CLOCK_BOOTTIME */
+	__u64 hint_seen[NSM_HINT_N];	/* the kernel's counters, last read */
+};
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+void feed_calibrate(struct feed *f)
+{
+	f->boot_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return 0;
+}
+
+static const char *via_name(__u32 via)
+{
+	switch (via) {
+	case NSM_EV_VIA_CLONE:
+		return "clone";
+	case NSM_EV_VIA_UNSHARE:
+		return "unshare";
+	case NSM_EV_VIA_SETNS:
+		return "setns";
+	case NSM_EV_VIA_EXIT:
+		return "exit";
+	case NSM_EV_VIA_SWITCH:
+		return "switch";
+	}
+	return "?";
+}
+
+static int fold_ns(struct feed *f, const struct nsm_ev *r,
+		   const struct wev *task, __u32 kind)
+{
+	int err = 0;
+	__u32 i;
+
+	for (i = 0; i < r->nns && i < NSM_EV_MAXNS; i++) {
+		const struct nsm_ev_ns *n = &r->ns[i];
+		struct wev e = *task;
+
+		if (n->kind != kind || n->type >= NSM_NTYPES)
+			continue;
+		e.kind = kind == NSM_EV_CREATE ? WEV_CREATE : WEV_DESTROY;
+		e.via = via_name(n->via);
+		e.type = n->type;
+		e.id = n->id;
+		e.ns_id = n->ns_id;
+		e.owner = n->owner;
+		e.parent = n->parent;
+		err |= f->o.cbs.event(f->o.cbs.ctx, &e);
+	}
+	return err;
+}
+
+/* A hint (struct nsm_hint): the agent takes the counters. */
+static void on_hint(struct feed *f, const void *data, size_t len)
+{
+	const struct nsm_hint *h = data;
+
+	if (len >= sizeof(*h) && h->bits & (1u << NSM_HK_CLOSE) && h->id)
+		f->o.cbs.closed(f->o.cbs.ctx, h->id);
+}
+
+/* One kernel event: its creates, then the switch, then its destroys. */
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct feed *f = ctx;
+	const struct nsm_ev *r = data;
+	struct wev e = { .kind = WEV_SWITCH };
+	int64_t t;
+	int i, err;
+
+	f->o.cbs.record(f->o.cbs.ctx, len);
+	if (len < sizeof(*r)) {
+		on_hint(f, data, len);
+		return 0;
+	}
+	t = (int64_t)r->ts + f->boot_to_real;
+	e.time.tv_sec = t / 1000000000;
+	e.time.tv_nsec = t % 1000000000;
+	e.pid = r->pid;
+	e.tid = r->tid;
+	memcpy(e.comm, r->comm, sizeof(r->comm));
+	e.comm[sizeof(r->comm)] = 0;
+	err = fold_ns(f, r, &e, NSM_EV_CREATE);
+	for (i = 0; i < NSM_NTYPES; i++) {
+		if (r->from[i] == r->to[i])
+			continue;
+		e.changes[e.nchanges].type = i;
+		e.changes[e.nchanges].from = r->from[i];
+		e.changes[e.nchanges].to = r->to[i];
+		e.nchanges++;
+	}
+	if (e.nchanges) {
+		struct wev sw = e;
+
+		sw.via = via_name(r->via);
+		err |= f->o.cbs.event(f->o.cbs.ctx, &sw);
+	}
+	e.nchanges = 0;
+	err |= fold_ns(f, r, &e, NSM_EV_DESTROY);
+	/* a gone reader ends the ring buffer's loop, and ours */
+	return err ? -EPIPE : 0;
+}
+
+void feed_known(struct feed *f, uint64_t id, uint64_t ns_id, bool alive)
+{
+	__u64 key = id, val = ns_id;
+	__u64 cur;
+
+	if (alive) {
+		/* a value the feed set meanwhile is at least as fresh */
+		bpf_map_update_elem(f->known_fd, &key, &val, BPF_NOEXIST);
+		return;
+	}
+	/* the inode number may be a new namespace's by now: leave that */
+	if (!bpf_map_lookup_elem(f->known_fd, &key, &cur) && cur && val &&
+	    cur != val)
+		return;
+	bpf_map_delete_elem(f->known_fd, &key);
+}
+
+uint64_t feed_nlost(const struct feed *f)
+{
+	return __atomic_load_n(&f->skel->bss->nlost, __ATOMIC_ACQUIRE);
+}
+
+uint64_t feed_lost_total(const struct feed *f, uint64_t dflt)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	__u32 key = 0;
+	uint64_t sum = 0;
+	__u64 *v;
+
+	if (ncpu <= 0)
+		return dflt;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return dflt;
+	if (!bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.lost), &key, v))
+		for (i = 0; i < ncpu; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+/*
+ * The processes whose exit may free a namespace by closing its fd or
+ * socket (exit_files() comes after the exit tracepoint): their exit is
+ * a hint.  From the sweep, and nsm_setns_exit adds those that came back
+ * by setns since; another fd opened since waits for the safety net.
+ */
+void feed_set_holders(struct feed *f, const struct nsm_model *m)
+{
+	__u32 key, n = 0;
+	__u8 one = 1;
+	size_t i, j;
+
+	while (!bpf_map_get_next_key(f->holders_fd, NULL, &key))
+		if (bpf_map_delete_elem(f->holders_fd, &key))
+			break;
+	for (i = 0; i < m->nns; i++) {
+		const struct nsm_ns *ns = m->ns[i];
+
+		for (j = 0; j < ns->nrefs; j++) {
+			if (ns->refs[j].via != NSM_VIA_FD &&
+			    ns->refs[j].via != NSM_VIA_SOCKET)
+				continue;
+			/* a pid holding several refs is one key: nholders
+			 * counts keys, as the programs' exits take them off */
+			key = ns->refs[j].pid;
+			if (!bpf_map_update_elem(f->holders_fd, &key, &one,
+						 BPF_NOEXIST))
+				n++;
+		}
+	}
+	__atomic_store_n(&f->skel->bss->nholders, n, __ATOMIC_RELAXED);
+}
+
+/*
+ * Before each read: a record that must wake us forces the wakeup while
+ * lazy records wait in the ring (events.bpf.c).  Cleared before the
+ * read, sequentially consistent: one committed after the read counts.
+ */
+void feed_clear_lazy(struct feed *f)
+{
+	if (__atomic_load_n(&f->skel->bss->lazy_unread, __ATOMIC_RELAXED))
+		__atomic_store_n(&f->skel->bss->lazy_unread, 0,
+				 __ATOMIC_SEQ_CST);
+}
+
+void feed_set_batching(struct feed *f, bool on)
+{
+	__atomic_store_n(&f->skel->bss->batching, on, __ATOMIC_SEQ_CST);
+}
+
+void feed_set_lazy_wakes(struct feed *f, bool on)
+{
+	/* sequentially consistent: the read that follows must see what a
+	 * program committed before it could see lazy_wakes set */
+	__atomic_store_n(&f->skel->bss->lazy_wakes, on, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * While checks are pending the counters stay non-zero, so that the
+ * kernel does not wake us for every umount or exit of a burst: a counter
+ * that moved is a new hint (seen at the latest at the next poll); once
+ * the checks are done, the counters are reset and the next hint wakes
+ * us again.
+ */
+unsigned feed_take_hints(struct feed *f, bool idle, bool hold)
+{
+	static const unsigned bit[NSM_HINT_N] = {
+		[NSM_HK_UMOUNT] = RC_HINT_UMOUNT,
+		[NSM_HK_CLOSE] = RC_HINT_CLOSE,
+		[NSM_HK_EXIT] = RC_HINT_EXIT,
+	};
+	__u64 *c = (__u64 *)f->skel->bss->hints;
+	unsigned got = 0;
+	__u64 v;
+	int k;
+
+	for (k = 0; k < NSM_HINT_N; k++) {
+		v = idle ? __atomic_exchange_n(&c[k], 0, __ATOMIC_ACQ_REL)
+			 : __atomic_load_n(&c[k], __ATOMIC_ACQUIRE);
+		if (v != f->hint_seen[k])
+			got |= bit[k];
+		f->hint_seen[k] = v;
+	}
+	if (idle)
+		memset(f->hint_seen, 0, sizeof(f->hint_seen));
+	if (!got || !hold || !idle)
+		return got;
+	/* non-zero while checks are pending: no wakeup per hint */
+	for (k = 0; k < NSM_HINT_N; k++) {
+		v = 0;
+		__atomic_compare_exchange_n(&c[k], &v, 1, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		f->hint_seen[k] = v ? v : 1;
+	}
+	return got;
+}
+
+int feed_consume(struct feed *f)
+{
+	return ring_buffer__consume(f->rb);
+}
+
+int feed_fd(const struct feed *f)
+{
+	return ring_buffer__epoll_fd(f->rb);
+}
+
+/* Classic tracepoints need tracefs for their ids; mount it if missing. */
+static void ensure_tracefs(const char *name)
+{
+	struct stat st;
+
+	if (!stat(TRACEFS "/events", &st))
+		return;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
+		fprintf(stderr, "%s: cannot mount tracefs on %s: %s\n", name,
+			TRACEFS, strerror(errno));
+}
+
+/*
+ * The skeleton attaches every program by its section name; one it could
+ * not attach (or would skip, a section it cannot auto-attach) is the
+ * first without a link: named, as a failure.
+ */
+static int attach(struct feed *f)
+{
+	const struct bpf_object_skeleton *s = f->skel->skeleton;
+	int err, i;
+
+	ensure_tracefs(f->o.name);
+	err = events_bpf__attach(f->skel);
+	for (i = 0; i < s->prog_cnt; i++) {
+		const struct bpf_program *p = *s->progs[i].prog;
+
+		if (*s->progs[i].link)
+			continue;
+		err = err ? err : -EOPNOTSUPP;
+		fprintf(stderr, "%s: cannot attach %s (%s): %s\n", f->o.name,
+			bpf_program__section_name(p), bpf_program__name(p),
+			strerror(-err));
+		return err;
+	}
+	return err;
+}
+
+/* Says what is missing when the feed cannot load. */
+static int load(struct feed *f)
+{
+	int err;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "%s: kernel BTF (/sys/kernel/btf/vmlinux) "
+				"is missing: the event feed needs a kernel built "
+				"with CONFIG_DEBUG_INFO_BTF\n", f->o.name);
+		return -ENOENT;
+	}
+	f->skel = events_bpf__open();
+	if (!f->skel) {
+		err = -errno;
+		fprintf(stderr, "%s: cannot open the BPF event feed: %s\n",
+			f->o.name, strerror(-err));
+		return err;
+	}
+	f->skel->rodata->self_tgid = getpid();
+	bpf_map__set_max_entries(f->skel->maps.events, f->o.ring_size);
+	err = events_bpf__load(f->skel);
+	if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "%s: not allowed to load BPF programs (%s): "
+				"run as root (CAP_BPF, CAP_PERFMON and "
+				"CAP_SYS_ADMIN)\n", f->o.name, strerror(-err));
+	else if (err)
+		fprintf(stderr, "%s: cannot load the BPF event feed (tp_btf, "
+				"tracepoint programs, ring buffer): %s%s\n",
+			f->o.name, strerror(-err),
+			f->o.verbose ? "" : " (-v shows the verifier log)");
+	return err;
+}
+
+int feed_open(struct feed **out, const struct feed_opts *o)
+{
+	struct feed *f = calloc(1, sizeof(*f));
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	f->o = *o;
+	libbpf_set_print(o->verbose ? libbpf_print : libbpf_quiet);
+	err = load(f);
+	if (!err)
+		err = attach(f);
+	if (err)
+		goto fail;
+	f->known_fd = bpf_map__fd(f->skel->maps.known);
+	f->holders_fd = bpf_map__fd(f->skel->maps.holders);
+	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.events), on_record,
+				 f, NULL);
+	if (!f->rb) {
+		err = -errno;
+		fprintf(stderr, "%s: ring buffer: %s\n", o->name,
+			strerror(-err));
+		goto fail;
+	}
+	feed_calibrate(f);
+	*out = f;
+	return 0;
+fail:
+	feed_close(f);
+	return err;
+}
+
+void feed_detach(struct feed *f)
+{
+	events_bpf__detach(f->skel);
+}
+
+void feed_close(struct feed *f)
+{
+	if (!f)
+		return;
+	ring_buffer__free(f->rb);
+	events_bpf__destroy(f->skel);
+	free(f);
+}

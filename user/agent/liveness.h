@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * liveness.h - the destroys the feed cannot see (user and PID namespaces
+ * freed after the exit tracepoint, the last nsfs fd closed, a bind mount
+ * unmounted): after a hint, the namespaces that could have gone are
+ * checked at steps, and every namespace now and then (the safety net).
+ * The clock and the check of one namespace are the caller's, so that a
+ * unit test can make a namespace die when it likes.
+ */
+#ifndef NSMON_LIVENESS_H
+#define NSMON_LIVENESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent_time.h"
+#include "reconcile.h"
+
+/*
+ * After a hint (nsm_abi.h) at t: checks at t + each step, restarted by
+ * the next hint; a user namespace goes through RCU after its last task
+ * (~50 ms here), a lazily unmounted or closed one at the return to user
+ * space.
+ */
+#define LIVENESS_STEPS_MS { 10, 60, 250, 1000, 3000 }
+/*
+ * From this step on a check covers every namespace: one that a process
+ * held when the model last learnt of it may be held only by an fd or a
+ * mount since, and the owners of a namespace freed by a worker (a net
+ * namespace's cleanup_net) go later still.
+ */
+#define CHECK_ALL_FROM_MS 1000
+/* the safety net: every namespace, this often */
+#define LIVENESS_MS 5000
+/* closed nsfs fds remembered between two rounds of checks */
+#define LIVENESS_NCLOSED 64
+
+struct liveness_ops {
+	/* is the namespace there? 1 yes, 0 gone, < 0 cannot tell */
+	rc_alive_fn alive;
+	/* reads the feed: what it reported comes before a check's finds */
+	int (*consume)(void *ctx);
+};
+
+struct liveness {
+	const struct liveness_ops *ops;
+	void *ctx;
+	agent_clock_fn clock;
+	struct rc *rc;
+	bool handles;		/* checks can run (the kernel's nsfs handles) */
+	unsigned hints;		/* RC_HINT_* since the first pending step */
+	int step;		/* next of the steps, -1: none pending */
+	int64_t hint_at;	/* clock ns of the last hint */
+	int64_t next_full;	/* clock ns of the next safety check */
+	/* namespaces whose nsfs fd was closed, since the hints were taken */
+	uint64_t closed[LIVENESS_NCLOSED];
+	unsigned nclosed;
+};
+
+/* handles: whether checks can run at all (liveness_probe()). */
+void liveness_init(struct liveness *lv, const struct liveness_ops *ops,
+		   void *ctx, agent_clock_fn clock, struct rc *rc,
+		   bool handles);
+/* After the start sweep: the safety net counts from now. */
+void liveness_start(struct liveness *lv);
+/* No checks pending (the hint counters may be reset). */
+static inline bool liveness_idle(const struct liveness *lv)
+{
+	return lv->step < 0;
+}
+/* Hints came (RC_HINT_* bits): checks from now on, at the steps. */
+void liveness_hint(struct liveness *lv, unsigned hints);
+/* A hint named the namespace whose nsfs fd was closed. */
+void liveness_closed(struct liveness *lv, uint64_t id);
+/* ms until the next check is due (<= 0: now), uncapped. */
+int64_t liveness_due_ms(const struct liveness *lv);
+/* Runs the check that is due, if one is; how many were destroyed. */
+size_t liveness_run(struct liveness *lv);
+
+/* nsfs file handles (6.18+): whether namespace id lives, no fd held. */
+int liveness_ns_alive(void *ctx, enum nsm_type type, uint64_t id,
+		      uint64_t ns_id);
+/* Whether this kernel opens nsfs handles (our own net namespace). */
+bool liveness_probe(void);
+
+#endif
