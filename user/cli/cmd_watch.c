@@ -65,10 +65,17 @@ static int sweep(void *ctx, struct nsm_model **out)
 	return cli_discover(ctx, out);
 }
 
-/* One option of watch's own: 0, else the exit code (-1: not one). */
-static int watch_opt(int opt, const char *arg, struct agent_opts *o,
-		     struct wev_writer *out)
+struct watch_ctl {
+	struct agent_opts o;
+	struct wev_writer out;
+};
+
+/* One option of watch's own (cli_getopt's opt()). */
+static int watch_opt(void *ctl, int opt, const char *arg)
 {
+	struct agent_opts *o = &((struct watch_ctl *)ctl)->o;
+	struct wev_writer *out = &((struct watch_ctl *)ctl)->out;
+
 	switch (opt) {
 	case 'J':
 	case OPT_TEXT:
@@ -76,9 +83,6 @@ static int watch_opt(int opt, const char *arg, struct agent_opts *o,
 		return 0;
 	case OPT_NO_INITIAL:
 		o->initial = false;
-		return 0;
-	case 'h':
-		usage(stdout);
 		return 0;
 	case 't':
 		if (nsm_parse_types(arg, &o->types) || !o->types)
@@ -106,7 +110,7 @@ static int watch_opt(int opt, const char *arg, struct agent_opts *o,
 					       "(0 to 60000 ms)", arg);
 		return 0;
 	}
-	return -1;
+	return CLI_NOT_MINE;
 }
 
 /* Runs the agent with stdout as its sink; the exit code. */
@@ -155,35 +159,27 @@ int cmd_watch(int argc, char **argv)
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct wev_writer out = { .out = stdout, .json = true };
-	struct agent_opts o;
+	struct watch_ctl w = { .out = { .out = stdout, .json = true } };
 	struct cli_common c;
-	int opt, rc;
+	const struct cli_getopt g = {
+		.cmd = "watch", .optstr = ":Jt:hv", .longopts = longopts,
+		.usage = usage, .common = &c, .opt = watch_opt, .ctl = &w,
+	};
+	int rc;
 
-	agent_opts_default(&o);
-	o.name = "nsmon watch";
+	agent_opts_default(&w.o);
+	w.o.name = "nsmon watch";
 	cli_common_init(&c);
 	/* the live model has no mount tables: its sweeps skip them */
 	c.opts.mounts = false;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":Jt:hv", longopts, NULL)) != -1) {
-		if (cli_common_opt(&c, opt, optarg))
-			continue;
-		rc = watch_opt(opt, optarg, &o, &out);
-		if (rc < 0)
-			return cli_bad_option("watch", opt, argv);
-		if (rc || opt == 'h')
-			return rc;
-	}
-	if (optind < argc)
-		return cli_usage_error("watch", "unexpected argument '%s'",
-				       argv[optind]);
+	if (cli_getopt(&g, argc, argv, &rc))
+		return rc;
 	if (strcmp(c.opts.proc_root, "/proc"))
 		return cli_usage_error("watch", "--proc-root: the agent "
 						"watches this kernel only");
-	o.containers = c.opts.containers;
-	o.verbose = c.verbose;
-	o.sweep = sweep;
-	o.sweep_ctx = &c;
-	return watch(&o, &out);
+	w.o.containers = c.opts.containers;
+	w.o.verbose = c.verbose;
+	w.o.sweep = sweep;
+	w.o.sweep_ctx = &c;
+	return watch(&w.o, &w.out);
 }
