@@ -33,6 +33,7 @@
 #include <bpf/bpf_core_read.h>
 #include "nsm_abi.h"
 #include "kernel.bpf.h"
+#include "pid.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -120,10 +121,6 @@ struct ns_common___old {
  * kept in an array make the verifier walk the loops over it state by
  * state (over its 1M instructions).
  */
-struct upid_abi {
-	int nr;
-	void *ns;
-};
 
 /* 6.2+: types a pointer (void: 6.15+, any offset) for direct loads */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
@@ -197,8 +194,9 @@ static __always_inline void task_ns(struct task_struct *t, struct ns_set *s)
 	/* NS_GET_USERNS of a user namespace is its parent */
 	v->owner = v->parent = u->parent ? u->parent->ns.inum : 0;
 	/* a variable index: not a direct load */
-	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 63]);
-	pns = bpf_rdonly_cast(up.ns, bpf_core_type_id_kernel(struct pid_namespace));
+	upid_read(&up, &pid->numbers, level);
+	pns = bpf_rdonly_cast((void *)up.ns,
+			      bpf_core_type_id_kernel(struct pid_namespace));
 	v = &s->ns[NSM_PID];
 	NS_VAL(v, pns);
 	v->parent = pns && pns->parent ? pns->parent->ns.inum : 0;
@@ -227,8 +225,9 @@ static __always_inline void task_inums(struct task_struct *t, __u32 *inum)
 
 	__builtin_memset(inum, 0, sizeof(__u32) * (NSM_NTYPES + 1));
 	inum[NSM_USER] = t->real_cred->user_ns->ns.inum;
-	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 63]);
-	pns = bpf_rdonly_cast(up.ns, bpf_core_type_id_kernel(struct pid_namespace));
+	upid_read(&up, &pid->numbers, level);
+	pns = bpf_rdonly_cast((void *)up.ns,
+			      bpf_core_type_id_kernel(struct pid_namespace));
 	inum[NSM_PID] = pns ? pns->ns.inum : 0;
 	if (!np)
 		return;
