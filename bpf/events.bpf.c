@@ -34,6 +34,7 @@
 #include "nsm_abi.h"
 #include "kernel.bpf.h"
 #include "pid.bpf.h"
+#include "ns_common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -109,29 +110,8 @@ struct {
 	__type(value, struct stash);
 } stashed SEC(".maps");
 
-/* Before 6.18 the namespace refcount was called count. */
-struct ns_common___old {
-	refcount_t count;
-} __attribute__((preserve_access_index));
-
-/*
- * A task's namespaces, read with direct (fault-safe) loads through typed
- * pointers: bpf_probe_read_kernel() would be a helper call per field
- * (~35 ns), some 40 per unshare.  Only scalars are kept: typed pointers
- * kept in an array make the verifier walk the loops over it state by
- * state (over its 1M instructions).
- */
-
 /* 6.2+: types a pointer (void: 6.15+, any offset) for direct loads */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-struct ns_val {
-	__u64 ns_id;		/* 6.18+ */
-	__u32 inum;		/* 0: none */
-	__u32 owner;		/* owning user namespace (inode number) */
-	__u32 parent;		/* user, PID: the parent namespace */
-	__s32 refs;
-};
 
 struct ns_set {
 	struct ns_val ns[NSM_NTYPES];
@@ -148,29 +128,6 @@ static __always_inline int own_refs(const struct ns_set *s, int i)
 	return i == NSM_TIME && s->fc.inum == s->ns[NSM_TIME].inum ? 2
 									  : 1;
 }
-
-static __always_inline void ns_common_val(struct ns_val *v,
-					  struct ns_common *c)
-{
-	v->inum = c->inum;
-	if (!v->inum)
-		return;
-	if (bpf_core_field_exists(struct ns_common, ns_id))
-		v->ns_id = c->ns_id;
-	if (bpf_core_field_exists(struct ns_common, __ns_ref))
-		v->refs = c->__ns_ref.refs.counter;
-	else
-		v->refs = ((struct ns_common___old *)c)->count.refs.counter;
-}
-
-/* p: a typed namespace pointer, NULL or not (a load through NULL gives 0) */
-#define NS_VAL(v, p)                                                     \
-	do {                                                             \
-		if (p) {                                                 \
-			ns_common_val((v), &(p)->ns);                    \
-			(v)->owner = (p)->user_ns->ns.inum;              \
-		}                                                        \
-	} while (0)
 
 /*
  * The namespaces /proc/PID/ns/ shows: the user ns of the objective
@@ -192,14 +149,14 @@ static __always_inline void task_ns(struct task_struct *t, struct ns_set *s)
 	v = &s->ns[NSM_USER];
 	ns_common_val(v, &u->ns);
 	/* NS_GET_USERNS of a user namespace is its parent */
-	v->owner = v->parent = u->parent ? u->parent->ns.inum : 0;
+	v->owner = v->parent = NS_INUM(u->parent);
 	/* a variable index: not a direct load */
 	upid_read(&up, &pid->numbers, level);
 	pns = bpf_rdonly_cast((void *)up.ns,
 			      bpf_core_type_id_kernel(struct pid_namespace));
 	v = &s->ns[NSM_PID];
 	NS_VAL(v, pns);
-	v->parent = pns && pns->parent ? pns->parent->ns.inum : 0;
+	v->parent = pns ? NS_INUM(pns->parent) : 0;
 	if (!np)
 		return;
 	s->np_refs = np->count.refs.counter;
@@ -228,18 +185,17 @@ static __always_inline void task_inums(struct task_struct *t, __u32 *inum)
 	upid_read(&up, &pid->numbers, level);
 	pns = bpf_rdonly_cast((void *)up.ns,
 			      bpf_core_type_id_kernel(struct pid_namespace));
-	inum[NSM_PID] = pns ? pns->ns.inum : 0;
+	inum[NSM_PID] = NS_INUM(pns);
 	if (!np)
 		return;
-	inum[NSM_CGROUP] = np->cgroup_ns ? np->cgroup_ns->ns.inum : 0;
-	inum[NSM_IPC] = np->ipc_ns ? np->ipc_ns->ns.inum : 0;
-	inum[NSM_MNT] = np->mnt_ns ? np->mnt_ns->ns.inum : 0;
-	inum[NSM_NET] = np->net_ns ? np->net_ns->ns.inum : 0;
-	inum[NSM_UTS] = np->uts_ns ? np->uts_ns->ns.inum : 0;
+	inum[NSM_CGROUP] = NS_INUM(np->cgroup_ns);
+	inum[NSM_IPC] = NS_INUM(np->ipc_ns);
+	inum[NSM_MNT] = NS_INUM(np->mnt_ns);
+	inum[NSM_NET] = NS_INUM(np->net_ns);
+	inum[NSM_UTS] = NS_INUM(np->uts_ns);
 	if (bpf_core_type_exists(struct time_namespace)) {
-		inum[NSM_TIME] = np->time_ns ? np->time_ns->ns.inum : 0;
-		inum[NSM_NTYPES] = np->time_ns_for_children ?
-			np->time_ns_for_children->ns.inum : 0;
+		inum[NSM_TIME] = NS_INUM(np->time_ns);
+		inum[NSM_NTYPES] = NS_INUM(np->time_ns_for_children);
 	}
 }
 
