@@ -37,8 +37,7 @@ static __always_inline void upid_read(struct upid_abi *up,
 				      const void *numbers, __u32 level)
 {
 	bpf_probe_read_kernel(up, sizeof(*up),
-			      (const char *)numbers +
-				      (__u64)(level & 63) * sizeof(*up));
+			      &((const struct upid_abi *)numbers)[level & 63]);
 }
 
 #endif /* NSM_PID_BPF_H */
