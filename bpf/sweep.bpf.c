@@ -41,11 +41,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define PF_WQ_WORKER	0x00000020
-#define PF_KTHREAD	0x00200000
-
-
-
 /* Load-time knobs, set by user space between open and load. */
 const volatile bool want_tasks = true;	/* loose threads */
 const volatile bool want_fds = true;	/* nsfs fds */
