@@ -33,8 +33,8 @@ struct upid_abi {
  * leaves *up zeroed where it faults (numbers of a NULL pid).  The mask
  * keeps the index bounded (MAX_PID_NS_LEVEL is 32).
  */
-static __always_inline void upid_read(struct upid_abi *up,
-				      const void *numbers, __u32 level)
+static __always_inline void upid_read(struct upid_abi *up, const void *numbers,
+				      __u32 level)
 {
 	bpf_probe_read_kernel(up, sizeof(*up),
 			      &((const struct upid_abi *)numbers)[level & 63]);

@@ -29,8 +29,7 @@ struct ns_set {
  */
 static __always_inline int own_refs(const struct ns_set *s, int i)
 {
-	return i == NSM_TIME && s->fc.inum == s->ns[NSM_TIME].inum ? 2
-									  : 1;
+	return i == NSM_TIME && s->fc.inum == s->ns[NSM_TIME].inum ? 2 : 1;
 }
 
 /*
