@@ -3,7 +3,8 @@
  * pid.bpf.h - the per-level numbers of a struct pid, read the same way by
  * both programs: the event feed (events.bpf.c) takes a task's PID
  * namespace from them, the iterator sweep (sweep.bpf.c) that and the pid
- * numbers /proc shows the reader.  BPF side only.
+ * numbers /proc shows the reader.  BPF side only; include after
+ * vmlinux.h and <bpf/bpf_helpers.h>.
  *
  * A struct pid ends in numbers[level + 1], one struct upid per PID
  * namespace level it is visible in, numbers[pid->level] being its own
@@ -16,9 +17,8 @@
  * struct upid, without a CO-RE relocation (vmlinux.h marks only its own
  * structs for them): it has been { int nr; struct pid_namespace *ns; }
  * since 2.6.24.  ns is a plain number: the sweep adds offsets to it, the
- * feed types it with bpf_rdonly_cast() for direct loads (a typed pointer
- * kept in a struct on the stack is what made the verifier walk the feed's
- * loops state by state).
+ * feed types it with bpf_rdonly_cast() for direct loads (upid_pidns() in
+ * task_ns.bpf.h).
  */
 struct upid_abi {
 	int nr;
