@@ -26,6 +26,9 @@
  * A map of known namespaces (seeded by user space from the initial sweep)
  * keeps a namespace from being created twice, e.g. a PID namespace that
  * every child of an unshare(NSM_CLONE_NEWPID) caller enters.
+ *
+ * How a task's namespaces are read: task_ns.bpf.h (on ns_common.bpf.h
+ * and pid.bpf.h, the last shared with the sweep).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -33,6 +36,7 @@
 #include <bpf/bpf_core_read.h>
 #include "nsm_abi.h"
 #include "kernel.bpf.h"
+#include "task_ns.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -107,142 +111,6 @@ struct {
 	__type(key, __u32);	/* tid */
 	__type(value, struct stash);
 } stashed SEC(".maps");
-
-/* Before 6.18 the namespace refcount was called count. */
-struct ns_common___old {
-	refcount_t count;
-} __attribute__((preserve_access_index));
-
-/*
- * A task's namespaces, read with direct (fault-safe) loads through typed
- * pointers: bpf_probe_read_kernel() would be a helper call per field
- * (~35 ns), some 40 per unshare.  Only scalars are kept: typed pointers
- * kept in an array make the verifier walk the loops over it state by
- * state (over its 1M instructions).
- */
-struct upid_abi {
-	int nr;
-	void *ns;
-};
-
-/* 6.2+: types a pointer (void: 6.15+, any offset) for direct loads */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-struct ns_val {
-	__u64 ns_id;		/* 6.18+ */
-	__u32 inum;		/* 0: none */
-	__u32 owner;		/* owning user namespace (inode number) */
-	__u32 parent;		/* user, PID: the parent namespace */
-	__s32 refs;
-};
-
-struct ns_set {
-	struct ns_val ns[NSM_NTYPES];
-	struct ns_val fc;	/* time_ns_for_children */
-	__s32 np_refs;		/* the nsproxy's; 0: none (past exit) */
-};
-
-/*
- * How many references an nsproxy holds on its time namespace: two when
- * time_ns and time_ns_for_children are the same one.
- */
-static __always_inline int own_refs(const struct ns_set *s, int i)
-{
-	return i == NSM_TIME && s->fc.inum == s->ns[NSM_TIME].inum ? 2
-									  : 1;
-}
-
-static __always_inline void ns_common_val(struct ns_val *v,
-					  struct ns_common *c)
-{
-	v->inum = c->inum;
-	if (!v->inum)
-		return;
-	if (bpf_core_field_exists(struct ns_common, ns_id))
-		v->ns_id = c->ns_id;
-	if (bpf_core_field_exists(struct ns_common, __ns_ref))
-		v->refs = c->__ns_ref.refs.counter;
-	else
-		v->refs = ((struct ns_common___old *)c)->count.refs.counter;
-}
-
-/* p: a typed namespace pointer, NULL or not (a load through NULL gives 0) */
-#define NS_VAL(v, p)                                                     \
-	do {                                                             \
-		if (p) {                                                 \
-			ns_common_val((v), &(p)->ns);                    \
-			(v)->owner = (p)->user_ns->ns.inum;              \
-		}                                                        \
-	} while (0)
-
-/*
- * The namespaces /proc/PID/ns/ shows: the user ns of the objective
- * credentials, the PID ns of the task's own struct pid, the rest from the
- * nsproxy (NULL once the task has gone past exit_task_namespaces()).
- * t: a typed (BTF) task pointer.
- */
-static __always_inline void task_ns(struct task_struct *t, struct ns_set *s)
-{
-	struct user_namespace *u = t->real_cred->user_ns;
-	struct nsproxy *np = t->nsproxy;
-	struct pid *pid = t->thread_pid;
-	struct upid_abi up = {};
-	struct pid_namespace *pns;
-	struct ns_val *v;
-	__u32 level = pid->level;
-
-	__builtin_memset(s, 0, sizeof(*s));
-	v = &s->ns[NSM_USER];
-	ns_common_val(v, &u->ns);
-	/* NS_GET_USERNS of a user namespace is its parent */
-	v->owner = v->parent = u->parent ? u->parent->ns.inum : 0;
-	/* a variable index: not a direct load */
-	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 63]);
-	pns = bpf_rdonly_cast(up.ns, bpf_core_type_id_kernel(struct pid_namespace));
-	v = &s->ns[NSM_PID];
-	NS_VAL(v, pns);
-	v->parent = pns && pns->parent ? pns->parent->ns.inum : 0;
-	if (!np)
-		return;
-	s->np_refs = np->count.refs.counter;
-	NS_VAL(&s->ns[NSM_CGROUP], np->cgroup_ns);
-	NS_VAL(&s->ns[NSM_IPC], np->ipc_ns);
-	NS_VAL(&s->ns[NSM_MNT], np->mnt_ns);
-	NS_VAL(&s->ns[NSM_NET], np->net_ns);
-	NS_VAL(&s->ns[NSM_UTS], np->uts_ns);
-	if (bpf_core_type_exists(struct time_namespace)) {
-		NS_VAL(&s->ns[NSM_TIME], np->time_ns);
-		NS_VAL(&s->fc, np->time_ns_for_children);
-	}
-}
-
-/* Only the inode numbers, as task_ns() reads them. */
-static __always_inline void task_inums(struct task_struct *t, __u32 *inum)
-{
-	struct nsproxy *np = t->nsproxy;
-	struct pid *pid = t->thread_pid;
-	struct upid_abi up = {};
-	struct pid_namespace *pns;
-	__u32 level = pid->level;
-
-	__builtin_memset(inum, 0, sizeof(__u32) * (NSM_NTYPES + 1));
-	inum[NSM_USER] = t->real_cred->user_ns->ns.inum;
-	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 63]);
-	pns = bpf_rdonly_cast(up.ns, bpf_core_type_id_kernel(struct pid_namespace));
-	inum[NSM_PID] = pns ? pns->ns.inum : 0;
-	if (!np)
-		return;
-	inum[NSM_CGROUP] = np->cgroup_ns ? np->cgroup_ns->ns.inum : 0;
-	inum[NSM_IPC] = np->ipc_ns ? np->ipc_ns->ns.inum : 0;
-	inum[NSM_MNT] = np->mnt_ns ? np->mnt_ns->ns.inum : 0;
-	inum[NSM_NET] = np->net_ns ? np->net_ns->ns.inum : 0;
-	inum[NSM_UTS] = np->uts_ns ? np->uts_ns->ns.inum : 0;
-	if (bpf_core_type_exists(struct time_namespace)) {
-		inum[NSM_TIME] = np->time_ns ? np->time_ns->ns.inum : 0;
-		inum[NSM_NTYPES] = np->time_ns_for_children ?
-			np->time_ns_for_children->ns.inum : 0;
-	}
-}
 
 /*
  * One record per kernel event, reserved when the first namespace goes

@@ -226,9 +226,10 @@ struct nsm_ev {
  * (freed after the exit tracepoint), which the feed cannot see go.  The
  * kernel adds one to the kind's counter in the global `hints` (.bss,
  * mmapped by user space, which takes them with an atomic exchange) and
- * submits a struct nsm_hint only when the counter was zero: one wakeup per check, however many
- * umounts or closes come.  User space then checks the liveness of the
- * namespaces that could have gone (user/agent/).
+ * submits a struct nsm_hint only when the counter was zero: one wakeup
+ * per check, however many umounts or closes come.  User space then
+ * checks the liveness of the namespaces that could have gone
+ * (user/agent/).
  */
 enum nsm_hint_kind {
 	NSM_HK_UMOUNT,		/* a umount2() succeeded */

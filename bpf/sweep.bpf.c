@@ -37,13 +37,9 @@
 #include <bpf/bpf_core_read.h>
 #include "nsm_abi.h"
 #include "kernel.bpf.h"
+#include "pid.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define PF_WQ_WORKER	0x00000020
-#define PF_KTHREAD	0x00200000
-
-
 
 /* Load-time knobs, set by user space between open and load. */
 const volatile bool want_tasks = true;	/* loose threads */
@@ -201,9 +197,8 @@ static __u32 nmarks;
 static bool overflowed;
 
 /*
- * The iterator contexts and struct upid, without CO-RE relocations (vmlinux.h
- * marks only its own structs for them): the contexts are ABI, upid has
- * been { nr, ns } since 2.6.24.
+ * The iterator contexts, without CO-RE relocations (vmlinux.h marks only
+ * its own structs for them): they are ABI.  struct upid: pid.bpf.h.
  */
 struct iter_meta {
 	struct seq_file *seq;
@@ -219,12 +214,6 @@ struct iter_task_file {
 	struct task_struct *task;
 	__u32 fd;
 	struct file *file;
-};
-
-struct upid_abi {
-	int nr;
-	__u32 pad;
-	__u64 ns;
 };
 
 /*
@@ -417,9 +406,7 @@ static __always_inline __u32 rd_u32(__u64 p, __u32 off)
 static __always_inline void rd_upid(struct upid_abi *up, __u64 pid,
 				    __u32 level)
 {
-	bpf_probe_read_kernel(up, sizeof(*up),
-			      (void *)(pid + lay.pid_numbers +
-				       (__u64)(level & 63) * sizeof(*up)));
+	upid_read(up, (void *)(pid + lay.pid_numbers), level);
 }
 
 static __always_inline void out(struct seq_file *seq, const void *rec,
