@@ -136,7 +136,7 @@ install: all
 	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(PREFIX)/sbin/nsmon
 
 fmt:
-	clang-format -i discovery/*.[ch] user/*/*.[ch] bpf/*.[ch] tests/unit/*.c tests/fuzz/*.c
+	clang-format -i discovery/*.[ch] discovery/*/*.[ch] user/*/*.[ch] bpf/*.[ch] tests/unit/*.c tests/fuzz/*.c
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance \

@@ -292,7 +292,8 @@ int nsm_parse_status(const char *text, uid_t *uid, pid_t **nspid,
 		     size_t *nnspid, size_t *bad_line);
 
 /*
- * Containers (discovery/containers.c and an engine-*.c per engine).
+ * Containers (discovery/containers.c and discovery/engines/, one file per
+ * engine behind one interface: engines/engine.h).
  *
  * An engine is asked where it keeps its answer: Docker and podman over
  * their Engine API socket, containerd and CRI-O through their runtime state
@@ -357,21 +358,6 @@ const char *nsm_container_label(const struct nsm_container *c,
 char *nsm_container_ref(const struct nsm_container *c);
 
 /*
- * The engine readers: each appends what it finds to m; an engine that is
- * down or answers garbage is a warning (and 0), not an error.
- */
-int nsm_engine_docker(struct nsm_model *m, const struct nsm_engine *e);
-int nsm_engine_containerd(struct nsm_model *m, const struct nsm_engine *e);
-int nsm_engine_crio(struct nsm_model *m, const struct nsm_engine *e);
-/*
- * Docker, podman: one container by id (GET /containers/ID/json), for
- * `watch`: its name and its init pid as the engine sees it (0: none).
- * 0, -ENOENT (no such container), -EIO (engine down, not JSON).
- */
-int nsm_docker_inspect(const struct nsm_engine *e, const char *id,
-		       char **name, pid_t *pid);
-
-/*
  * The container pass: finds the engines (opts.engines, and with
  * opts.engines_auto by default paths and processes), asks them, translates
  * pids, groups containers and relates processes and namespaces to them.
@@ -380,5 +366,13 @@ int nsm_docker_inspect(const struct nsm_engine *e, const char *id,
 int nsm_scan_containers(struct nsm_model *m);
 /* Frees the containers and the engines of m. */
 void nsm_containers_free(struct nsm_model *m);
+
+/*
+ * Docker, podman: one container by id (GET /containers/ID/json), for
+ * `watch`: its name and its init pid as the engine sees it (0: none).
+ * 0, -ENOENT (no such container), -EIO (engine down, not JSON).
+ */
+int nsm_docker_inspect(const struct nsm_engine *e, const char *id,
+		       char **name, pid_t *pid);
 
 #endif /* NSM_H */
