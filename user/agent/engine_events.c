@@ -583,7 +583,8 @@ static void enqueue(struct ee *ee, struct conn *c, const struct ee_event *e)
 	}
 	if (c->nwaiting >= MAX_WAITING) {
 		if (!c->overflowed && ee->warn)
-			fprintf(ee->warn, "nsmon watch: %s %s: more than %d events wait for its answers: dropped\n",
+			fprintf(ee->warn,
+				"nsmon watch: %s %s: more than %d events wait for its answers: dropped\n",
 				nsm_engine_name(c->e.kind), c->e.path,
 				MAX_WAITING);
 		c->overflowed = true;
@@ -605,7 +606,17 @@ static void enqueue(struct ee *ee, struct conn *c, const struct ee_event *e)
 	drain(ee, c);
 }
 
-static bool same_pidns(pid_t pid);
+static bool same_pidns(pid_t pid)
+{
+	struct stat a, b;
+	char path[64];
+
+	if (!pid)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	return !stat(path, &a) && !stat("/proc/self/ns/pid", &b) &&
+	       a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
 
 static void on_open(void *tag, pid_t peer)
 {
@@ -655,17 +666,6 @@ static const struct nsm_dk_stream_ops stream_ops = {
 	.end = on_end,
 };
 
-static bool same_pidns(pid_t pid)
-{
-	struct stat a, b;
-	char path[64];
-
-	if (!pid)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-	return !stat(path, &a) && !stat("/proc/self/ns/pid", &b) &&
-	       a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-}
 
 
 static void conn_open(struct ee *ee, struct conn *c)
