@@ -136,7 +136,7 @@ install: all
 	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(PREFIX)/sbin/nsmon
 
 fmt:
-	clang-format -i discovery/*.[ch] user/*/*.[ch] bpf/*.[ch] tests/unit/*.c tests/fuzz/*.c
+	clang-format -i discovery/*.[ch] discovery/*/*.[ch] user/*/*.[ch] bpf/*.[ch] tests/unit/*.c tests/fuzz/*.c
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance \
@@ -156,15 +156,16 @@ fuzz: $(BPF_SKELS)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-Idiscovery -Ibpf tests/fuzz/fuzz_procfs.c discovery/procfs.c discovery/nstype.c -o $(BUILD)/fuzz/fuzz_procfs
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-		-Iuser/agent tests/fuzz/fuzz_http_stream.c user/agent/http_stream.c -o $(BUILD)/fuzz/fuzz_http_stream
-	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs $(BUILD)/fuzz/corpus-http_stream
+		$(INC_AGENT) $(PKG_CFLAGS) tests/fuzz/fuzz_engine_event.c user/agent/engine_events.c $(DISC_SRCS) \
+		$(LDLIBS) -o $(BUILD)/fuzz/fuzz_engine_event
+	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs $(BUILD)/fuzz/corpus-engine_event
 	# new inputs go to build/; the checked-in seeds are only read
 	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-mountinfo tests/fuzz/corpus/mountinfo
 	$(BUILD)/fuzz/fuzz_procfs -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-procfs tests/fuzz/corpus/procfs
-	$(BUILD)/fuzz/fuzz_http_stream -max_total_time=$(FUZZ_SECONDS) \
-		$(BUILD)/fuzz/corpus-http_stream tests/fuzz/corpus/http_stream
+	$(BUILD)/fuzz/fuzz_engine_event -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz/corpus-engine_event tests/fuzz/corpus/engine_event
 
 clean:
 	rm -rf $(BUILD)

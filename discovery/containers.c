@@ -25,29 +25,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engines.h"
+#include "engines/engine.h"
 #include "idmap.h"
 #include "nsm.h"
 
-static const char *const engine_names[NSM_NENGINE_KINDS] = {
-	[NSM_ENGINE_DOCKER] = "docker",
-	[NSM_ENGINE_PODMAN] = "podman",
-	[NSM_ENGINE_CONTAINERD] = "containerd",
-	[NSM_ENGINE_CRIO] = "crio",
+/* The engines, by kind: what each is asked through. */
+static const struct nsm_engine_ops *const engine_ops[NSM_NENGINE_KINDS] = {
+	[NSM_ENGINE_DOCKER] = &nsm_engine_docker_ops,
+	[NSM_ENGINE_PODMAN] = &nsm_engine_podman_ops,
+	[NSM_ENGINE_CONTAINERD] = &nsm_engine_containerd_ops,
+	[NSM_ENGINE_CRIO] = &nsm_engine_crio_ops,
 };
-
-/* Where each engine keeps its socket or state when not told otherwise. */
-static const char *const engine_defaults[NSM_NENGINE_KINDS] = {
-	[NSM_ENGINE_DOCKER] = "/run/docker.sock",
-	[NSM_ENGINE_PODMAN] = "/run/podman/podman.sock",
-	[NSM_ENGINE_CONTAINERD] = "/run/containerd",
-	[NSM_ENGINE_CRIO] = "/run/containers/storage",
-};
-
-const char *nsm_engine_name(enum nsm_engine_kind k)
-{
-	return k < NSM_NENGINE_KINDS ? engine_names[k] : "?";
-}
 
 int nsm_engine_parse(const char *s, struct nsm_engine *e)
 {
@@ -58,8 +46,8 @@ int nsm_engine_parse(const char *s, struct nsm_engine *e)
 	if (!eq || !eq[1])
 		return -EINVAL;
 	for (k = 0; k < NSM_NENGINE_KINDS; k++)
-		if (strlen(engine_names[k]) == (size_t)(eq - s) &&
-		    !strncmp(engine_names[k], s, eq - s))
+		if (strlen(nsm_engine_name(k)) == (size_t)(eq - s) &&
+		    !strncmp(nsm_engine_name(k), s, eq - s))
 			break;
 	if (k == NSM_NENGINE_KINDS)
 		return -EINVAL;
@@ -67,23 +55,6 @@ int nsm_engine_parse(const char *s, struct nsm_engine *e)
 	e->path = (char *)(eq + 1); /* the caller copies */
 	e->explicit = true;
 	return 0;
-}
-
-void nsm_container_free(struct nsm_container *c)
-{
-	size_t i;
-
-	if (!c)
-		return;
-	for (i = 0; i < c->nlabels; i++) {
-		free(c->labels[i].key);
-		free(c->labels[i].value);
-	}
-	free(c->labels);
-	free(c->id);
-	free(c->name);
-	free(c->group_name);
-	free(c);
 }
 
 void nsm_containers_free(struct nsm_model *m)
@@ -100,64 +71,6 @@ void nsm_containers_free(struct nsm_model *m)
 	free(m->engines);
 	m->engines = NULL;
 	m->nengines = 0;
-}
-
-int nsm_container_add(struct nsm_model *m, struct nsm_container *c)
-{
-	if (m->ncontainers == m->containers_cap) {
-		size_t cap = m->containers_cap ? m->containers_cap * 2 : 16;
-		struct nsm_container **v;
-
-		v = reallocarray(m->containers, cap, sizeof(*v));
-		if (!v) {
-			nsm_container_free(c);
-			return -ENOMEM;
-		}
-		m->containers = v;
-		m->containers_cap = cap;
-	}
-	m->containers[m->ncontainers++] = c;
-	return 0;
-}
-
-const char *nsm_container_label(const struct nsm_container *c,
-				const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < c->nlabels; i++)
-		if (!strcmp(c->labels[i].key, key))
-			return c->labels[i].value;
-	return NULL;
-}
-
-char *nsm_container_ref(const struct nsm_container *c)
-{
-	char *s;
-
-	if (asprintf(&s, "%s:%s", nsm_engine_name(c->engine), c->name) < 0)
-		return NULL;
-	return s;
-}
-
-int nsm_container_add_label(struct nsm_container *c, const char *key,
-			    const char *value)
-{
-	struct nsm_label *v;
-
-	v = reallocarray(c->labels, c->nlabels + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	c->labels = v;
-	v[c->nlabels].key = strdup(key);
-	v[c->nlabels].value = strdup(value ? value : "");
-	if (!v[c->nlabels].key || !v[c->nlabels].value) {
-		free(v[c->nlabels].key);
-		free(v[c->nlabels].value);
-		return -ENOMEM;
-	}
-	c->nlabels++;
-	return 0;
 }
 
 /* ------------------------------------------------------------ engines */
@@ -259,66 +172,91 @@ static char *containerd_state_from_config(const char *file)
 	return res;
 }
 
+/*
+ * A path that process pid named, inside its root, as we reach it:
+ * PROC/PID/root/PATH.  The one place that joins a process's root and a
+ * path it controls (issue 16: openat2(RESOLVE_IN_ROOT) on the root's fd).
+ */
+static void in_root(const struct nsm_model *m, pid_t pid, const char *path,
+		    char *out, size_t size)
+{
+	snprintf(out, size, "%s/%d/root%s", m->opts.proc_root, (int)pid, path);
+}
+
+static enum nsm_engine_kind engine_by_comm(const char *comm)
+{
+	static const char *const comms[NSM_NENGINE_KINDS] = {
+		[NSM_ENGINE_DOCKER] = "dockerd",
+		[NSM_ENGINE_PODMAN] = "podman",
+		[NSM_ENGINE_CONTAINERD] = "containerd",
+		[NSM_ENGINE_CRIO] = "crio",
+	};
+	int k;
+
+	for (k = 0; k < NSM_NENGINE_KINDS; k++)
+		if (!strcmp(comm, comms[k]))
+			break;
+	return k;
+}
+
+/*
+ * Where an engine process keeps its socket or state, as its command line
+ * says (in its root; *alloc to free), NULL: the default; "": it serves
+ * no API.
+ */
+static const char *engine_where(struct nsm_model *m, struct nsm_proc *p,
+				enum nsm_engine_kind kind, char **alloc)
+{
+	const char *a, *cmd = p->cmdline;
+	size_t len = p->cmdline_len;
+	char path[8192];
+
+	switch (kind) {
+	case NSM_ENGINE_DOCKER:
+		a = arg_value(cmd, len, "--host", "-H");
+		return a && !strncmp(a, "unix://", 7) ? a + 7 : NULL;
+	case NSM_ENGINE_PODMAN:
+		/* only `podman system service [URI]` serves the API */
+		if (!memmem(cmd, len, "service", 8))
+			return "";
+		a = memmem(cmd, len, "unix://", 7);
+		return a ? a + 7 : NULL;
+	case NSM_ENGINE_CONTAINERD:
+		a = arg_value(cmd, len, "--state", NULL);
+		if (a)
+			return a;
+		a = arg_value(cmd, len, "--config", "-c");
+		if (!a || a[0] != '/')
+			return NULL;
+		in_root(m, p->pid, a, path, sizeof(path));
+		return *alloc = containerd_state_from_config(path);
+	case NSM_ENGINE_CRIO:
+		return arg_value(cmd, len, "--runroot", NULL);
+	default:
+		return NULL;
+	}
+}
+
 /* An engine process: where its socket or state is, seen through its root. */
 static int engine_from_proc(struct nsm_model *m, struct engines *es,
 			    struct nsm_proc *p)
 {
-	const char *where = NULL, *a;
-	char *alloc = NULL, root[4096], path[8192];
-	enum nsm_engine_kind kind;
-	size_t len;
+	enum nsm_engine_kind kind = engine_by_comm(p->comm);
+	char *alloc = NULL, path[8192];
+	const char *where;
 	int err;
 
-	if (!strcmp(p->comm, "dockerd"))
-		kind = NSM_ENGINE_DOCKER;
-	else if (!strcmp(p->comm, "containerd"))
-		kind = NSM_ENGINE_CONTAINERD;
-	else if (!strcmp(p->comm, "podman"))
-		kind = NSM_ENGINE_PODMAN;
-	else if (!strcmp(p->comm, "crio"))
-		kind = NSM_ENGINE_CRIO;
-	else
+	if (kind == NSM_NENGINE_KINDS)
 		return 0;
 	nsm_read_details(m, p->pid, NSM_DETAIL_CMDLINE);
 	if (!p->cmdline)
 		return 0;
-	len = p->cmdline_len;
-	switch (kind) {
-	case NSM_ENGINE_DOCKER:
-		a = arg_value(p->cmdline, len, "--host", "-H");
-		if (a && !strncmp(a, "unix://", 7))
-			where = a + 7;
-		break;
-	case NSM_ENGINE_PODMAN:
-		/* only `podman system service [URI]` serves the API */
-		if (!memmem(p->cmdline, len, "service", 8))
-			return 0;
-		a = memmem(p->cmdline, len, "unix://", 7);
-		if (a)
-			where = a + 7;
-		break;
-	case NSM_ENGINE_CONTAINERD:
-		where = arg_value(p->cmdline, len, "--state", NULL);
-		if (where)
-			break;
-		a = arg_value(p->cmdline, len, "--config", "-c");
-		if (a && a[0] == '/') {
-			snprintf(path, sizeof(path), "%s/%d/root%s",
-				 m->opts.proc_root, (int)p->pid, a);
-			where = alloc = containerd_state_from_config(path);
-		}
-		break;
-	case NSM_ENGINE_CRIO:
-		where = arg_value(p->cmdline, len, "--runroot", NULL);
-		break;
-	default:
-		break;
-	}
+	where = engine_where(m, p, kind, &alloc);
+	if (where && !*where)
+		return 0;
 	if (!where || where[0] != '/')
-		where = engine_defaults[kind];
-	snprintf(root, sizeof(root), "%s/%d/root", m->opts.proc_root,
-		 (int)p->pid);
-	snprintf(path, sizeof(path), "%s%s", root, where);
+		where = engine_ops[kind]->default_path;
+	in_root(m, p->pid, where, path, sizeof(path));
 	err = engines_add(m, es, kind, path, p->pid, false);
 	free(alloc);
 	return err;
@@ -349,7 +287,7 @@ static int engines_find(struct nsm_model *m, struct engines *es)
 			return err;
 	}
 	for (k = 0; k < NSM_NENGINE_KINDS; k++) {
-		err = engines_add(m, es, k, engine_defaults[k], 0, false);
+		err = engines_add(m, es, k, engine_ops[k]->default_path, 0, false);
 		if (err)
 			return err;
 	}
@@ -391,6 +329,59 @@ static pid_t pid_translate(const struct nsm_model *m, pid_t engine, pid_t pid)
 			return p->pid;
 	}
 	return 0;
+}
+
+/* Reads a cgroup control file under the cgroup filesystem root. */
+static bool cg_file_is(const char *dir, const char *file, const char *want)
+{
+	char path[4096], buf[32] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && !strncmp(buf, want, strlen(want));
+}
+
+/*
+ * Whether the container whose init is pid (in proc_root's PID namespace)
+ * is frozen by its cgroup (v1 freezer.state FROZEN, v2 cgroup.freeze 1):
+ * how containerd and CRI-O pause, without a record of it in their state.
+ */
+static bool pid_frozen(struct nsm_model *m, pid_t pid)
+{
+	char name[64], *text = NULL, *line, *save = NULL, dir[4096];
+	bool frozen = false;
+	size_t len;
+
+	if (!m->live || !pid)
+		return false;
+	snprintf(name, sizeof(name), "%d/cgroup", (int)pid);
+	if (nsm_read_file_at(m->proc_fd, name, &text, &len))
+		return false;
+	for (line = strtok_r(text, "\n", &save); line && !frozen;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : 0;
+
+		if (!c2)
+			continue;
+		if (c2 == c1 + 1 && strcmp(c2 + 1, "/")) {
+			/* v2, alone or as the hybrid "unified" mount */
+			frozen = cg_file_is(c2 + 1, "cgroup.freeze", "1");
+			snprintf(dir, sizeof(dir), "unified%s", c2 + 1);
+			frozen = frozen ||
+				 cg_file_is(dir, "cgroup.freeze", "1");
+		} else if (!strncmp(c1 + 1, "freezer:", 8)) {
+			snprintf(dir, sizeof(dir), "freezer%s", c2 + 1);
+			frozen = cg_file_is(dir, "freezer.state", "FROZEN");
+		}
+	}
+	free(text);
+	return frozen;
 }
 
 static void set_group(struct nsm_container *c)
@@ -558,29 +549,15 @@ int nsm_scan_containers(struct nsm_model *m)
 		struct nsm_engine *e = &es.v[i];
 
 		from = m->ncontainers;
-		switch (e->kind) {
-		case NSM_ENGINE_DOCKER:
-		case NSM_ENGINE_PODMAN:
-			err = nsm_engine_docker(m, e);
-			break;
-		case NSM_ENGINE_CONTAINERD:
-			err = nsm_engine_containerd(m, e);
-			break;
-		case NSM_ENGINE_CRIO:
-			err = nsm_engine_crio(m, e);
-			break;
-		default:
-			break;
-		}
+		err = engine_ops[e->kind]->list(m, e);
 		for (; !err && from < m->ncontainers; from++) {
 			struct nsm_container *c = m->containers[from];
 
 			c->pid = c->engine_pid ?
 				 pid_translate(m, e->pid, c->engine_pid) : 0;
 			/* their state does not say; the freezer does */
-			if (e->kind == NSM_ENGINE_CONTAINERD ||
-			    e->kind == NSM_ENGINE_CRIO)
-				c->paused = nsm_pid_frozen(m, c->pid);
+			if (engine_ops[e->kind]->paused_by_freezer)
+				c->paused = pid_frozen(m, c->pid);
 		}
 	}
 	/* the model keeps them: `watch` follows their event streams */

@@ -305,7 +305,8 @@ int nsm_parse_status(const char *text, uid_t *uid, pid_t **nspid,
 		     size_t *nnspid, size_t *bad_line);
 
 /*
- * Containers (discovery/containers.c and an engine-*.c per engine).
+ * Containers (discovery/containers.c and discovery/engines/, one file per
+ * engine behind one interface: engines/engine.h).
  *
  * An engine is asked where it keeps its answer: Docker and podman over
  * their Engine API socket, containerd and CRI-O through their runtime state
@@ -370,21 +371,6 @@ const char *nsm_container_label(const struct nsm_container *c,
 char *nsm_container_ref(const struct nsm_container *c);
 
 /*
- * The engine readers: each appends what it finds to m; an engine that is
- * down or answers garbage is a warning (and 0), not an error.
- */
-int nsm_engine_docker(struct nsm_model *m, const struct nsm_engine *e);
-int nsm_engine_containerd(struct nsm_model *m, const struct nsm_engine *e);
-int nsm_engine_crio(struct nsm_model *m, const struct nsm_engine *e);
-/*
- * Docker, podman: one container by id (GET /containers/ID/json), for
- * `watch`: its name and its init pid as the engine sees it (0: none).
- * 0, -ENOENT (no such container), -EIO (engine down, not JSON).
- */
-int nsm_docker_inspect(const struct nsm_engine *e, const char *id,
-		       char **name, pid_t *pid);
-
-/*
  * The container pass: finds the engines (opts.engines, and with
  * opts.engines_auto by default paths and processes), asks them, translates
  * pids, groups containers and relates processes and namespaces to them.
@@ -393,5 +379,59 @@ int nsm_docker_inspect(const struct nsm_engine *e, const char *id,
 int nsm_scan_containers(struct nsm_model *m);
 /* Frees the containers and the engines of m. */
 void nsm_containers_free(struct nsm_model *m);
+
+/*
+ * The Docker Engine API client for the agent (discovery/engines/docker.c):
+ * Docker's and podman's event streams (GET /events) and their inspects
+ * (GET /containers/ID/json), all at once and never blocking, on libcurl's
+ * multi interface.  The caller waits on nsm_dk_pollfds() (their .events
+ * as given: POLLIN, POLLOUT or both), calls nsm_dk_ready() with the
+ * result and nsm_dk_tick() often (connect and answer timeouts run from
+ * it); the callbacks run from those two, never from the start calls.
+ */
+struct nsm_dk;
+
+struct nsm_dk_stream_ops {
+	/* status 200 came: lines follow; peer: the engine's pid as our
+	 * PID namespace numbers it (SO_PEERCRED), 0 if unknown */
+	void (*open)(void *tag, pid_t peer);
+	/* one non-empty line of the body, without its end; nonzero: stop */
+	int (*line)(void *tag, const char *line, size_t len);
+	/*
+	 * The stream is over (after this, no call for it): -EPIPE (it
+	 * ended), -EPROTO (not HTTP 200, or a line longer than 64 KiB),
+	 * -ECANCELED (line() said stop), another -errno (no connection);
+	 * why says it in words.
+	 */
+	void (*end)(void *tag, int err, const char *why);
+};
+
+/*
+ * An inspect's answer: err 0 with name (never NULL) and pid (as the
+ * engine numbers it, 0: none), -ENOENT (no such container), -EIO (no
+ * answer in time, not JSON, down).
+ */
+typedef void (*nsm_dk_inspect_fn)(void *tag, int err, const char *name,
+				  pid_t pid);
+
+struct nsm_dk *nsm_dk_new(void);
+/* Ends every transfer, without callbacks. */
+void nsm_dk_free(struct nsm_dk *dk);
+/*
+ * Follows the container events of the engine at sock; since_ns (realtime,
+ * 0: none) replays what happened since.  0 or -errno (then no callback).
+ */
+int nsm_dk_events(struct nsm_dk *dk, const char *sock, int64_t since_ns,
+		  const struct nsm_dk_stream_ops *ops, void *tag);
+/* Asks for container id; fn answers once, within timeout_ms. 0, -errno. */
+int nsm_dk_inspect(struct nsm_dk *dk, const char *sock, const char *id,
+		   long timeout_ms, nsm_dk_inspect_fn fn, void *tag);
+/* The sockets to wait for, at most max; how many. */
+struct pollfd;
+int nsm_dk_pollfds(struct nsm_dk *dk, struct pollfd *p, int max);
+/* After the wait: the transfers whose sockets are ready go on. */
+void nsm_dk_ready(struct nsm_dk *dk, const struct pollfd *p, int n);
+/* Runs the timeouts that are due. */
+void nsm_dk_tick(struct nsm_dk *dk);
 
 #endif /* NSM_H */

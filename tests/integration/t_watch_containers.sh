@@ -1,7 +1,9 @@
 # t_watch_containers.sh - `nsmon watch` follows a container engine's event
 # stream (SPEC "Events": container): a dockerd of the test's own, found by
 # its process as discovery finds it (t_containers.sh starts it), stopped
-# and started again midway: watch finds it again by itself.
+# and started again midway: watch finds it again by itself; podman's; and
+# a fake engine (tests/helpers/fake_engine.py) that answers garbage, or
+# answers an inspect late, which must not hold up the namespace feed.
 
 # timeout watch_docker 240
 
@@ -128,5 +130,44 @@ test_watch_podman() {
 	wait_action stop "$id"
 	sleep 0.5
 	expect_lifecycle "$id" "$name" podman "$pid"
+	watch_stop
+}
+
+# An engine slow to answer an inspect (3 s: fake_engine.py --inspect-delay)
+# holds up neither the namespace feed nor watch: namespaces made while
+# that answer is out are reported before the container event, which still
+# comes, named and with the pid the answer gave.  By order, not by time:
+# the unshares begin once the engine has the inspect request in hand.
+test_watch_engine_slow_inspect() {
+	local fake late p pids=() seq_c seq i
+	fake=$(cd "$here_wc/../helpers" && pwd)/fake_engine.py
+	late=$(printf 'e%.0s' {1..64})
+	spawn s python3 "$fake" docker "$T_DIR/slow.sock" --inspect-delay 3
+	wait_ready s
+	watch_start --no-initial --engine "docker=$T_DIR/slow.sock"
+	wait_for "watch to follow the engine's events" grep -q '^streams=' "$T_DIR/s.out"
+	kill -USR1 "$s"
+	wait_for "watch to ask the engine" grep -q "^inspecting=$late" "$T_DIR/s.out"
+	for ((i = 0; i < 3; i++)); do
+		unshare -u -i sleep 1000 &
+		p=$!
+		defer kill_pid "$p"
+		pids+=("$p")
+	done
+	for p in "${pids[@]}"; do
+		wait_unshared "$p" uts
+		wait_unshared "$p" ipc
+	done
+	wait_action start "$late"
+	seq_c=$(events '.event == "container" and .container.id == $id' --arg id "$late" | jq '.[0].seq')
+	for p in "${pids[@]}"; do
+		seq=$(events '.event == "create" and .pid == $p' --argjson p "$p" | jq -c 'map(.seq)')
+		[[ $(jq length <<<"$seq") -eq 2 ]] ||
+			fail "want the creates of uts and ipc of pid $p, got seqs $seq: $(events '.pid == $p' --argjson p "$p")"
+		[[ $(jq max <<<"$seq") -lt $seq_c ]] ||
+			fail "the creates of pid $p (seqs $seq) came after the container event (seq $seq_c): the feed waited for the engine"
+	done
+	expect_json "the container event after the slow inspect" "$(ctr_events "$late")" \
+		"$(jq -nc --argjson p "$(kv s late_pid)" '[["start", "late", "docker", $p]]')"
 	watch_stop
 }

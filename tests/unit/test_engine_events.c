@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test_engine_events.c - the reader of an engine's event stream
- * (user/agent/http_stream.c) on fixture streams as Docker sends them, whole and
- * a byte at a time, and on malformed ones; and the parser of one event
- * (ee_parse in user/agent/engine_events.c).
+ * test_engine_events.c - the parser of one line of an engine's event
+ * stream (ee_parse in user/agent/engine_events.c): events as Docker and
+ * podman send them, those it leaves out, and garbage.  And the Docker
+ * client under it (nsm_dk_* in discovery/engines/docker.c) against a
+ * scripted engine on a unix socket, in a thread: lines split across
+ * chunks, an inspect that is answered late while the stream goes on,
+ * one that is refused, the end of a stream, a socket that is not there.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,41 +21,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
 #include "engine_events.h"
-#include "http_stream.h"
-
-struct lines {
-	char all[4096];
-	size_t n, count;
-};
-
-static void on_line(void *ctx, const char *line, size_t len)
-{
-	struct lines *l = ctx;
-
-	assert_null(memchr(line, '\n', len));
-	assert_true(l->n + len + 1 < sizeof(l->all));
-	memcpy(l->all + l->n, line, len);
-	l->n += len;
-	l->all[l->n++] = '|';
-	l->all[l->n] = 0;
-	l->count++;
-}
-
-static const char docker_head[] =
-	"HTTP/1.1 200 OK\r\n"
-	"Api-Version: 1.50\r\n"
-	"Content-Type: application/json\r\n"
-	"Docker-Experimental: false\r\n"
-	"Ostype: linux\r\n"
-	"Server: Docker/28.2.2 (linux)\r\n"
-	"Date: Tue, 24 Nov 2026 06:31:22 GMT\r\n"
-	"Transfer-Encoding: chunked\r\n"
-	"\r\n";
 
 static const char ev_start[] =
 	"{\"status\":\"start\",\"id\":\"5f8f669bc219fb5538c8b24c2d9b6f0b51fdee3263c19b41439afaad6cadf8eb\","
@@ -58,151 +37,6 @@ static const char ev_start[] =
 	"\"Actor\":{\"ID\":\"5f8f669bc219fb5538c8b24c2d9b6f0b51fdee3263c19b41439afaad6cadf8eb\","
 	"\"Attributes\":{\"image\":\"nsmon-test/busybox\",\"name\":\"web\"}},"
 	"\"scope\":\"local\",\"time\":1795500000,\"timeNano\":1795500000123456789}";
-
-/* A chunked stream of two events, a chunk split mid-line, and the end. */
-static size_t docker_stream(char *buf, size_t size)
-{
-	size_t len = strlen(ev_start);
-
-	return snprintf(buf, size, "%s%zx\r\n%s\n\r\n4\r\n{\"a\"\r\n3;x=y\r\n:1}\r\n1\r\n\n\r\n0\r\n\r\n",
-			docker_head, len + 1, ev_start);
-}
-
-static void test_chunked_whole_and_bytewise(void **state)
-{
-	char buf[4096], want[2048];
-	struct hs *s = malloc(sizeof(*s));
-	struct lines a = { 0 }, b = { 0 };
-	size_t n = docker_stream(buf, sizeof(buf)), i;
-	int r = 0;
-
-	assert_non_null(s);
-	hs_init(s);
-	assert_int_equal(hs_feed(s, buf, n, on_line, &a), 1);
-	assert_int_equal(s->status, 200);
-	assert_true(s->chunked);
-	snprintf(want, sizeof(want), "%s|{\"a\":1}|", ev_start);
-	assert_string_equal(a.all, want);
-	assert_int_equal(a.count, 2);
-	hs_init(s);
-	for (i = 0; i < n; i++) {
-		r = hs_feed(s, buf + i, 1, on_line, &b);
-		assert_int_equal(r, i + 1 == n ? 1 : 0);
-	}
-	assert_string_equal(b.all, want);
-	assert_int_equal(hs_eof(s, on_line, &b), 0);
-	free(s);
-}
-
-static void test_lf_only_and_eof(void **state)
-{
-	static const char in[] = "HTTP/1.0 200 OK\nContent-Type: x\n\nline1\nline2";
-	struct hs *s = malloc(sizeof(*s));
-	struct lines l = { 0 };
-
-	assert_non_null(s);
-	hs_init(s);
-	assert_int_equal(hs_feed(s, in, sizeof(in) - 1, on_line, &l), 0);
-	assert_int_equal(s->state, HS_BODY);
-	assert_string_equal(l.all, "line1|");
-	/* a body without a length runs to the close; its last line counts */
-	assert_int_equal(hs_eof(s, on_line, &l), 0);
-	assert_string_equal(l.all, "line1|line2|");
-	free(s);
-}
-
-static void test_content_length(void **state)
-{
-	static const char in[] = "HTTP/1.1 200 OK\r\nContent-Length: 22\r\n\r\n"
-				 "<html>this is not JSON";
-	struct hs *s = malloc(sizeof(*s));
-	struct lines l = { 0 };
-
-	assert_non_null(s);
-	hs_init(s);
-	assert_int_equal(hs_feed(s, in, sizeof(in) - 1, on_line, &l), 1);
-	assert_string_equal(l.all, "<html>this is not JSON|");
-	assert_int_equal(hs_feed(s, "x", 1, on_line, &l), -EPROTO);
-	free(s);
-}
-
-static void test_eof_mid_stream(void **state)
-{
-	char buf[4096];
-	struct hs *s = malloc(sizeof(*s));
-	struct lines l = { 0 };
-	size_t n = docker_stream(buf, sizeof(buf));
-
-	assert_non_null(s);
-	hs_init(s);
-	assert_int_equal(hs_feed(s, buf, n - 12, on_line, &l), 0);
-	assert_int_equal(hs_eof(s, on_line, &l), -EPIPE);
-	free(s);
-}
-
-/* Malformed streams: each is refused, with a reason, and stays refused. */
-static void test_garbage(void **state)
-{
-	static const struct {
-		const char *in;
-		int status;
-	} bad[] = {
-		{ "<html>hello</html>\r\n", 0 },
-		{ "HTTP/1.1 404 Not Found\r\n\r\n", 404 },
-		{ "HTTP/1.1 2x0 OK\r\n", 0 },
-		{ "HTTP/2 200\r\n", 0 },
-		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 200 },
-		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", 200 },
-		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		  "2\r\nabX\r\n", 200 },
-		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		  "ffffffffffffffffff\r\n", 200 },
-		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		  "0\r\n\r\nmore", 200 },
-		{ "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 200 },
-		{ "HTTP/1.1 200 OK\rX\n", 0 },
-	};
-	struct hs *s = malloc(sizeof(*s));
-	struct lines l = { 0 };
-	size_t i;
-
-	assert_non_null(s);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		hs_init(s);
-		assert_int_equal(hs_feed(s, bad[i].in, strlen(bad[i].in),
-					 on_line, &l),
-				 -EPROTO);
-		assert_non_null(s->why);
-		assert_int_equal(s->status, bad[i].status);
-		assert_int_equal(hs_feed(s, "0\r\n", 3, on_line, &l), -EPROTO);
-	}
-	assert_int_equal(l.count, 0);
-	free(s);
-}
-
-/* A header or a line over its bound is garbage, not an overflow. */
-static void test_bounds(void **state)
-{
-	static const char head[] = "HTTP/1.1 200 OK\r\n\r\n";
-	struct hs *s = malloc(sizeof(*s));
-	char *big = malloc(HS_LINE_MAX + 2);
-	struct lines l = { 0 };
-
-	assert_non_null(s);
-	assert_non_null(big);
-	memset(big, 'a', HS_LINE_MAX + 2);
-	hs_init(s);
-	assert_int_equal(hs_feed(s, "HTTP/1.1 200 OK\r\nX-Long: ", 25, on_line,
-				 &l), 0);
-	assert_int_equal(hs_feed(s, big, HS_HEADER_MAX, on_line, &l), -EPROTO);
-	hs_init(s);
-	assert_int_equal(hs_feed(s, head, sizeof(head) - 1, on_line, &l), 0);
-	assert_int_equal(hs_feed(s, big, HS_LINE_MAX, on_line, &l), 0);
-	assert_int_equal(hs_feed(s, big, 1, on_line, &l), -EPROTO);
-	assert_int_equal(l.count, 0);
-	free(big);
-	free(s);
-}
 
 static int parse(const char *line, struct ee_event *e, cJSON **doc)
 {
@@ -266,16 +100,262 @@ static void test_parse(void **state)
 	assert_null(doc);
 }
 
+/* ------------------------------------------------ the Docker client */
+
+/* The scripted engine: one thread per connection, steered by ctl. */
+struct engine {
+	char path[108];
+	int lfd;
+	int ctl[2];		/* the test writes 'd' (one more line), 'e' (end) */
+	int answer[2];		/* the test writes one byte: answer the inspect */
+	pthread_t accept;
+};
+
+struct got {
+	char lines[1024];
+	size_t nlines;
+	int opened;
+	pid_t peer;
+	int end_err;		/* 1: not yet */
+	int insp_err;		/* 1: not yet */
+	char insp_name[64];
+	pid_t insp_pid;
+};
+
+/* The engine's threads abort on a failure: cmocka's asserts are not
+ * for threads of their own. */
+static void put(int fd, const char *s)
+{
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		abort();
+}
+
+static void chunk(int fd, const char *s)
+{
+	char head[32];
+
+	snprintf(head, sizeof(head), "%zx\r\n", strlen(s));
+	put(fd, head);
+	put(fd, s);
+	put(fd, "\r\n");
+}
+
+struct conn_arg {
+	struct engine *en;
+	int fd;
+};
+
+static const char late[] = "{\"Name\":\"/late\",\"State\":{\"Pid\":4242}}";
+
+static void *serve_conn(void *arg)
+{
+	struct conn_arg *ca = arg;
+	struct engine *en = ca->en;
+	char req[1024] = "", c;
+	size_t n = 0;
+	int fd = ca->fd;
+
+	free(ca);
+	while (n < sizeof(req) - 1 && read(fd, req + n, 1) == 1) {
+		n++;
+		if (n >= 4 && !memcmp(req + n - 4, "\r\n\r\n", 4))
+			break;
+	}
+	req[n] = 0;
+	if (!strncmp(req, "GET /events?", 12)) {
+		put(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			"Transfer-Encoding: chunked\r\n\r\n");
+		/* a line across two chunks, one with a CR, an empty one */
+		chunk(fd, "{\"a\":");
+		chunk(fd, "1}\n{\"b\":2}\r\n\n{\"c\"");
+		chunk(fd, ":3}\n");
+		while (read(en->ctl[0], &c, 1) == 1 && c == 'd')
+			chunk(fd, "{\"d\":4}\n");
+		put(fd, "0\r\n\r\n");
+	} else if (!strncmp(req, "GET /containers/aa/json ", 24)) {
+		/* a slow engine: it answers when the test says so */
+		if (read(en->answer[0], &c, 1) != 1)
+			abort();
+		snprintf(req, sizeof(req),
+			 "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
+			 strlen(late), late);
+		put(fd, req);
+	} else {
+		put(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}");
+	}
+	close(fd);
+	return NULL;
+}
+
+static void *accept_loop(void *arg)
+{
+	struct engine *en = arg;
+	pthread_t t;
+	int fd;
+
+	while ((fd = accept(en->lfd, NULL, NULL)) >= 0) {
+		struct conn_arg *ca = malloc(sizeof(*ca));
+
+		if (!ca)
+			abort();
+		ca->en = en;
+		ca->fd = fd;
+		if (pthread_create(&t, NULL, serve_conn, ca))
+			abort();
+		pthread_detach(t);
+	}
+	return NULL;
+}
+
+static void engine_start(struct engine *en)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	snprintf(en->path, sizeof(en->path), "/tmp/nsmon-test-dk-%d.sock",
+		 (int)getpid());
+	unlink(en->path);
+	strcpy(a.sun_path, en->path);
+	en->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(en->lfd >= 0);
+	assert_int_equal(bind(en->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(en->lfd, 8), 0);
+	assert_int_equal(pipe(en->ctl), 0);
+	assert_int_equal(pipe(en->answer), 0);
+	assert_int_equal(pthread_create(&en->accept, NULL, accept_loop, en), 0);
+}
+
+static void engine_stop(struct engine *en)
+{
+	shutdown(en->lfd, SHUT_RDWR);
+	pthread_join(en->accept, NULL);
+	close(en->lfd);
+	/* the connections' threads are done: their streams ended, answered */
+	close(en->ctl[0]);
+	close(en->ctl[1]);
+	close(en->answer[0]);
+	close(en->answer[1]);
+	unlink(en->path);
+}
+
+static void on_open(void *tag, pid_t peer)
+{
+	struct got *g = tag;
+
+	g->opened++;
+	g->peer = peer;
+}
+
+static int on_line(void *tag, const char *line, size_t len)
+{
+	struct got *g = tag;
+	size_t n = strlen(g->lines);
+
+	assert_null(memchr(line, '\n', len));
+	assert_true(n + len + 2 < sizeof(g->lines));
+	memcpy(g->lines + n, line, len);
+	memcpy(g->lines + n + len, "|", 2);
+	g->nlines++;
+	return 0;
+}
+
+static void on_end(void *tag, int err, const char *why)
+{
+	struct got *g = tag;
+
+	assert_non_null(why);
+	g->end_err = err;
+}
+
+static void on_inspect(void *tag, int err, const char *name, pid_t pid)
+{
+	struct got *g = tag;
+
+	g->insp_err = err;
+	if (!err)
+		snprintf(g->insp_name, sizeof(g->insp_name), "%s", name);
+	g->insp_pid = pid;
+}
+
+static const struct nsm_dk_stream_ops ops = {
+	.open = on_open, .line = on_line, .end = on_end,
+};
+
+/* One turn of the agent's loop, as the client expects it. */
+static void step(struct nsm_dk *dk)
+{
+	struct pollfd p[8];
+	int n;
+
+	nsm_dk_tick(dk);
+	n = nsm_dk_pollfds(dk, p, 8);
+	if (poll(p, n, 10) > 0)
+		nsm_dk_ready(dk, p, n);
+}
+
+/* Turns of the loop until cond holds (5 s at most). */
+#define WAIT_FOR(dk, cond)                                              \
+	do {                                                            \
+		int i_;                                                 \
+		for (i_ = 0; i_ < 500 && !(cond); i_++)                 \
+			step(dk);                                       \
+		assert_true(cond);                                      \
+	} while (0)
+
+static void test_docker_client(void **state)
+{
+	struct got g = { .end_err = 1, .insp_err = 1 }, g2 = g, g3 = g;
+	struct nsm_dk *dk = nsm_dk_new();
+	struct engine en;
+
+	assert_non_null(dk);
+	engine_start(&en);
+	assert_int_equal(nsm_dk_events(dk, en.path, 0, &ops, &g), 0);
+	/* callbacks come from tick and ready, never from the start calls */
+	assert_int_equal(g.opened, 0);
+	WAIT_FOR(dk, g.nlines == 3);
+	assert_string_equal(g.lines, "{\"a\":1}|{\"b\":2}|{\"c\":3}|");
+	assert_int_equal(g.opened, 1);
+	assert_int_equal(g.peer, getpid());
+
+	/* an inspect out: the stream goes on meanwhile */
+	assert_int_equal(nsm_dk_inspect(dk, en.path, "aa", 5000, on_inspect,
+					&g2), 0);
+	assert_int_equal(nsm_dk_inspect(dk, en.path, "bb", 5000, on_inspect,
+					&g3), 0);
+	assert_int_equal(write(en.ctl[1], "d", 1), 1);
+	WAIT_FOR(dk, g.nlines == 4 && g3.insp_err != 1);
+	assert_int_equal(g2.insp_err, 1);	/* not yet answered */
+	assert_int_equal(g3.insp_err, -ENOENT);
+	assert_int_equal(write(en.answer[1], "x", 1), 1);
+	WAIT_FOR(dk, g2.insp_err != 1);
+	assert_int_equal(g2.insp_err, 0);
+	assert_string_equal(g2.insp_name, "late");
+	assert_int_equal(g2.insp_pid, 4242);
+
+	/* the engine ends the stream */
+	assert_int_equal(write(en.ctl[1], "e", 1), 1);
+	WAIT_FOR(dk, g.end_err != 1);
+	assert_int_equal(g.end_err, -EPIPE);
+	assert_string_equal(g.lines, "{\"a\":1}|{\"b\":2}|{\"c\":3}|{\"d\":4}|");
+
+	/* no such socket: an end, not a wait */
+	g = (struct got){ .end_err = 1 };
+	assert_int_equal(nsm_dk_events(dk, "/nonexistent/nsmon.sock", 0, &ops,
+				       &g), 0);
+	WAIT_FOR(dk, g.end_err != 1);
+	assert_int_equal(g.end_err, -ENOENT);
+	assert_int_equal(g.opened, 0);
+	assert_int_equal(nsm_dk_inspect(dk, en.path, "../x", 5000, on_inspect,
+					&g2), -EINVAL);
+	nsm_dk_free(dk);
+	engine_stop(&en);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_chunked_whole_and_bytewise),
-		cmocka_unit_test(test_lf_only_and_eof),
-		cmocka_unit_test(test_content_length),
-		cmocka_unit_test(test_eof_mid_stream),
-		cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_docker_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,43 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * engine_events.c - see engine_events.h.  One non-blocking unix-socket
- * connection per engine, GET /events with a filter to container events
- * (Docker's API, which podman serves as "compat" too): the engine sends
- * its headers at once, then one chunk per event, each a JSON object and
- * a newline, for as long as the connection lasts.  The stream is read
- * by http_stream.c; what it is not is garbage, which drops the
- * connection (tried again in EE_RETRY_MS).
+ * engine_events.c - see engine_events.h.  One event stream per engine,
+ * GET /events with a filter to container events (Docker's API, which
+ * podman serves as "compat" too), and the inspects that complete them,
+ * all through the Docker client of the discovery library
+ * (discovery/engines/docker.c, on libcurl's multi interface): nothing
+ * here waits for an engine.  A line that is not JSON drops the stream
+ * (tried again in EE_RETRY_MS).
  *
  * A start event names the container but not its process: the engine is
- * asked (GET /containers/ID/json, as discovery does), which blocks the
- * agent for as long as the engine takes to answer (at most 3 s).
+ * asked (GET /containers/ID/json, as discovery does).  While that answer
+ * is out, the engine's later events wait behind it, in their order, in
+ * the engine's queue; other engines' events and the namespace feed go on.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "engine_events.h"
-#include "http_stream.h"
 #include "idmap.h"
 
-/* {"type":["container"]} */
-#define FILTER "filters=%7B%22type%22%3A%5B%22container%22%5D%7D"
-#define REQUEST_END                                                        \
-	" HTTP/1.1\r\nHost: localhost\r\nUser-Agent: nsmon/" NSM_VERSION    \
-	"\r\nAccept: application/json\r\n\r\n"
 /* how far a creator's pid may be from its child's (runc's stages) */
 #define NEAR_PIDS 16
-/* reads per engine and wakeup: a flood does not starve the kernel feed */
-#define MAX_READS 64
+/*
+ * How long an inspect may take: it waits beside the agent's loop, not in
+ * it, so an engine slow to answer (a busy dockerd) is given longer than
+ * discovery gives it, and its events keep their pids.
+ */
+#define INSPECT_MS 10000L
+/* events of one engine waiting behind an inspect; more are dropped */
+#define MAX_WAITING 4096
 
 /* What was last said about a connection (a warning once per change). */
 enum { W_NONE, W_DOWN, W_GARBAGE };
@@ -49,14 +48,28 @@ struct ctr {
 	pid_t pid;
 };
 
+/* An event of an engine, waiting its turn. */
+struct pend {
+	struct pend *next;
+	const char *action;	/* ee_parse()'s: a static string */
+	char *id;
+	char *name;		/* NULL: the event did not say */
+	bool asked;		/* its inspect went out */
+};
+
 struct conn {
+	struct ee *ee;
 	struct nsm_engine e;	/* path owned */
-	int fd;			/* -1: down */
+	bool up;		/* a stream is open or on its way */
+	bool opened;		/* and its response began */
 	bool same_pidns;	/* the engine's pids are ours */
 	int warned;		/* W_* */
 	int64_t retry_at;	/* CLOCK_MONOTONIC ns */
 	int64_t lost_at;	/* CLOCK_REALTIME ns the stream broke; 0: never */
-	struct hs hs;
+	struct pend *head, **tail;	/* in the engine's order */
+	size_t nwaiting;
+	bool asking;		/* the head's inspect is out */
+	bool overflowed;	/* said that events were dropped */
 };
 
 struct ee {
@@ -65,10 +78,10 @@ struct ee {
 	struct ctr **ctrs;
 	size_t nctrs;
 	struct nsm_idmap *by_pid;	/* the last sweep's processes -> ctr */
+	struct nsm_dk *dk;	/* every engine's transfers */
 	ee_emit_fn emit;
 	void *ctx;
 	FILE *warn;
-	struct conn *cur;	/* whose line is being parsed */
 	char cgid[65];		/* ee_container_of()'s answer from a cgroup */
 };
 
@@ -87,7 +100,10 @@ struct ee *ee_new(ee_emit_fn emit, void *ctx, FILE *warn)
 	if (!ee)
 		return NULL;
 	ee->by_pid = nsm_idmap_new();
-	if (!ee->by_pid) {
+	ee->dk = nsm_dk_new();
+	if (!ee->by_pid || !ee->dk) {
+		nsm_idmap_free(ee->by_pid);
+		nsm_dk_free(ee->dk);
 		free(ee);
 		return NULL;
 	}
@@ -115,15 +131,38 @@ static void ctrs_free(struct ctr **v, size_t n)
 	free(v);
 }
 
+static void pend_free(struct pend *p)
+{
+	if (!p)
+		return;
+	free(p->id);
+	free(p->name);
+	free(p);
+}
+
+/* The head of c's queue has had its turn. */
+static void pop(struct conn *c)
+{
+	struct pend *p = c->head;
+
+	c->head = p->next;
+	if (!c->head)
+		c->tail = &c->head;
+	c->nwaiting--;
+	pend_free(p);
+}
+
 void ee_free(struct ee *ee)
 {
 	size_t i;
 
 	if (!ee)
 		return;
+	/* first: no callback comes after this */
+	nsm_dk_free(ee->dk);
 	for (i = 0; i < ee->nc; i++) {
-		if (ee->c[i]->fd >= 0)
-			close(ee->c[i]->fd);
+		while (ee->c[i]->head)
+			pop(ee->c[i]);
 		free(ee->c[i]->e.path);
 		free(ee->c[i]);
 	}
@@ -426,11 +465,9 @@ static void down(struct ee *ee, struct conn *c, int kind, const char *fmt,
 		 const char *what)
 {
 	/* a stream that worked: its next one starts where it broke */
-	if (c->fd >= 0 && c->hs.state > HS_HEADERS && c->hs.state != HS_BAD)
+	if (c->up && c->opened)
 		c->lost_at = clock_ns(CLOCK_REALTIME);
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	c->up = c->opened = false;
 	c->retry_at = clock_ns(CLOCK_MONOTONIC) + EE_RETRY_MS * (int64_t)1000000;
 	say(ee, c, kind, fmt, what);
 }
@@ -441,51 +478,39 @@ static pid_t our_pid(const struct conn *c, pid_t pid)
 	return c->same_pidns ? pid : 0;
 }
 
-static void on_line(void *ctx, const char *line, size_t len)
+/*
+ * The turn of an event of c, with what its inspect said (iname NULL: not
+ * asked, or no answer): the container it names is updated, and unless
+ * the event only says so (create, destroy), it is emitted.
+ */
+static void turn(struct ee *ee, struct conn *c, const struct pend *p,
+		 const char *iname, pid_t ipid)
 {
-	struct ee *ee = ctx;
-	struct conn *c = ee->cur;
-	struct ee_event e;
+	struct ee_event e = {
+		.action = p->action, .id = p->id, .name = p->name,
+		.engine = c->e.kind,
+	};
 	struct ctr *k;
-	cJSON *doc = NULL;
-	char *name = NULL;
-	pid_t pid = 0;
-	int r;
 
-	if (c->fd < 0)
-		return;
-	r = ee_parse(line, len, &e, &doc);
-	if (r < 0) {
-		/* the framing is sound, the object is not: drop it */
-		down(ee, c, W_GARBAGE, "%s", "an event that is not JSON");
-		return;
-	}
-	fine(ee, c, W_GARBAGE);
-	if (r == 0)
-		goto out;
-	e.engine = c->e.kind;
 	if (!strcmp(e.action, "destroy")) {
 		ctr_drop(ee, e.id);
-		goto out;
+		return;
 	}
 	k = ctr_get(ee, e.id, c->e.kind);
 	if (k)
 		ctr_set_name(k, e.name);
 	if (!strcmp(e.action, "create"))
-		goto out;
-	if (!strcmp(e.action, "start") || !k || !k->pid) {
-		/* ENOENT: gone already; -EIO: the stream will tell */
-		if (!nsm_docker_inspect(&c->e, e.id, &name, &pid) && k) {
-			ctr_set_name(k, name);
-			if (our_pid(c, pid))
-				k->pid = our_pid(c, pid);
-		}
+		return;
+	if (k && iname) {
+		ctr_set_name(k, iname);
+		if (our_pid(c, ipid))
+			k->pid = our_pid(c, ipid);
 	}
 	if (k) {
 		e.name = k->name ? k->name : e.name;
 		e.pid = k->pid;
 	} else if (!e.name) {
-		e.name = name;
+		e.name = iname;
 	}
 	if (!e.name)
 		e.name = e.id;
@@ -495,92 +520,90 @@ static void on_line(void *ctx, const char *line, size_t len)
 			nsm_idmap_put(ee->by_pid, k->pid, NULL);
 		k->pid = 0;
 	}
-out:
-	free(name);
-	cJSON_Delete(doc);
 }
 
-static void conn_read(struct ee *ee, struct conn *c)
+/* A start, or an event of a container whose process is not known. */
+static bool needs_inspect(const struct ee *ee, const struct pend *p)
 {
-	char buf[16 << 10];
-	ssize_t n;
-	int i, r;
+	const struct ctr *k;
 
-	ee->cur = c;
-	for (i = 0; i < MAX_READS && c->fd >= 0; i++) {
-		bool headers = c->hs.state <= HS_HEADERS;
+	if (!strcmp(p->action, "create") || !strcmp(p->action, "destroy"))
+		return false;
+	k = ctr_find(ee, p->id);
+	return !strcmp(p->action, "start") || !k || !k->pid;
+}
 
-		n = read(c->fd, buf, sizeof(buf));
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n < 0) {
-			down(ee, c, W_DOWN, "%s", strerror(errno));
-			return;
-		}
-		if (!n) {
-			hs_eof(&c->hs, on_line, ee);
-			down(ee, c, W_DOWN, "%s", "the event stream ended");
-			return;
-		}
-		r = hs_feed(&c->hs, buf, n, on_line, ee);
-		if (c->fd < 0)
-			return;
-		if (r < 0) {
-			if (c->hs.status && c->hs.status != 200) {
-				char s[64];
+static void drain(struct ee *ee, struct conn *c);
 
-				snprintf(s, sizeof(s), "GET /events: HTTP status %d",
-					 c->hs.status);
-				down(ee, c, W_GARBAGE, "%s", s);
-			} else {
-				down(ee, c, W_GARBAGE, "garbage from the socket (%s)",
-				     c->hs.why);
+static void on_inspect(void *tag, int err, const char *name, pid_t pid)
+{
+	struct conn *c = tag;
+
+	/* ENOENT: gone already; EIO: the stream will tell */
+	c->asking = false;
+	if (c->head) {
+		turn(c->ee, c, c->head, err ? NULL : name, err ? 0 : pid);
+		pop(c);
+	}
+	drain(c->ee, c);
+}
+
+/* Gives c's waiting events their turns, up to one that must ask first. */
+static void drain(struct ee *ee, struct conn *c)
+{
+	struct pend *p;
+
+	while ((p = c->head) && !c->asking) {
+		if (!p->asked && needs_inspect(ee, p)) {
+			p->asked = true;
+			if (!nsm_dk_inspect(ee->dk, c->e.path, p->id, INSPECT_MS,
+					    on_inspect, c)) {
+				c->asking = true;
+				return;
 			}
-			return;
 		}
-		if (r > 0) {
-			down(ee, c, W_DOWN, "%s", "the event stream ended");
-			return;
-		}
-		if (headers && c->hs.state > HS_HEADERS)
-			fine(ee, c, W_DOWN);
+		turn(ee, c, p, NULL, 0);
+		pop(c);
 	}
 }
 
-/* connect(2) to a path longer than sun_path: through an O_PATH fd. */
-static int connect_path(int fd, const char *path)
+static void enqueue(struct ee *ee, struct conn *c, const struct ee_event *e)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int pfd = -1, err = 0;
+	struct pend *p;
+	struct ctr *k;
 
-	if (strlen(path) < sizeof(a.sun_path)) {
-		strcpy(a.sun_path, path);
-	} else {
-		pfd = open(path, O_PATH | O_CLOEXEC);
-		if (pfd < 0)
-			return -errno;
-		snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d", pfd);
+	/*
+	 * Known at once, before its turn: ee_container_of() tells the
+	 * namespaces runc makes meanwhile by the container's cgroup.
+	 */
+	if (!strcmp(e->action, "create") || !strcmp(e->action, "start")) {
+		k = ctr_get(ee, e->id, c->e.kind);
+		if (k)
+			ctr_set_name(k, e->name);
 	}
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
-		err = -errno;
-	if (pfd >= 0)
-		close(pfd);
-	return err;
-}
-
-/*
- * The engine process at the other end, as our PID namespace numbers it
- * (SO_PEERCRED: the kernel translates the pid), 0 if unknown: the one
- * the sweep found may have restarted since.
- */
-static pid_t peer_pid(int fd)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len))
-		return 0;
-	return cr.pid;
+	if (c->nwaiting >= MAX_WAITING) {
+		if (!c->overflowed && ee->warn)
+			fprintf(ee->warn,
+				"nsmon watch: %s %s: more than %d events wait for its answers: dropped\n",
+				nsm_engine_name(c->e.kind), c->e.path,
+				MAX_WAITING);
+		c->overflowed = true;
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return;
+	p->action = e->action;
+	p->id = strdup(e->id);
+	p->name = e->name ? strdup(e->name) : NULL;
+	if (!p->id || (e->name && !p->name)) {
+		pend_free(p);
+		return;
+	}
+	*c->tail = p;
+	c->tail = &p->next;
+	c->nwaiting++;
+	drain(ee, c);
 }
 
 static bool same_pidns(pid_t pid)
@@ -595,47 +618,67 @@ static bool same_pidns(pid_t pid)
 	       a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
+static void on_open(void *tag, pid_t peer)
+{
+	struct conn *c = tag;
+
+	c->opened = true;
+	c->same_pidns = same_pidns(peer);
+	fine(c->ee, c, W_DOWN);
+}
+
+static int on_line(void *tag, const char *line, size_t len)
+{
+	struct conn *c = tag;
+	struct ee_event e;
+	cJSON *doc = NULL;
+	int r;
+
+	if (!c->up)
+		return 1;
+	r = ee_parse(line, len, &e, &doc);
+	if (r < 0) {
+		/* the framing is sound, the object is not: drop it */
+		down(c->ee, c, W_GARBAGE, "%s", "an event that is not JSON");
+		return 1;
+	}
+	fine(c->ee, c, W_GARBAGE);
+	if (r > 0) {
+		e.engine = c->e.kind;
+		enqueue(c->ee, c, &e);
+	}
+	cJSON_Delete(doc);
+	return 0;
+}
+
+static void on_end(void *tag, int err, const char *why)
+{
+	struct conn *c = tag;
+
+	/* a stream dropped here was said so already */
+	if (c->up)
+		down(c->ee, c, err == -EPROTO ? W_GARBAGE : W_DOWN, "%s", why);
+}
+
+static const struct nsm_dk_stream_ops stream_ops = {
+	.open = on_open,
+	.line = on_line,
+	.end = on_end,
+};
+
+
+
 static void conn_open(struct ee *ee, struct conn *c)
 {
-	char req[512];
-	ssize_t n;
-	int fd, err, len;
+	int err;
 
-	if (c->fd >= 0)
+	if (c->up)
 		return;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		down(ee, c, W_DOWN, "socket: %s", strerror(errno));
-		return;
-	}
-	c->fd = fd;
-	/* a unix socket connects at once, or is refused, or is full */
-	err = connect_path(fd, c->e.path);
-	if (err) {
+	c->up = true;
+	c->opened = false;
+	err = nsm_dk_events(ee->dk, c->e.path, c->lost_at, &stream_ops, c);
+	if (err)
 		down(ee, c, W_DOWN, "%s", strerror(-err));
-		return;
-	}
-	/*
-	 * After a break (the engine restarted, say): what happened since,
-	 * replayed from the engine's log (since=SECONDS.NANOSECONDS).
-	 */
-	if (c->lost_at)
-		len = snprintf(req, sizeof(req),
-			       "GET /events?since=%lld.%09lld&%s%s",
-			       (long long)(c->lost_at / 1000000000),
-			       (long long)(c->lost_at % 1000000000), FILTER,
-			       REQUEST_END);
-	else
-		len = snprintf(req, sizeof(req), "GET /events?%s%s", FILTER,
-			       REQUEST_END);
-	/* the request fits any socket buffer: one send */
-	n = send(fd, req, len, MSG_NOSIGNAL);
-	if (n != len) {
-		down(ee, c, W_DOWN, "%s", n < 0 ? strerror(errno) : "short send");
-		return;
-	}
-	c->same_pidns = same_pidns(peer_pid(fd));
-	hs_init(&c->hs);
 }
 
 /*
@@ -688,18 +731,20 @@ void ee_sync(struct ee *ee, const struct nsm_model *m)
 		c = calloc(1, sizeof(*c));
 		if (!c)
 			break;
+		c->ee = ee;
 		c->e = *e;
 		c->e.path = strdup(path);
 		if (!c->e.path) {
 			free(c);
 			break;
 		}
-		c->fd = -1;
+		c->tail = &c->head;
 		v[ee->nc++] = c;
 	}
 	for (i = 0; i < ee->nc; i++)
 		conn_open(ee, ee->c[i]);
 	take_containers(ee, m);
+	/* they connect at the next ee_tick(): no event in the midst of a sync */
 }
 
 void ee_tick(struct ee *ee)
@@ -708,41 +753,22 @@ void ee_tick(struct ee *ee)
 	size_t i;
 
 	for (i = 0; i < ee->nc; i++) {
-		if (ee->c[i]->fd >= 0)
+		if (ee->c[i]->up)
 			continue;
 		if (!now)
 			now = clock_ns(CLOCK_MONOTONIC);
 		if (now >= ee->c[i]->retry_at)
 			conn_open(ee, ee->c[i]);
 	}
+	nsm_dk_tick(ee->dk);
 }
 
 int ee_pollfds(struct ee *ee, struct pollfd *p, int max)
 {
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < ee->nc && n < max; i++) {
-		if (ee->c[i]->fd < 0)
-			continue;
-		p[n].fd = ee->c[i]->fd;
-		p[n].events = POLLIN;
-		p[n].revents = 0;
-		n++;
-	}
-	return n;
+	return nsm_dk_pollfds(ee->dk, p, max);
 }
 
 void ee_read(struct ee *ee, const struct pollfd *p, int n)
 {
-	size_t i;
-	int k;
-
-	for (k = 0; k < n; k++) {
-		if (!p[k].revents)
-			continue;
-		for (i = 0; i < ee->nc; i++)
-			if (ee->c[i]->fd == p[k].fd)
-				conn_read(ee, ee->c[i]);
-	}
+	nsm_dk_ready(ee->dk, p, n);
 }

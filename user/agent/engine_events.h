@@ -5,6 +5,12 @@
  * container start, stop, pause, unpause.  The engines are those the last
  * sweep found; one that goes away is tried again every few seconds.
  *
+ * Never blocks: the engines are spoken to through the discovery
+ * library's Docker client (libcurl's multi interface), driven by the
+ * caller's loop: ee_tick() at least every 250 ms, a wait for the fds of
+ * ee_pollfds() with the events it asks for (POLLIN, POLLOUT: pass .events
+ * through), then ee_read().
+ *
  * It also keeps what it knows of containers (id, name, engine, init pid;
  * from the sweeps and the start events) to tell which container a
  * process belongs to.
@@ -24,8 +30,11 @@
 #define EE_RETRY_MS 5000
 /* engines followed at once */
 #define EE_MAX_ENGINES 16
-/* the most fds ee_pollfds() asks to wait for */
-#define EE_MAX_POLLFDS EE_MAX_ENGINES
+/*
+ * the most fds ee_pollfds() asks to wait for: per engine its stream and
+ * the inspect that is out (one at a time per engine)
+ */
+#define EE_MAX_POLLFDS (2 * EE_MAX_ENGINES)
 
 /* One container event of an engine. */
 struct ee_event {
@@ -49,11 +58,18 @@ void ee_free(struct ee *ee);
  * and takes m's containers and their processes as what is known.
  */
 void ee_sync(struct ee *ee, const struct nsm_model *m);
-/* Reconnects the engines that are down, when due (EE_RETRY_MS). */
+/*
+ * Reconnects the engines that are down, when due (EE_RETRY_MS), and runs
+ * the engines' timeouts (connect, inspect).
+ */
 void ee_tick(struct ee *ee);
-/* The fds to wait for (POLLIN), at most max; how many. */
+/* The fds to wait for, with their .events, at most max; how many. */
 int ee_pollfds(struct ee *ee, struct pollfd *p, int max);
-/* After the wait: reads what the engines sent, emits their events. */
+/*
+ * After the wait: reads what the engines sent, emits their events (an
+ * engine's in its order; one waiting for an inspect holds back the
+ * engine's later ones, not other engines').
+ */
 void ee_read(struct ee *ee, const struct pollfd *p, int n);
 /*
  * The id of the container that pid, which made namespace id of type,

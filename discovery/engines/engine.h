@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * engine.h - the one interface every container engine reader has, and
+ * the helpers they share; private to the container pass, not the API.
+ *
+ * The direction of calls is one way: containers.c (finding engines, the
+ * pass) -> an engine (engines/docker.c, containerd.c, crio.c) -> the
+ * shared helpers (engines/record.c: the container record and its
+ * labels; engines/oci.c: OCI bundles).  No engine calls back up.
+ */
+#ifndef NSM_ENGINE_H
+#define NSM_ENGINE_H
+
+#include <dirent.h>
+
+#include <cjson/cJSON.h>
+
+#include "nsm.h"
+
+struct nsm_engine_ops {
+	enum nsm_engine_kind kind;
+	/* where the engine keeps its socket or state when not told */
+	const char *default_path;
+	/*
+	 * Appends what the engine says runs to m, each with engine_pid as
+	 * the engine numbers it; an engine that is down or answers garbage
+	 * is a warning (and 0), not an error; -ENOMEM is.
+	 */
+	int (*list)(struct nsm_model *m, const struct nsm_engine *e);
+	/* its state does not record a pause: the cgroup freezer tells */
+	bool paused_by_freezer;
+};
+
+extern const struct nsm_engine_ops nsm_engine_docker_ops;
+extern const struct nsm_engine_ops nsm_engine_podman_ops;
+extern const struct nsm_engine_ops nsm_engine_containerd_ops;
+extern const struct nsm_engine_ops nsm_engine_crio_ops;
+
+/* engines/record.c: appends a label (both strings copied); 0 or -ENOMEM. */
+int nsm_container_add_label(struct nsm_container *c, const char *key,
+			    const char *value);
+/* Adds every string member of obj (labels, annotations) as a label. */
+int nsm_container_add_labels(struct nsm_container *c, const cJSON *obj);
+
+/* engines/oci.c: a container from an OCI bundle (config.json, pid file). */
+struct nsm_container *nsm_oci_container(struct nsm_model *m, int dirfd,
+					const char *pidfile, const char *id,
+					enum nsm_engine_kind kind);
+/* The container's name: the first of keys among its labels, else its id
+ * (after "prefix/" when prefix is not NULL). */
+int nsm_oci_name(struct nsm_container *c, const char *const *keys,
+		 const char *prefix);
+/* Opens path under dirfd as a directory stream; -errno. */
+int nsm_oci_opendir(int dirfd, const char *path, DIR **out);
+
+#endif

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * oci.c - what the engines read through their runtime state share (an
+ * OCI bundle: config.json with its annotations as labels, the pid file of
+ * the init process).  No API call, no daemon needed: what is on disk is
+ * what runs.  containerd.c and crio.c are the two engines read this way.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+static pid_t read_pidfile(int dirfd, const char *name)
+{
+	char *text = NULL;
+	size_t len;
+	long v = 0;
+
+	if (nsm_read_file_at(dirfd, name, &text, &len))
+		return 0;
+	v = strtol(text, NULL, 10);
+	free(text);
+	return v > 0 && v < 1 << 30 ? (pid_t)v : 0;
+}
+
+struct nsm_container *nsm_oci_container(struct nsm_model *m, int dirfd,
+					const char *pidfile, const char *id,
+					enum nsm_engine_kind kind)
+{
+	struct nsm_container *c = calloc(1, sizeof(*c));
+	cJSON *cfg = NULL;
+	char *text = NULL;
+	size_t len;
+
+	if (!c)
+		return NULL;
+	c->engine = kind;
+	c->id = strdup(id);
+	if (!c->id)
+		goto fail;
+	c->engine_pid = read_pidfile(dirfd, pidfile);
+	if (!nsm_read_file_at(dirfd, "config.json", &text, &len)) {
+		cfg = cJSON_ParseWithLength(text, len);
+		if (!cfg)
+			nsm_warn(m, "%s %s: config.json: not JSON",
+				 nsm_engine_name(kind), id);
+	}
+	if (cfg && nsm_container_add_labels(
+			   c, cJSON_GetObjectItemCaseSensitive(cfg,
+							       "annotations")))
+		goto fail;
+	cJSON_Delete(cfg);
+	free(text);
+	return c;
+fail:
+	cJSON_Delete(cfg);
+	free(text);
+	nsm_container_free(c);
+	return NULL;
+}
+
+int nsm_oci_name(struct nsm_container *c, const char *const *keys,
+		 const char *prefix)
+{
+	const char *v = NULL;
+
+	for (; *keys && !v; keys++)
+		v = nsm_container_label(c, *keys);
+	if (v)
+		c->name = strdup(v);
+	else if (!prefix)
+		c->name = strdup(c->id);
+	else if (asprintf(&c->name, "%s/%s", prefix, c->id) < 0)
+		c->name = NULL;
+	return c->name ? 0 : -ENOMEM;
+}
+
+int nsm_oci_opendir(int dirfd, const char *path, DIR **out)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	*out = fdopendir(fd);
+	if (!*out) {
+		close(fd);
+		return -errno;
+	}
+	return 0;
+}
+
