@@ -24,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "agent_time.h"
 #include "engine_events.h"
 #include "idmap.h"
 
@@ -84,14 +85,6 @@ struct ee {
 	FILE *warn;
 	char cgid[65];		/* ee_container_of()'s answer from a cgroup */
 };
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
 
 struct ee *ee_new(ee_emit_fn emit, void *ctx, FILE *warn)
 {
@@ -466,9 +459,9 @@ static void down(struct ee *ee, struct conn *c, int kind, const char *fmt,
 {
 	/* a stream that worked: its next one starts where it broke */
 	if (c->up && c->opened)
-		c->lost_at = clock_ns(CLOCK_REALTIME);
+		c->lost_at = agent_clock_ns(CLOCK_REALTIME);
 	c->up = c->opened = false;
-	c->retry_at = clock_ns(CLOCK_MONOTONIC) + EE_RETRY_MS * (int64_t)1000000;
+	c->retry_at = agent_clock_ns(CLOCK_MONOTONIC) + EE_RETRY_MS * (int64_t)1000000;
 	say(ee, c, kind, fmt, what);
 }
 
@@ -756,7 +749,7 @@ void ee_tick(struct ee *ee)
 		if (ee->c[i]->up)
 			continue;
 		if (!now)
-			now = clock_ns(CLOCK_MONOTONIC);
+			now = agent_clock_ns(CLOCK_MONOTONIC);
 		if (now >= ee->c[i]->retry_at)
 			conn_open(ee, ee->c[i]);
 	}

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agent_time.h"
 #include "events.skel.h"
 #include "feed.h"
 #include "nsm_abi.h"
@@ -34,17 +35,9 @@ struct feed {
 	__u64 hint_seen[NSM_HINT_N];	/* the kernel's counters, last read */
 };
 
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 void feed_calibrate(struct feed *f)
 {
-	f->boot_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	f->boot_to_real = agent_clock_ns(CLOCK_REALTIME) - agent_clock_ns(CLOCK_BOOTTIME);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
