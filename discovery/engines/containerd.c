@@ -5,7 +5,6 @@
  * init.pid}, one directory per containerd namespace ("default", "moby"
  * for Docker, "k8s.io" for the CRI plugin).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,83 +13,68 @@
 
 #include "engine.h"
 
-static int containerd_ns(struct nsm_model *m, const struct nsm_engine *e,
-			 int nsfd, const char *nsname)
+struct walk {
+	struct nsm_model *m;
+	const struct nsm_engine *e;
+	const char *nsname;
+};
+
+/* One task directory (ID/) of a containerd namespace. */
+static int task(void *ctx, int fd, const char *id)
 {
 	static const char *const keys[] = {
 		"io.kubernetes.cri.container-name", NULL,
 	};
-	struct dirent *de;
-	DIR *d;
-	int err = 0;
+	const struct walk *w = ctx;
+	struct nsm_container *c;
+	int err;
 
-	if (nsm_oci_opendir(nsfd, ".", &d))
+	c = nsm_oci_container(w->m, fd, "init.pid", id, w->e->kind);
+	if (!c)
+		return -ENOMEM;
+	/* a task directory without init.pid: created, not started */
+	if (!c->engine_pid) {
+		nsm_container_free(c);
 		return 0;
-	while (!err && (de = readdir(d))) {
-		struct nsm_container *c;
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		fd = openat(dirfd(d), de->d_name,
-			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		c = nsm_oci_container(m, fd, "init.pid", de->d_name, e->kind);
-		close(fd);
-		if (!c)
-			return -ENOMEM;
-		/* a task directory without init.pid: created, not started */
-		if (!c->engine_pid) {
-			nsm_container_free(c);
-			continue;
-		}
-		err = nsm_oci_name(c, keys,
-				strcmp(nsname, "default") ? nsname : NULL);
-		if (!err)
-			err = nsm_container_add_label(
-				c, "io.containerd.namespace", nsname);
-		if (err) {
-			nsm_container_free(c);
-			break;
-		}
-		err = nsm_container_add(m, c);
 	}
-	closedir(d);
-	return err;
+	err = nsm_oci_name(c, keys,
+			   strcmp(w->nsname, "default") ? w->nsname : NULL);
+	if (!err)
+		err = nsm_container_add_label(c, "io.containerd.namespace",
+					      w->nsname);
+	if (err) {
+		nsm_container_free(c);
+		return err;
+	}
+	return nsm_container_add(w->m, c);
+}
+
+/* One containerd namespace's directory of tasks. */
+static int containerd_ns(void *ctx, int fd, const char *nsname)
+{
+	struct walk w = *(const struct walk *)ctx;
+	int dfd = nsm_oci_opendir(fd, ".");
+
+	w.nsname = nsname;
+	return dfd < 0 ? 0 : nsm_oci_each_dir(dfd, NULL, task, &w);
 }
 
 static int list(struct nsm_model *m, const struct nsm_engine *e)
 {
-	struct dirent *de;
+	struct walk w = { .m = m, .e = e };
 	char path[4096];
-	DIR *d;
-	int err;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/io.containerd.runtime.v2.task",
 		 e->path);
-	err = nsm_oci_opendir(AT_FDCWD, path, &d);
-	if (err) {
+	fd = nsm_oci_opendir(AT_FDCWD, path);
+	if (fd < 0) {
 		/* a containerd that has run no task has no such directory */
-		if (err != -ENOENT || e->explicit)
-			nsm_warn(m, "containerd %s: %s", path, strerror(-err));
+		if (fd != -ENOENT || e->explicit)
+			nsm_warn(m, "containerd %s: %s", path, strerror(-fd));
 		return 0;
 	}
-	err = 0;
-	while (!err && (de = readdir(d))) {
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		fd = openat(dirfd(d), de->d_name,
-			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		err = containerd_ns(m, e, fd, de->d_name);
-		close(fd);
-	}
-	closedir(d);
-	return err;
+	return nsm_oci_each_dir(fd, NULL, containerd_ns, &w);
 }
 
 const struct nsm_engine_ops nsm_engine_containerd_ops = {

@@ -5,7 +5,6 @@
  * config.json carries io.kubernetes.cri-o.* annotations, which tell its
  * containers from podman's in the same tree.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,57 +13,53 @@
 
 #include "engine.h"
 
-static int list(struct nsm_model *m, const struct nsm_engine *e)
+struct walk {
+	struct nsm_model *m;
+	const struct nsm_engine *e;
+};
+
+/* One container's userdata directory. */
+static int container(void *ctx, int fd, const char *id)
 {
 	static const char *const keys[] = {
 		"io.kubernetes.container.name",
 		"io.kubernetes.cri-o.ContainerName", NULL,
 	};
-	struct dirent *de;
-	char path[4096];
-	DIR *d;
+	const struct walk *w = ctx;
+	struct nsm_container *c;
 	int err;
 
-	snprintf(path, sizeof(path), "%s/overlay-containers", e->path);
-	err = nsm_oci_opendir(AT_FDCWD, path, &d);
-	if (err) {
-		if (err != -ENOENT || e->explicit)
-			nsm_warn(m, "crio %s: %s", path, strerror(-err));
+	c = nsm_oci_container(w->m, fd, "pidfile", id, w->e->kind);
+	if (!c)
+		return -ENOMEM;
+	/* podman keeps its containers in the same tree */
+	if (!c->engine_pid ||
+	    !nsm_container_label(c, "io.kubernetes.cri-o.ContainerType")) {
+		nsm_container_free(c);
 		return 0;
 	}
-	err = 0;
-	while (!err && (de = readdir(d))) {
-		struct nsm_container *c;
-		char sub[512];
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/userdata", de->d_name);
-		fd = openat(dirfd(d), sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		c = nsm_oci_container(m, fd, "pidfile", de->d_name, e->kind);
-		close(fd);
-		if (!c) {
-			err = -ENOMEM;
-			break;
-		}
-		/* podman keeps its containers in the same tree */
-		if (!c->engine_pid ||
-		    !nsm_container_label(c, "io.kubernetes.cri-o.ContainerType")) {
-			nsm_container_free(c);
-			continue;
-		}
-		err = nsm_oci_name(c, keys, NULL);
-		if (err) {
-			nsm_container_free(c);
-			break;
-		}
-		err = nsm_container_add(m, c);
+	err = nsm_oci_name(c, keys, NULL);
+	if (err) {
+		nsm_container_free(c);
+		return err;
 	}
-	closedir(d);
-	return err;
+	return nsm_container_add(w->m, c);
+}
+
+static int list(struct nsm_model *m, const struct nsm_engine *e)
+{
+	struct walk w = { .m = m, .e = e };
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/overlay-containers", e->path);
+	fd = nsm_oci_opendir(AT_FDCWD, path);
+	if (fd < 0) {
+		if (fd != -ENOENT || e->explicit)
+			nsm_warn(m, "crio %s: %s", path, strerror(-fd));
+		return 0;
+	}
+	return nsm_oci_each_dir(fd, "userdata", container, &w);
 }
 
 const struct nsm_engine_ops nsm_engine_crio_ops = {

@@ -50,7 +50,17 @@ struct nsm_container *nsm_oci_container(struct nsm_model *m, int dirfd,
  * (after "prefix/" when prefix is not NULL). */
 int nsm_oci_name(struct nsm_container *c, const char *const *keys,
 		 const char *prefix);
-/* Opens path under dirfd as a directory stream; -errno. */
-int nsm_oci_opendir(int dirfd, const char *path, DIR **out);
+/*
+ * Calls fn for every directory in the directory dir (its name not
+ * starting with '.'), with an fd of that directory, or of its
+ * subdirectory sub when sub is not NULL (one that has none is passed
+ * over); stops at fn's first non-zero return and returns it.  Takes
+ * dir over (closes it); -errno if it cannot be read.
+ */
+int nsm_oci_each_dir(int dir, const char *sub,
+		     int (*fn)(void *ctx, int fd, const char *name),
+		     void *ctx);
+/* An O_DIRECTORY fd of path under dirfd, or -errno. */
+int nsm_oci_opendir(int dirfd, const char *path);
 
 #endif

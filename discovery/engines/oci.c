@@ -80,17 +80,40 @@ int nsm_oci_name(struct nsm_container *c, const char *const *keys,
 	return c->name ? 0 : -ENOMEM;
 }
 
-int nsm_oci_opendir(int dirfd, const char *path, DIR **out)
+int nsm_oci_opendir(int dirfd, const char *path)
 {
 	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0)
-		return -errno;
-	*out = fdopendir(fd);
-	if (!*out) {
-		close(fd);
-		return -errno;
+	return fd < 0 ? -errno : fd;
+}
+
+int nsm_oci_each_dir(int dir, const char *sub,
+		     int (*fn)(void *ctx, int fd, const char *name),
+		     void *ctx)
+{
+	DIR *d = fdopendir(dir);
+	char rel[512];
+	struct dirent *de;
+	int err = 0, fd;
+
+	if (!d) {
+		err = -errno;
+		close(dir);
+		return err;
 	}
-	return 0;
+	while (!err && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (sub)
+			snprintf(rel, sizeof(rel), "%s/%s", de->d_name, sub);
+		fd = openat(dirfd(d), sub ? rel : de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		err = fn(ctx, fd, de->d_name);
+		close(fd);
+	}
+	closedir(d);
+	return err;
 }
 
