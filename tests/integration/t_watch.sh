@@ -35,6 +35,12 @@ watch_stop() {
 	local rc=0
 	kill -INT "$W"
 	wait "$W" || rc=$?
+	# the stamper (watch_start_stamped) copies the last lines after the
+	# watch has exited: WOUT is whole only once it has read to the end
+	if [[ -n ${S:-} ]]; then
+		wait "$S" || true
+		S=
+	fi
 	_t_sanitizers "$T_DIR/W.err" "nsmon watch"
 	[[ $rc -eq 0 ]] || { cat "$T_DIR/W.err" >&2; fail "nsmon watch exited $rc on SIGINT"; }
 	check_stream
