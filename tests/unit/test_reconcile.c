@@ -28,6 +28,8 @@ struct sink {
 	struct wev_writer w;	/* the line writer of `watch`, as a sink */
 	struct rc *rc;
 	int known_alive, known_dead;
+	uint64_t alive_ns_id;	/* what the liveness check finds, 0: none */
+	int nalive;		/* how often it was asked */
 };
 
 static void on_known(void *ctx, uint64_t id, uint64_t ns_id, bool alive)
@@ -40,6 +42,18 @@ static void on_known(void *ctx, uint64_t id, uint64_t ns_id, bool alive)
 		s->known_dead++;
 }
 
+/* Nothing can be told (as without nsfs handles) until a test says. */
+static int on_alive(void *ctx, enum nsm_type type, uint64_t id,
+		    uint64_t ns_id)
+{
+	struct sink *s = ctx;
+
+	s->nalive++;
+	if (!s->alive_ns_id)
+		return -1;
+	return ns_id == s->alive_ns_id;
+}
+
 static void sink_open(struct sink *s, bool initial)
 {
 	struct rc_opts o = {
@@ -47,6 +61,7 @@ static void sink_open(struct sink *s, bool initial)
 		.types = (1U << NSM_NTYPES) - 1,
 		.initial = initial,
 		.known = on_known,
+		.alive = on_alive,
 		.ctx = s,
 	};
 
@@ -249,6 +264,84 @@ static void test_sync(void **state)
 	sink_close(&s);
 }
 
+/*
+ * After a loss the resync's sweep is folded in before the records the
+ * ring still held: a late create of a namespace whose inode number the
+ * sweep found under another ns_id.  If that one lives, the late create
+ * is of a namespace already gone: nothing changes.  If not, the inode
+ * number was reused after the sweep: a destroy and a create.
+ */
+static void test_late_create_after_sync(void **state)
+{
+	struct nsm_opts o;
+	struct nsm_model *m;
+	struct sink s;
+	size_t n;
+
+	nsm_opts_default(&o);
+	o.bpf = false;
+	sink_open(&s, true);
+	assert_int_equal(nsm_model_new(&m, &o), 0);
+	add_ns(m, 5000, NSM_CGROUP);	/* ns_id 4000 */
+	rc_sync(s.rc, m, "lost");
+	nsm_model_free(m);
+	n = lines(&s);
+
+	s.alive_ns_id = 4000;
+	feed(&s, WEV_CREATE, NSM_CGROUP, 5000, 7);
+	feed(&s, WEV_CREATE, NSM_NET, 5000, 8);
+	assert_int_equal(lines(&s), n);
+	assert_int_equal(s.nalive, 2);
+	assert_int_equal(rc_count(s.rc), 1);
+	/* its destroy, late too, is not of the one alive */
+	feed(&s, WEV_DESTROY, NSM_CGROUP, 5000, 7);
+	assert_int_equal(lines(&s), n);
+
+	s.alive_ns_id = 1;	/* 4000 is gone */
+	feed(&s, WEV_CREATE, NSM_CGROUP, 5000, 9);
+	assert_int_equal(count(&s, "\"event\":\"destroy\"", "\"ns_id\":4000,"), 1);
+	assert_int_equal(count(&s, "\"event\":\"create\"", "\"ns_id\":9,"), 1);
+	assert_int_equal(rc_count(s.rc), 1);
+	sink_close(&s);
+}
+
+/*
+ * A sweep that found a namespace but not its ns_id (it went before
+ * NS_GET_ID, or its holder did): the model's entry under that inode
+ * number is the same namespace while it lives, and a new one once it
+ * is gone (else a live namespace would be checked under a dead one's
+ * ns_id, and reported gone).
+ */
+static void test_sync_without_ns_id(void **state)
+{
+	struct nsm_opts o;
+	struct nsm_model *m;
+	struct nsm_ns *ns;
+	struct sink s;
+	size_t n;
+
+	nsm_opts_default(&o);
+	o.bpf = false;
+	sink_open(&s, true);
+	feed(&s, WEV_CREATE, NSM_CGROUP, 5000, 7);
+	n = lines(&s);
+	for (int gone = 0; gone < 2; gone++) {
+		s.alive_ns_id = gone ? 1 : 7;
+		assert_int_equal(nsm_model_new(&m, &o), 0);
+		assert_int_equal(nsm_ns_add(m, 5000, NSM_CGROUP, &ns), 0);
+		rc_sync(s.rc, m, "lost");
+		nsm_model_free(m);
+		n++;	/* the sync */
+		if (gone)
+			n += 2;	/* a destroy of 7, a create of the new one */
+		assert_int_equal(lines(&s), n);
+		assert_int_equal(rc_count(s.rc), 1);
+	}
+	assert_int_equal(count(&s, "\"event\":\"destroy\"", "\"ns_id\":7,"), 1);
+	assert_int_equal(count(&s, "\"event\":\"create\"", "\"via\":\"sweep\""), 1);
+	sink_close(&s);
+}
+
 static void test_no_initial(void **state)
 {
 	struct nsm_opts o;
@@ -306,6 +399,8 @@ int main(void)
 		cmocka_unit_test(test_reused_inode),
 		cmocka_unit_test(test_table_churn),
 		cmocka_unit_test(test_sync),
+		cmocka_unit_test(test_late_create_after_sync),
+		cmocka_unit_test(test_sync_without_ns_id),
 		cmocka_unit_test(test_no_initial),
 		cmocka_unit_test(test_each_seq),
 	};

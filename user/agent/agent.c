@@ -115,6 +115,14 @@ static void on_known(void *ctx, uint64_t id, uint64_t ns_id, bool alive)
 	feed_known(a->feed, id, ns_id, alive);
 }
 
+static int on_alive(void *ctx, enum nsm_type type, uint64_t id,
+		    uint64_t ns_id)
+{
+	struct agent *a = ctx;
+
+	return a->live.handles ? liveness_ns_alive(a, type, id, ns_id) : -1;
+}
+
 static void on_container(void *ctx, const struct ee_event *c)
 {
 	struct agent *a = ctx;
@@ -454,6 +462,7 @@ int agent_open(struct agent **out, const struct agent_opts *o)
 		.types = o->types,
 		.initial = o->initial,
 		.known = on_known,
+		.alive = on_alive,
 		.container_of = container_of,
 	};
 	int err;

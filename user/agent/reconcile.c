@@ -263,6 +263,17 @@ static void fold_create(struct rc *r, struct wev *e)
 			return;
 		}
 		/*
+		 * A late record: a sweep folded in before it already found
+		 * the inode number's next owner, alive.  Inode numbers are
+		 * unique among live namespaces, so the one this record
+		 * created went before that sweep; its records are part of
+		 * what the sweep repaired (after a loss) and say nothing
+		 * about l.
+		 */
+		if (r->o.alive && l->ns_id &&
+		    r->o.alive(r->o.ctx, l->type, l->id, l->ns_id) == 1)
+			return;
+		/*
 		 * It was gone before the new one came (keep time in order),
 		 * and before a liveness check saw it: say why, if we can.
 		 */
@@ -385,6 +396,24 @@ static uint8_t held_of(const struct nsm_ns *ns)
 	return h;
 }
 
+/*
+ * Whether the sweep's namespace under l's inode number is l.  Without an
+ * ns_id on one side (a sweep that saw it go before NS_GET_ID) it is,
+ * unless l is known gone: its ns_id kept, a live namespace would later
+ * be checked under a dead one's and reported gone.
+ */
+static bool same_ns(struct rc *r, const struct live *l, enum nsm_type type,
+		    uint64_t ns_id)
+{
+	if (l->type != type)
+		return false;
+	if (l->ns_id == ns_id || !l->ns_id)
+		return true;
+	if (ns_id)
+		return false;
+	return !r->o.alive || r->o.alive(r->o.ctx, l->type, l->id, l->ns_id) != 0;
+}
+
 void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 {
 	bool start = !strcmp(reason, "start");
@@ -405,7 +434,7 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 			.parent = ns->parent,
 		};
 
-		if (l && (!l->ns_id || !ns->ns_id || l->ns_id == ns->ns_id)) {
+		if (l && same_ns(r, l, ns->type, ns->ns_id)) {
 			l->mark = r->gen;
 			l->held = held_of(ns);
 			if (!l->ns_id)

@@ -30,6 +30,13 @@ struct rc_opts {
 				    uint64_t id);
 	/* the kernel's map of known namespaces follows the model */
 	void (*known)(void *ctx, uint64_t id, uint64_t ns_id, bool alive);
+	/*
+	 * Whether a namespace still exists (as rc_alive_fn below: 1, 0,
+	 * < 0 cannot tell); NULL: cannot tell.  Decides which of two
+	 * namespaces under one inode number a late create is about.
+	 */
+	int (*alive)(void *ctx, enum nsm_type type, uint64_t id,
+		     uint64_t ns_id);
 	void *ctx;
 };
 
