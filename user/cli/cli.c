@@ -219,8 +219,7 @@ int cli_discover(const struct cli_common *c, struct nsm_model **out)
 	o.verbose = c->verbose;
 	err = nsm_model_new(&m, &o);
 	if (err) {
-		fprintf(stderr, "nsmon: %s: %s\n", c->opts.proc_root,
-			strerror(-err));
+		cli_model_error(c->opts.proc_root, err);
 		return err;
 	}
 	err = nsm_discover(m);
@@ -235,6 +234,59 @@ int cli_discover(const struct cli_common *c, struct nsm_model **out)
 		nsm_model_free(m);
 		return err;
 	}
+	if (m->incomplete)
+		cli_say_incomplete(m);
 	*out = m;
 	return 0;
+}
+
+void cli_model_error(const char *proc_root, int err)
+{
+	if (err == -EMEDIUMTYPE)
+		fprintf(stderr, "nsmon: %s: not a procfs, and no process "
+			"directories in it (--proc-root)\n", proc_root);
+	else
+		fprintf(stderr, "nsmon: %s: %s\n", proc_root, strerror(-err));
+}
+
+void cli_say_incomplete(const struct nsm_model *m)
+{
+	size_t i;
+
+	/* the reasons: the warnings that said so (the rest stay quiet) */
+	for (i = 0; i < m->nwarnings; i++)
+		if (strstr(m->warnings[i], NSM_INCOMPLETE))
+			fprintf(stderr, "nsmon: %s\n", m->warnings[i]);
+}
+
+int cli_exit_code(const struct nsm_model *m, int rc)
+{
+	return !rc && m && m->incomplete ? 1 : rc;
+}
+
+/* The first error of a write to stdout (positive errno), 0: none. */
+static int stdout_err;
+
+void cli_stdout_error(int err)
+{
+	if (!stdout_err)
+		stdout_err = err < 0 ? -err : err;
+}
+
+int cli_close_stdout(const char *cmd, int rc, bool epipe_ok)
+{
+	int err = stdout_err;
+
+	/* closestream.h's close_stdout: flush, check, close, once at exit */
+	errno = 0;
+	if ((fflush(stdout) || ferror(stdout)) && !err)
+		err = errno ? errno : EIO;
+	errno = 0;
+	if (fclose(stdout) && !err)
+		err = errno ? errno : EIO;
+	if (!err || (err == EPIPE && epipe_ok))
+		return rc;
+	fprintf(stderr, "nsmon%s%s: write error on stdout: %s\n",
+		cmd ? " " : "", cmd ? cmd : "", strerror(err));
+	return rc == EXIT_USAGE ? rc : 1;
 }

@@ -71,6 +71,28 @@ bool cli_common_opt(struct cli_common *c, int code, const char *arg);
  */
 int cli_discover(const struct cli_common *c, struct nsm_model **out);
 
+/* The message for nsm_model_new()'s error on proc_root. */
+void cli_model_error(const char *proc_root, int err);
+/* On stderr, why the answer of m is incomplete (its reasons). */
+void cli_say_incomplete(const struct nsm_model *m);
+/*
+ * The exit code of a command that printed rc (SPEC "Exit status"): 1 for
+ * an answer that is incomplete (m->incomplete; m may be NULL), else rc.
+ */
+int cli_exit_code(const struct nsm_model *m, int rc);
+/*
+ * A write to stdout failed (errno err); main() reports it once, when it
+ * closes stdout, and exits 1.
+ */
+void cli_stdout_error(int err);
+/*
+ * At exit (util-linux's close_stdout): flushes and closes stdout; a write
+ * that failed, now or before, is a message and exit code 1 (EPIPE too,
+ * unless epipe_ok: watch's reader that went away ends it quietly).
+ * Returns the exit code.
+ */
+int cli_close_stdout(const char *cmd, int rc, bool epipe_ok);
+
 /* Usage error: one line and a hint, exit code 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -98,11 +98,11 @@ static int ls_json(const struct ls_ctl *ctl, struct nsm_model *m)
 	}
 	err = nsm_json_print(doc, stdout, true);
 	cJSON_Delete(doc);
-	if (err && err != -EPIPE) {
+	if (err == -ENOMEM)
 		fprintf(stderr, "nsmon ls: %s\n", strerror(-err));
-		return 1;
-	}
-	return 0;
+	else if (err)
+		cli_stdout_error(err);
+	return err ? 1 : 0;
 }
 
 static int ls_table(const struct ls_ctl *ctl, struct nsm_model *m)
@@ -212,6 +212,7 @@ int cmd_ls(int argc, char **argv)
 		goto out;
 	}
 	ret = ctl.fmt.json ? ls_json(&ctl, m) : ls_table(&ctl, m);
+	ret = cli_exit_code(m, ret);
 out:
 	nsm_model_free(m);
 	return ret;

@@ -238,8 +238,7 @@ static int read_one(struct mounts_ctl *ctl, struct nsm_model **out,
 	ctl->common.opts.mounts = true;
 	err = nsm_model_new(&m, &ctl->common.opts);
 	if (err) {
-		fprintf(stderr, "nsmon mounts: %s: %s\n",
-			ctl->common.opts.proc_root, strerror(-err));
+		cli_model_error(ctl->common.opts.proc_root, err);
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%d/ns/mnt", (int)pid);
@@ -270,6 +269,8 @@ static int read_one(struct mounts_ctl *ctl, struct nsm_model **out,
 	if (nsm_ns_add(m, st.st_ino, NSM_MNT, ns) ||
 	    nsm_pids_add(&(*ns)->procs, pid) || nsm_scan_mounts(m))
 		goto nomem;
+	if (m->incomplete)
+		cli_say_incomplete(m);
 	*out = m;
 	return 0;
 nomem:
@@ -360,7 +361,7 @@ int cmd_mounts(int argc, char **argv)
 			fprintf(stderr, "  %s\n", m->warnings[i]);
 		goto out;
 	}
-	ret = mounts_print(&ctl, ns->mounts);
+	ret = cli_exit_code(m, mounts_print(&ctl, ns->mounts));
 out:
 	nsm_model_free(m);
 	return ret;

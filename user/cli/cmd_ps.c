@@ -262,7 +262,7 @@ int cmd_ps(int argc, char **argv)
 		fprintf(stderr, "nsmon ps: no namespace %llu\n",
 			(unsigned long long)ctl.ns);
 	else
-		ret = ps_table(&ctl, m);
+		ret = cli_exit_code(m, ps_table(&ctl, m));
 	nsm_model_free(m);
 	return ret;
 }

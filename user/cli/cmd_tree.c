@@ -399,7 +399,7 @@ int cmd_tree(int argc, char **argv)
 		err = tree_pid(&ctl, m, tb, lines);
 	else
 		err = tree_user(&ctl, m, tb, lines);
-	ret = cols_output(tb, "tree", err);
+	ret = cli_exit_code(m, cols_output(tb, "tree", err));
 	nsm_idmap_free(lines);
 	nsm_model_free(m);
 	return ret;

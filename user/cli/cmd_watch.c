@@ -138,8 +138,9 @@ static int watch(struct agent_opts *o, struct wev_writer *out)
 		agent_resync_request(a);
 	err = agent_run(a);
 	watched = NULL;
-	if (err && err != -EPIPE && agent_sink_error(a))
-		fprintf(stderr, "nsmon watch: stdout: %s\n", strerror(-err));
+	/* main() says it, once, when it closes stdout */
+	if (err && agent_sink_error(a))
+		cli_stdout_error(err);
 	agent_close(a);
 	return err && err != -EPIPE ? 1 : 0;
 }

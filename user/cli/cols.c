@@ -189,12 +189,9 @@ int cols_print(struct libscols_table *tb)
 	errno = 0;
 	if (!err && (fflush(stdout) || ferror(stdout)))
 		err = errno ? -errno : -EIO;
-	if (err < 0)
-		err = -err;
-	/* a reader that went away (`| head`) is not a failure */
-	if (err && err != EPIPE) {
-		fprintf(stderr, "nsmon: cannot print table: %s\n",
-			strerror(err));
+	/* EPIPE too (`| head`): main() says so once and exits 1 */
+	if (err) {
+		cli_stdout_error(err);
 		return 1;
 	}
 	return 0;
