@@ -59,10 +59,11 @@ enum {
 void cli_common_help(FILE *out);
 void cli_common_init(struct cli_common *c);
 /*
- * Handles one getopt code of the common set; false if it is not one, or
- * if its value is bad (then a line on stderr says why).
+ * Handles one getopt code of the common set: 0, CLI_NOT_MINE, or a usage
+ * error reported (2: a value it does not take).
  */
-bool cli_common_opt(struct cli_common *c, int code, const char *arg);
+int cli_common_opt(struct cli_common *c, const char *cmd, int code,
+		   const char *arg);
 /*
  * Builds the model: the BPF iterator sweep where it can load (unless
  * --proc or --proc-root), else the /proc sweep with a one-line note on
@@ -96,6 +97,20 @@ int cli_close_stdout(const char *cmd, int rc, bool epipe_ok);
 /* Usage error: one line and a hint, exit code 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The one wording of a value an option does not take, for every command:
+ * "invalid WHAT 'ARG' for OPT" (without " for OPT" for an operand: opt
+ * NULL), then range if not NULL ("0 to 86400"), in parentheses; exit 2.
+ */
+int cli_bad_value(const char *cmd, const char *opt, const char *what,
+		  const char *arg, const char *range);
+/*
+ * Options that each choose one of several modes (tree --user | --pid,
+ * watch --json | --text, a table's --json | --raw): *seen holds the first
+ * given; the same again is fine, another one is a usage error ("options A
+ * and B are mutually exclusive"), the one rule for every command.  0 or 2.
+ */
+int cli_exclusive(const char *cmd, const char **seen, const char *opt);
 
 /*
  * For getopt's '?' and ':' (optstrings start with ':'): names the bad

@@ -84,6 +84,7 @@ struct mounts_ctl {
 	bool list;	/* -l: flat, no tree */
 	pid_t pid;	/* --pid */
 	uint64_t id;	/* --ns */
+	const char *which;	/* --ns or --pid as given: one of them */
 };
 
 static void usage(FILE *out)
@@ -288,14 +289,14 @@ static int mounts_opt(void *data, int code, const char *arg)
 	switch (code) {
 	case OPT_NS:
 		if (cli_parse_nsid(arg, &ctl->id))
-			return cli_usage_error("mounts",
-					       "invalid namespace '%s'", arg);
-		return 0;
+			return cli_bad_value("mounts", "--ns", "namespace id",
+					     arg, NULL);
+		return cli_exclusive("mounts", &ctl->which, "--ns");
 	case 'p':
 		if (cli_parse_pid(arg, &ctl->pid))
-			return cli_usage_error("mounts", "invalid PID '%s'",
-					       arg);
-		return 0;
+			return cli_bad_value("mounts", "--pid", "PID", arg,
+					     NULL);
+		return cli_exclusive("mounts", &ctl->which, "--pid");
 	case 'o':
 		return cols_select("mounts", mcols_infos, MCOL_NCOLS, arg,
 				   &ctl->sel);
@@ -330,9 +331,6 @@ int cmd_mounts(int argc, char **argv)
 	cols_sel_set(&ctl.sel, mounts_defaults, ARRAY_SIZE(mounts_defaults));
 	if (cli_getopt(&g, argc, argv, &ret))
 		return ret;
-	if (ctl.id && ctl.pid)
-		return cli_usage_error("mounts",
-				       "--ns and --pid are mutually exclusive");
 	if (!ctl.common.opts.mounts)
 		return cli_usage_error("mounts", "--no-mounts leaves nothing "
 						 "to show");

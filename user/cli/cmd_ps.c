@@ -224,7 +224,8 @@ static int ps_opt(void *data, int code, const char *arg)
 		return 0;
 	case 'N':
 		if (cli_parse_nsid(arg, &ctl->ns))
-			return cli_usage_error("ps", "bad namespace '%s'", arg);
+			return cli_bad_value("ps", "--ns", "namespace id", arg,
+					     NULL);
 		return 0;
 	case 'o':
 		return cols_select("ps", ps_infos, PSCOL_NCOLS, arg,

@@ -82,6 +82,7 @@ struct tree_ctl {
 	struct cols_sel sel;
 	struct cols_fmt fmt;
 	bool pid;	    /* --pid, else --user */
+	const char *view;   /* --user or --pid as given: one of them */
 	const char *output; /* -o, parsed once the view is known */
 };
 
@@ -338,10 +339,10 @@ static int tree_opt(void *data, int code, const char *arg)
 	switch (code) {
 	case 'U':
 		ctl->pid = false;
-		return 0;
+		return cli_exclusive("tree", &ctl->view, "--user");
 	case 'P':
 		ctl->pid = true;
-		return 0;
+		return cli_exclusive("tree", &ctl->view, "--pid");
 	case 'o':
 		ctl->output = arg;
 		return 0;

@@ -72,25 +72,23 @@ int cols_select(const char *cmd, const struct cols_info *infos, size_t ninfos,
 	return cli_usage_error(cmd, "unknown column: %s", bad);
 }
 
-bool cols_fmt_opt(struct cols_fmt *fmt, int code)
+int cols_fmt_opt(struct cols_fmt *fmt, const char *cmd, int code)
 {
 	switch (code) {
 	case 'J':
 		fmt->json = true;
-		break;
+		return cli_exclusive(cmd, &fmt->format, "--json");
 	case 'n':
 		fmt->noheadings = true;
-		break;
+		return 0;
 	case 'r':
 		fmt->raw = true;
-		break;
+		return cli_exclusive(cmd, &fmt->format, "--raw");
 	case 'u':
 		fmt->notruncate = true;
-		break;
-	default:
-		return false;
+		return 0;
 	}
-	return true;
+	return CLI_NOT_MINE;
 }
 
 bool cols_has(const struct cols_sel *sel, int id)
