@@ -135,7 +135,7 @@ test_exit_stdout_full() {
 	for args in "--help" "--version" "-V" "ls --help" "watch --help" \
 		"discover --no-containers" "ls --no-containers" \
 		"ls --json --no-containers" "tree --no-containers" \
-		"ps --no-containers" "mounts"; do
+		"ps --no-containers" "mounts" "watch --no-containers"; do
 		RC=0
 		# shellcheck disable=SC2086
 		timeout 40 "$NSMON" $args >/dev/full 2>"$T_DIR/full.err" </dev/null || RC=$?
