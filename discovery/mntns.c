@@ -157,8 +157,11 @@ static int read_via_pid(struct nsm_model *m, struct nsm_ns *mnt, pid_t pid,
 		snprintf(path, sizeof(path), "%d/root", pid);
 		rootfd = openat(m->proc_fd, path,
 				O_PATH | O_DIRECTORY | O_CLOEXEC);
-		/* its nsfs mounts stay unseen: say why, unless it is gone */
-		if (rootfd < 0)
+		/*
+		 * Out of fds, its nsfs mounts stay unseen: say so.  A refusal
+		 * (pid 1 here) is no news: fold finds them another way.
+		 */
+		if (rootfd < 0 && nsm_err_is_resource(-errno))
 			nsm_read_error(m, -errno, "%s/%s", m->opts.proc_root,
 				       path);
 	}
