@@ -112,6 +112,12 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libnsmagent.a $(BUILD)/asan/
 	$(CC) $(CFLAGS) $(SANFLAGS) -O1 $(INC_AGENT) -o $@ $< \
 		$(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
 
+# test_parse: the command line's number parsers, a part of user/cli/
+$(BUILD)/asan/tests/test_parse: tests/unit/test_parse.c $(BUILD)/asan/user/cli/parse.o user/cli/parse.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -Iuser/cli -o $@ $< \
+		$(BUILD)/asan/user/cli/parse.o -lcmocka
+
 layers:
 	@bash tests/check-layers.sh
 

@@ -38,5 +38,8 @@ int nsm_discover(struct nsm_model *m)
 		err = nsm_finish(m);
 	if (!err && m->opts.containers)
 		err = nsm_scan_containers(m);
+	if (m->gaps_more)
+		nsm_warn(m, "%zu more reads failed for want of fds or memory",
+			 m->gaps_more);
 	return err;
 }

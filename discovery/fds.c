@@ -99,9 +99,8 @@ static int open_pidfd(struct fd_table *t)
 			   t->tid ? PIDFD_THREAD : 0);
 	if (t->pidfd >= 0)
 		return 0;
-	if (errno != ESRCH)
-		nsm_warn(t->s->m, "pid %d: pidfd_open: %s",
-			 t->tid ? t->tid : t->p->pid, strerror(errno));
+	nsm_read_error(t->s->m, -errno, "pid %d: pidfd_open",
+		       t->tid ? t->tid : t->p->pid);
 	return -ESRCH;
 }
 
@@ -119,11 +118,11 @@ static int add_socket(struct fd_table *t, int fd, uint64_t sockino)
 		if (t->pidfd < 0 && open_pidfd(t))
 			return -ESRCH;
 		err = socket_netns(t->pidfd, fd, &netid);
-		if (err == -EBADF || err == -ESRCH)
-			return 0;	/* closed or gone meanwhile */
+		if (err == -EBADF)
+			return 0;	/* closed meanwhile */
 		if (err) {
-			nsm_warn(m, "pid %d: socket fd %d: %s", t->p->pid, fd,
-				 strerror(-err));
+			nsm_read_error(m, err, "pid %d: socket fd %d",
+				       t->p->pid, fd);
 			return 0;
 		}
 		if (nsm_idmap_put(t->s->socknet, sockino,
@@ -180,10 +179,7 @@ static int scan_table(struct fd_scan *s, struct nsm_proc *p, pid_t tid)
 		close(t.pidfd);
 	if (!err || err == -ENOMEM)
 		return err;
-	/* exited (ENOENT, ESRCH) is no news; anything else is a warning */
-	if (err != -ENOENT && err != -ESRCH)
-		nsm_warn(s->m, "%s/%s: %s", s->m->opts.proc_root, path,
-			 strerror(-err));
+	nsm_read_error(s->m, err, "%s/%s", s->m->opts.proc_root, path);
 	return 0;
 }
 
@@ -221,6 +217,8 @@ static int scan_proc_fds(struct fd_scan *s, struct nsm_proc *p)
 		return err;
 	snprintf(path, sizeof(path), "%d/task", p->pid);
 	err = nsm_each_number(s->m->proc_fd, path, thread_table_cb, &tt);
+	if (err && err != -ENOMEM)
+		nsm_read_error(s->m, err, "%s/%s", s->m->opts.proc_root, path);
 	return err == -ENOMEM ? err : 0;
 }
 

@@ -82,8 +82,8 @@ int nsm_resolve_fd_depth(struct nsm_model *m, struct nsm_ns *ns, int fd,
 		err = follow(m, fd, NS_GET_USERNS, NSM_USER, depth, &ns->owner);
 	/* only running out of memory stops discovery */
 	if (err && err != -ENOMEM) {
-		nsm_warn(m, "%s:[%llu]: %s", nsm_type_name(ns->type),
-			 (unsigned long long)ns->id, strerror(-err));
+		nsm_read_error(m, err, "%s:[%llu]", nsm_type_name(ns->type),
+			       (unsigned long long)ns->id);
 		err = 0;
 	}
 	return err;
@@ -106,6 +106,13 @@ static int open_socket_netns(pid_t pid, int fd)
 	return nfd;
 }
 
+static int open_at(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 /* Checks that fd is the namespace we meant: pids and fds are reused. */
 static int check(int fd, uint64_t id)
 {
@@ -124,15 +131,16 @@ int nsm_ns_open(struct nsm_model *m, struct nsm_ns *ns)
 {
 	const char *tn = nsm_type_name(ns->type);
 	char path[96];
+	int fd, err = -ENOENT;
 	size_t i;
-	int fd;
 
 	for (i = 0; i < ns->procs.n; i++) {
 		snprintf(path, sizeof(path), "%d/ns/%s", ns->procs.v[i], tn);
-		fd = check(openat(m->proc_fd, path, O_RDONLY | O_CLOEXEC),
-			   ns->id);
+		fd = check(open_at(m->proc_fd, path), ns->id);
 		if (fd >= 0)
 			return fd;
+		if (nsm_err_is_resource(fd))
+			err = fd;
 	}
 	for (i = 0; i < ns->nrefs; i++) {
 		const struct nsm_ref *r = &ns->refs[i];
@@ -156,16 +164,20 @@ int nsm_ns_open(struct nsm_model *m, struct nsm_ns *ns)
 						     r->fd), ns->id);
 			if (fd >= 0)
 				return fd;
+			if (nsm_err_is_resource(fd))
+				err = fd;
 			continue;
 		default:
 			continue;
 		}
-		fd = check(openat(m->proc_fd, path, O_RDONLY | O_CLOEXEC),
-			   ns->id);
+		fd = check(open_at(m->proc_fd, path), ns->id);
 		if (fd >= 0)
 			return fd;
+		if (nsm_err_is_resource(fd))
+			err = fd;
 	}
-	return -ENOENT;
+	/* out of fds or memory says more than "not held where we looked" */
+	return err;
 }
 
 int nsm_scan_hierarchy(struct nsm_model *m)
@@ -184,7 +196,11 @@ int nsm_scan_hierarchy(struct nsm_model *m)
 		fd = nsm_ns_open(m, ns);
 		if (fd < 0) {
 			/* held only where we could not open it again: gone,
-			 * or a bind mount we could not reach */
+			 * or a bind mount we could not reach; or out of fds */
+			if (nsm_err_is_resource(fd))
+				nsm_read_error(m, fd, "%s:[%llu]",
+					       nsm_type_name(ns->type),
+					       (unsigned long long)ns->id);
 			continue;
 		}
 		err = nsm_resolve_fd(m, ns, fd);

@@ -102,7 +102,7 @@ static void *enter_and_read(void *arg)
 	snprintf(where, sizeof(where), "mnt:[%llu]/mountinfo",
 		 (unsigned long long)c->mnt->id);
 	if (unshare(CLONE_FS) || setns(c->mnt->fd, CLONE_NEWNS)) {
-		nsm_warn(c->m, "%s: cannot enter: %s", where, strerror(errno));
+		nsm_read_error(c->m, -errno, "%s: cannot enter", where);
 		return NULL;
 	}
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -110,7 +110,7 @@ static void *enter_and_read(void *arg)
 		c->err = nsm_read_file_at(c->m->proc_fd,
 					  "thread-self/mountinfo", &text, &len);
 	if (c->err) {
-		nsm_warn(c->m, "%s: %s", where, strerror(-c->err));
+		nsm_read_error(c->m, c->err, "%s", where);
 		c->err = 0;
 	} else {
 		c->err = take_table(c->m, c->mnt, text, len, rootfd, where,
@@ -157,6 +157,13 @@ static int read_via_pid(struct nsm_model *m, struct nsm_ns *mnt, pid_t pid,
 		snprintf(path, sizeof(path), "%d/root", pid);
 		rootfd = openat(m->proc_fd, path,
 				O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/*
+		 * Out of fds, its nsfs mounts stay unseen: say so.  A refusal
+		 * (pid 1 here) is no news: fold finds them another way.
+		 */
+		if (rootfd < 0 && nsm_err_is_resource(-errno))
+			nsm_read_error(m, -errno, "%s/%s", m->opts.proc_root,
+				       path);
 	}
 	err = take_table(m, mnt, text, len, rootfd, where, fold);
 	free(text);
@@ -169,7 +176,7 @@ int nsm_mntns_read(struct nsm_model *m, struct nsm_ns *mnt,
 		   nsm_mntns_fold_fn fold)
 {
 	size_t i;
-	int err = -ENOENT;
+	int err = -ENOENT, res = 0;
 
 	bool by_id = m->opts.mounts && !mnt->mounts;
 
@@ -200,6 +207,8 @@ int nsm_mntns_read(struct nsm_model *m, struct nsm_ns *mnt,
 		err = read_via_pid(m, mnt, mnt->procs.v[i], fold);
 		if (!err || err == -ENOMEM)
 			return err;
+		if (nsm_err_is_resource(err))
+			res = err;
 	}
 	/* a loose thread with a mount namespace of its own */
 	for (i = 0; i < mnt->nrefs && err; i++)
@@ -228,7 +237,11 @@ nope:
 	/* a table read by id still names its nsfs mounts */
 	if (mnt->mounts && fold)
 		return fold(m, mnt, mnt->mounts, -1);
-	nsm_warn(m, "mnt:[%llu]: no way to read its mounts",
-		 (unsigned long long)mnt->id);
+	if (res)
+		nsm_read_error(m, res, "mnt:[%llu]: cannot read its mounts",
+			       (unsigned long long)mnt->id);
+	else
+		nsm_warn(m, "mnt:[%llu]: no way to read its mounts",
+			 (unsigned long long)mnt->id);
 	return 0;
 }

@@ -3,16 +3,19 @@
  * in an array for ordered output and in a hash map for lookups. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "idmap.h"
 #include "nsm.h"
+#include "pass.h"
 
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
@@ -45,10 +48,75 @@ void nsm_opts_default(struct nsm_opts *o)
 	o->bpf = true;
 }
 
+uint64_t nsm_effective_caps(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, d))
+		return ~0ULL;
+	return (uint64_t)d[1].effective << 32 | d[0].effective;
+}
+
+/*
+ * What the passes need to see every process, not only ours: reading
+ * /proc/PID/ns, fd and root, and pidfd_getfd, pass ptrace_may_access()
+ * (CAP_SYS_PTRACE); /proc/PID/fd is mode 0500 of the process's owner
+ * (CAP_DAC_READ_SEARCH, or CAP_DAC_OVERRIDE); entering a mount namespace
+ * to read its table takes CAP_SYS_ADMIN (setns(2)).  Lacking one, a
+ * refusal is ours, and the answer incomplete.
+ */
+static int check_caps(struct nsm_model *m)
+{
+	uint64_t caps = nsm_effective_caps();
+	char buf[128] = "";
+
+#define HAS(c) (caps & (1ULL << (c)))
+	if (!HAS(CAP_SYS_PTRACE))
+		strcat(buf, ", CAP_SYS_PTRACE");
+	if (!HAS(CAP_DAC_READ_SEARCH) && !HAS(CAP_DAC_OVERRIDE))
+		strcat(buf, ", CAP_DAC_READ_SEARCH");
+	if ((m->opts.mounts || m->opts.bindmounts) && !HAS(CAP_SYS_ADMIN))
+		strcat(buf, ", CAP_SYS_ADMIN");
+#undef HAS
+	if (!buf[0])
+		return 0;
+	m->missing_caps = strdup(buf + 2);
+	return m->missing_caps ? 0 : -ENOMEM;
+}
+
+static int has_pid_dir(void *ctx, int dirfd, int pid, const char *name)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "%s/stat", name);
+	return pid > 0 && !faccessat(dirfd, path, F_OK, 0);
+}
+
+/*
+ * A proc root that is no procfs is a fixture tree only if it holds a
+ * process directory: anything else (--proc-root /etc) would make an empty
+ * answer that looks complete.  One that cannot be read is left to the
+ * sweep, which says so in the answer.
+ */
+static int check_proc_root(struct nsm_model *m)
+{
+	struct statfs sfs;
+	int r;
+
+	if (!fstatfs(m->proc_fd, &sfs) && sfs.f_type == PROC_SUPER_MAGIC) {
+		m->live = true;
+		return 0;
+	}
+	r = nsm_each_number(m->proc_fd, ".", has_pid_dir, NULL);
+	return r ? 0 : -EMEDIUMTYPE;
+}
+
 int nsm_model_new(struct nsm_model **out, const struct nsm_opts *o)
 {
 	struct nsm_model *m = calloc(1, sizeof(*m));
-	struct statfs sfs;
 	struct timespec ts;
 	int err = -ENOMEM;
 
@@ -71,7 +139,11 @@ int nsm_model_new(struct nsm_model **out, const struct nsm_opts *o)
 	 * ioctls on nsfs fds, pidfd_getfd on sockets, setns into mount
 	 * namespaces.  A fixture tree gets the text passes only.
 	 */
-	m->live = fstatfs(m->proc_fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+	err = check_proc_root(m);
+	if (!err)
+		err = check_caps(m);
+	if (err)
+		goto fail;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	m->time.sec = ts.tv_sec;
 	m->time.nsec = ts.tv_nsec;
@@ -131,6 +203,7 @@ void nsm_model_free(struct nsm_model *m)
 	if (m->proc_fd >= 0)
 		close(m->proc_fd);
 	free((char *)m->opts.proc_root);
+	free(m->missing_caps);
 	free(m);
 }
 
@@ -299,4 +372,64 @@ void nsm_warn(struct nsm_model *m, const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) >= 0)
 		m->warnings[m->nwarnings++] = s;
 	va_end(ap);
+}
+
+bool nsm_err_is_resource(int err)
+{
+	return err == -EMFILE || err == -ENFILE || err == -ENOMEM;
+}
+
+static void vwarn(struct nsm_model *m, const char *fmt, va_list ap,
+		  const char *tail)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return;
+	nsm_warn(m, "%s%s", s, tail);
+	free(s);
+}
+
+void nsm_incomplete(struct nsm_model *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	m->incomplete = true;
+	va_start(ap, fmt);
+	vwarn(m, fmt, ap, NSM_INCOMPLETE);
+	va_end(ap);
+}
+
+/* Bits of m->gaps_warned: each cause of an incomplete answer, once. */
+enum { GAP_EMFILE = 1, GAP_ENFILE = 2, GAP_ENOMEM = 4, GAP_CAPS = 8 };
+
+void nsm_read_error(struct nsm_model *m, int err, const char *fmt, ...)
+{
+	unsigned gap = err == -EMFILE ? GAP_EMFILE :
+		       err == -ENFILE ? GAP_ENFILE :
+		       err == -ENOMEM ? GAP_ENOMEM : 0;
+	char tail[160];
+	va_list ap;
+
+	if (err == -ENOENT || err == -ESRCH)
+		return;		/* vanished: no news */
+	if (gap && (m->gaps_warned & gap)) {
+		m->gaps_more++;
+		return;
+	}
+	snprintf(tail, sizeof(tail), ": %s%s", strerror(-err),
+		 gap ? NSM_INCOMPLETE : "");
+	va_start(ap, fmt);
+	vwarn(m, fmt, ap, tail);
+	va_end(ap);
+	if (gap) {
+		m->incomplete = true;
+		m->gaps_warned |= gap;
+	}
+	if ((err == -EACCES || err == -EPERM) && m->missing_caps &&
+	    !(m->gaps_warned & GAP_CAPS)) {
+		m->gaps_warned |= GAP_CAPS;
+		nsm_incomplete(m, "missing capability %s: what other users' "
+			       "processes hold is hidden", m->missing_caps);
+	}
 }

@@ -173,12 +173,28 @@ struct nsm_model {
 	/* opts.bpf but the iterators could not be used: why (static text) */
 	const char *bpf_fallback;
 	int proc_fd;		/* O_PATH dirfd of proc_root */
+	/*
+	 * The answer misses what it should hold for a reason of ours, not
+	 * the host's (SPEC "Exit status"): out of fds or memory, a missing
+	 * capability, an unreadable proc root.  The reasons are warnings;
+	 * nsm_read_error() and nsm_incomplete() set it.
+	 */
+	bool incomplete;
+	/* the capabilities the passes need that we lack ("CAP_X, ..."), or
+	 * NULL: a refusal is then the process's own (a warning) */
+	char *missing_caps;
+	unsigned gaps_warned;	/* library-private: causes warned once */
+	size_t gaps_more;	/* library-private: further ones, counted */
 	struct timespec_ns {
 		int64_t sec, nsec;
 	} time;			/* when the sweep started (realtime) */
 };
 
-/* Model life cycle and building blocks for the passes. */
+/*
+ * Model life cycle and building blocks for the passes.  nsm_model_new
+ * fails with -EMEDIUMTYPE for a proc_root that is neither a procfs nor a
+ * tree with process directories (a fixture).
+ */
 int nsm_model_new(struct nsm_model **out, const struct nsm_opts *o);
 void nsm_model_free(struct nsm_model *m);
 struct nsm_ns *nsm_ns_get(const struct nsm_model *m, uint64_t id);
@@ -203,6 +219,23 @@ int nsm_pids_add(struct nsm_pids *p, pid_t pid);
 int nsm_ids_add(struct nsm_ids *p, uint64_t id);
 void nsm_warn(struct nsm_model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * An error reading what a process shows (fmt names the file): nothing for
+ * one that vanished (ENOENT, ESRCH); else a warning "WHAT: reason".  Out
+ * of fds or memory (EMFILE, ENFILE, ENOMEM) also makes the answer
+ * incomplete (warned once per cause, the rest counted); so does a refusal
+ * (EACCES, EPERM) while we lack a capability the passes need, which is
+ * named once.  With them, a refusal is the process's own: a warning.
+ */
+void nsm_read_error(struct nsm_model *m, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* How the warnings that made an answer incomplete end. */
+#define NSM_INCOMPLETE "; the answer is incomplete"
+/* The answer is incomplete: a warning saying why. */
+void nsm_incomplete(struct nsm_model *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Whether err (negative) is a want of fds or memory. */
+bool nsm_err_is_resource(int err);
 /* Whether the initial namespace of its type (fixed inums, else kthreadd's). */
 bool nsm_id_is_initial(enum nsm_type t, uint64_t id);
 

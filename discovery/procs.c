@@ -51,7 +51,7 @@ int nsm_read_nslinks(struct nsm_model *m, int dirfd, const char *where,
 		nread++;
 	}
 	if (failed)
-		nsm_warn(m, "%s/ns: %s", where, strerror(failed));
+		nsm_read_error(m, -failed, "%s/ns", where);
 	return nread;
 }
 
@@ -66,12 +66,13 @@ static int scan_one(struct nsm_model *m, pid_t pid, const char *name)
 
 	snprintf(where, sizeof(where), "%s/%s", m->opts.proc_root, name);
 	dfd = openat(m->proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	if (dfd < 0) {
+		nsm_read_error(m, -errno, "%s", where);
 		return 0;
+	}
 	err = nsm_read_file_at(dfd, "stat", &text, NULL);
 	if (err) {
-		if (err != -ENOENT && err != -ESRCH)
-			nsm_warn(m, "%s/stat: %s", where, strerror(-err));
+		nsm_read_error(m, err, "%s/stat", where);
 		err = 0;
 		goto out;
 	}
@@ -96,8 +97,8 @@ static int scan_one(struct nsm_model *m, pid_t pid, const char *name)
 			nsm_warn(m, "%s/status:%zu: malformed", where, bad);
 		else if (err)
 			goto out;
-	} else if (err != -ENOENT && err != -ESRCH) {
-		nsm_warn(m, "%s/status: %s", where, strerror(-err));
+	} else {
+		nsm_read_error(m, err, "%s/status", where);
 	}
 	err = nsm_read_nslinks(m, dfd, where, p->ns);
 	if (err < 0 && err != -ESRCH)
@@ -121,7 +122,15 @@ static int scan_cb(void *ctx, int dirfd, int pid, const char *name)
 
 int nsm_scan_procs(struct nsm_model *m)
 {
-	return nsm_each_number(m->proc_fd, ".", scan_cb, m);
+	int err = nsm_each_number(m->proc_fd, ".", scan_cb, m);
+
+	/* an unreadable proc root: an answer without processes, said so */
+	if (err && err != -ENOMEM) {
+		nsm_incomplete(m, "%s: cannot list processes: %s",
+			       m->opts.proc_root, strerror(-err));
+		err = 0;
+	}
+	return err;
 }
 
 static void first_line_path(const char *text, char **out)

@@ -419,16 +419,32 @@ static int apply(struct nsm_model *m, const struct recbuf *b)
  */
 static bool may_trace(void)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	uint64_t caps = nsm_effective_caps();
 
-#define HAS(cap) (d[(cap) / 32].effective & (1U << ((cap) % 32)))
-	if (syscall(SYS_capget, &hdr, d))
-		return true;	/* let bpf() decide */
+#define HAS(cap) (caps & (1ULL << (cap)))
 	return HAS(CAP_SYS_ADMIN) || (HAS(CAP_BPF) && HAS(CAP_PERFMON));
 #undef HAS
+}
+
+/*
+ * Why a step failed when the cause is ours, not the kernel's judgement of
+ * the programs: the loader and the attach make a dozen fds and maps in
+ * our name, so a low fd limit or little memory fails them too.
+ */
+static const char *resource_why(int err)
+{
+	switch (err) {
+	case -EMFILE:
+		return "BPF iterators unavailable: out of file descriptors "
+		       "(Too many open files: see ulimit -n)";
+	case -ENFILE:
+		return "BPF iterators unavailable: the system is out of file "
+		       "descriptors (Too many open files in system)";
+	case -ENOMEM:
+		return "BPF iterators unavailable: out of memory (Cannot "
+		       "allocate memory)";
+	}
+	return NULL;
 }
 
 /*
@@ -543,13 +559,15 @@ int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 			print_load_log(m);
 		*why = err == -EPERM ?
 			       "need CAP_BPF and CAP_PERFMON (run as root)" :
+			       resource_why(err) ?:
 			       "BPF iterators unavailable: the kernel refused "
 			       "the sweep programs (-v shows why)";
 		goto out;
 	}
 	err = run_layout(skel);
 	if (err) {
-		*why = "BPF iterators unavailable: this kernel's structures "
+		*why = resource_why(err) ?:
+		       "BPF iterators unavailable: this kernel's structures "
 		       "do not fit the sweep programs";
 		goto out;
 	}
@@ -559,6 +577,7 @@ int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 	if (err < 0) {
 		*why = err == -EPERM ?
 			       "need CAP_BPF and CAP_PERFMON (run as root)" :
+			       resource_why(err) ?:
 			       "BPF iterators unavailable: cannot attach "
 			       "iter/task or iter/task_file";
 		goto out;
@@ -572,7 +591,8 @@ int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 	if (!err && files)
 		err = read_iter(file_fd, &b);
 	if (err) {
-		*why = "BPF iterators unavailable: reading the iterator failed";
+		*why = resource_why(err) ?:
+		       "BPF iterators unavailable: reading the iterator failed";
 		goto out;
 	}
 	t_read = ms_since(&t0);

@@ -58,11 +58,14 @@ static int thread_cb(void *ctx, int dirfd, int tid, const char *name)
 
 	if (tid <= 0 || tid == t->p->pid)
 		return 0;
-	tfd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (tfd < 0)
-		return 0;	/* the thread exited */
 	snprintf(where, sizeof(where), "%s/%d/task/%d", t->m->opts.proc_root,
 		 t->p->pid, tid);
+	tfd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0) {
+		/* ENOENT: the thread exited */
+		nsm_read_error(t->m, -errno, "%s", where);
+		return 0;
+	}
 	if (nsm_read_nslinks(t->m, tfd, where, ns) > 0)
 		err = add_loose(t->m, t->p, tid, ns);
 	close(tfd);
@@ -85,8 +88,12 @@ static int scan_threads(struct nsm_model *m, struct nsm_proc *p)
 		return 0;
 	snprintf(path, sizeof(path), "%d/task", p->pid);
 	err = nsm_each_number(m->proc_fd, path, thread_cb, &t);
+	if (err == -ENOMEM)
+		return err;
 	/* a process that exits meanwhile: what we read of it stays */
-	return err == -ENOMEM ? err : 0;
+	if (err)
+		nsm_read_error(m, err, "%s/%s", m->opts.proc_root, path);
+	return 0;
 }
 
 int nsm_scan_tasks_from(struct nsm_model *m, size_t from)

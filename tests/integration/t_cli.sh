@@ -186,7 +186,9 @@ test_tree_and_ps() {
 	[[ $RC -eq 0 ]] || fail "nsmon ps --tree: exit status $RC"
 }
 
-# Without privileges: a clear message and a partial result (--proc).
+# Without privileges: a clear message and a partial result (--proc),
+# which is incomplete for want of a capability (SPEC "Exit status": the
+# document is written, "complete": false, the capability named, exit 1).
 test_unprivileged() {
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) is missing"
 	local bin=$T_DIR/nsmon
@@ -196,13 +198,22 @@ test_unprivileged() {
 	ASAN_OPTIONS=detect_leaks=1 timeout 40 setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$bin" discover --proc >"$OUT" 2>"$ERR" </dev/null || RC=$?
 	_t_sanitizers "$ERR" "unprivileged nsmon discover --proc"
-	[[ $RC -eq 0 ]] || { cat "$ERR" >&2; fail "unprivileged discover --proc: exit status $RC"; }
+	[[ $RC -eq 1 ]] || { cat "$ERR" >&2; fail "unprivileged discover --proc: exit status $RC, want 1"; }
 	jq -e '(.namespaces | length > 0) and (.warnings | length > 0)' "$OUT" >/dev/null ||
 		fail "unprivileged discover --proc: no namespaces or no warnings"
+	jq -e '.complete == false' "$OUT" >/dev/null ||
+		fail "unprivileged discover --proc: not \"complete\": false"
+	jq -e '[.warnings[] | select(test("missing capability .*CAP_SYS_PTRACE"))] | length == 1' \
+		"$OUT" >/dev/null ||
+		fail "unprivileged discover --proc: no one warning naming CAP_SYS_PTRACE"
+	grep -q 'CAP_SYS_PTRACE' "$ERR" ||
+		fail "unprivileged discover --proc: stderr does not name CAP_SYS_PTRACE"
 	OUT=$T_DIR/unpriv2.out ERR=$T_DIR/unpriv2.err RC=0
 	ASAN_OPTIONS=detect_leaks=1 timeout 40 setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$bin" ls >"$OUT" 2>"$ERR" </dev/null || RC=$?
 	_t_sanitizers "$ERR" "unprivileged nsmon ls"
+	[[ $RC -eq 1 ]] || fail "unprivileged nsmon ls: exit status $RC, want 1 (incomplete)"
+	[[ -s $OUT ]] || fail "unprivileged nsmon ls: no table"
 	[[ -s $ERR ]] || fail "unprivileged nsmon ls: no message saying what is missing"
 	grep -qiE 'root|privilege|permission|CAP_|capabilit' "$ERR" ||
 		fail "unprivileged nsmon ls: the message does not say what is missing: $(head -n1 "$ERR")"

@@ -6,10 +6,13 @@
 
 here_watch=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# watch_start [ARGS...]: the ASan nsmon watch --json in the background,
-# its stream in $WOUT; returns once the start sync is out.
+# watch_start [ARGS...]: the ASan nsmon watch --json (or --text, if
+# ARGS say so: the two are mutually exclusive) in the background, its
+# stream in $WOUT; returns once the start sync is out.
 watch_start() {
-	spawn W "$NSMON" watch --json "$@"
+	local fmt=--json
+	[[ " $* " != *" --text "* ]] || fmt=
+	spawn W "$NSMON" watch $fmt "$@"
 	WOUT=$T_DIR/W.out
 	WNOINIT=false
 	[[ " $* " != *" --no-initial "* ]] || WNOINIT=true

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "agent_time.h"
@@ -330,12 +331,30 @@ static int attach(struct feed *f)
 	return err;
 }
 
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+/*
+ * libbpf (1.1) says -ESRCH, "failed to find valid kernel BTF", for a
+ * vmlinux BTF it could not read, whatever stopped it: parsing it again
+ * tells why (ENOMEM under an address-space limit: it is 5+ MB).  0 if
+ * it parses: then the cause was elsewhere.
+ */
+static int btf_error(void)
+{
+	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
+
+	if (!btf)
+		return errno ? -errno : -ENOMEM;
+	btf__free(btf);
+	return 0;
+}
+
 /* Says what is missing when the feed cannot load. */
 static int load(struct feed *f)
 {
-	int err;
+	int err, berr;
 
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	if (access(VMLINUX_BTF, R_OK)) {
 		fprintf(stderr, "%s: kernel BTF (/sys/kernel/btf/vmlinux) "
 				"is missing: the event feed needs a kernel built "
 				"with CONFIG_DEBUG_INFO_BTF\n", f->o.name);
@@ -351,7 +370,11 @@ static int load(struct feed *f)
 	f->skel->rodata->self_tgid = getpid();
 	bpf_map__set_max_entries(f->skel->maps.events, f->o.ring_size);
 	err = events_bpf__load(f->skel);
-	if (err == -EPERM || err == -EACCES)
+	if (err == -ESRCH && (berr = btf_error()))
+		fprintf(stderr, "%s: cannot read the kernel BTF (%s) to load "
+				"the BPF event feed: %s\n", f->o.name,
+			VMLINUX_BTF, strerror(-(err = berr)));
+	else if (err == -EPERM || err == -EACCES)
 		fprintf(stderr, "%s: not allowed to load BPF programs (%s): "
 				"run as root (CAP_BPF, CAP_PERFMON and "
 				"CAP_SYS_ADMIN)\n", f->o.name, strerror(-err));

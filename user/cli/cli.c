@@ -39,25 +39,25 @@ void cli_common_help(FILE *out)
 	      out);
 }
 
-static bool cli_engine_opt(struct cli_common *c, const char *arg)
+/* --engine: 0, or a usage error (2) */
+static int cli_engine_opt(struct cli_common *c, const char *cmd,
+			  const char *arg)
 {
 	struct nsm_engine e;
-	size_t max = sizeof(c->engines) / sizeof(c->engines[0]);
 
-	/* false: the command reports a usage error (exit code 2) */
-	if (nsm_engine_parse(arg, &e) || c->opts.nengines == max) {
-		fprintf(stderr, "nsmon: --engine '%s': want KIND=PATH, KIND one "
-			"of docker podman containerd crio (at most %zu)\n",
-			arg, max);
-		return false;
-	}
+	if (nsm_engine_parse(arg, &e) ||
+	    c->opts.nengines == ARRAY_SIZE(c->engines))
+		return cli_bad_value(cmd, "--engine", "engine", arg,
+				     "want KIND=PATH, KIND one of docker podman "
+				     "containerd crio; at most 16");
 	c->engines[c->opts.nengines++] = arg;
 	c->opts.engines = c->engines;
-	return true;
+	return 0;
 }
 
-/* --mount-reader: false (a usage error) for an unknown way */
-static bool cli_mount_reader_opt(struct cli_common *c, const char *arg)
+/* --mount-reader: 0, or a usage error (2) for an unknown way */
+static int cli_mount_reader_opt(struct cli_common *c, const char *cmd,
+				const char *arg)
 {
 	static const char *const names[] = {
 		[NSM_MOUNTS_AUTO] = "auto",
@@ -69,15 +69,15 @@ static bool cli_mount_reader_opt(struct cli_common *c, const char *arg)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(arg, names[i])) {
 			c->opts.mount_reader = (enum nsm_mount_reader)i;
-			return true;
+			return 0;
 		}
 	}
-	fprintf(stderr, "nsmon: --mount-reader '%s': want auto, listmount "
-		"or mountinfo\n", arg);
-	return false;
+	return cli_bad_value(cmd, "--mount-reader", "way", arg,
+			     "want auto, listmount or mountinfo");
 }
 
-bool cli_common_opt(struct cli_common *c, int code, const char *arg)
+int cli_common_opt(struct cli_common *c, const char *cmd, int code,
+		   const char *arg)
 {
 	switch (code) {
 	case CLI_NO_TASKS:
@@ -112,16 +112,16 @@ bool cli_common_opt(struct cli_common *c, int code, const char *arg)
 		c->force_proc = true;
 		break;
 	case CLI_ENGINE:
-		return cli_engine_opt(c, arg);
+		return cli_engine_opt(c, cmd, arg);
 	case CLI_MOUNT_READER:
-		return cli_mount_reader_opt(c, arg);
+		return cli_mount_reader_opt(c, cmd, arg);
 	case 'v':
 		c->verbose++;
 		break;
 	default:
-		return false;
+		return CLI_NOT_MINE;
 	}
-	return true;
+	return 0;
 }
 
 /* The hint line of a usage error; returns 2. */
@@ -142,6 +142,25 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return cli_usage_hint(cmd);
+}
+
+int cli_bad_value(const char *cmd, const char *opt, const char *what,
+		  const char *arg, const char *range)
+{
+	return cli_usage_error(cmd, "invalid %s '%s'%s%s%s%s%s", what, arg,
+			       opt ? " for " : "", opt ? opt : "",
+			       range ? " (" : "", range ? range : "",
+			       range ? ")" : "");
+}
+
+int cli_exclusive(const char *cmd, const char **seen, const char *opt)
+{
+	if (!*seen || !strcmp(*seen, opt)) {
+		*seen = opt;
+		return 0;
+	}
+	return cli_usage_error(cmd, "options %s and %s are mutually exclusive",
+			       *seen, opt);
 }
 
 int cli_bad_option(const char *cmd, int code, char **argv)
@@ -170,14 +189,14 @@ static bool cli_getopt_one(const struct cli_getopt *g, int code, char **argv,
 		*rc = cli_bad_option(g->cmd, code, argv);
 		return true;
 	}
-	if ((g->fmt && cols_fmt_opt(g->fmt, code)) ||
-	    cli_common_opt(g->common, code, optarg))
-		return false;
-	if (code >= CLI_OPT_BASE && code < CLI_OPT_END) {
-		/* a value the common set refused: it said why in one line */
-		*rc = cli_usage_hint(g->cmd);
-		return true;
+	if (g->fmt) {
+		*rc = cols_fmt_opt(g->fmt, g->cmd, code);
+		if (*rc != CLI_NOT_MINE)
+			return *rc != 0;
 	}
+	*rc = cli_common_opt(g->common, g->cmd, code, optarg);
+	if (*rc != CLI_NOT_MINE)
+		return *rc != 0;
 	*rc = g->opt(g->ctl, code, optarg);
 	if (*rc == CLI_NOT_MINE)
 		*rc = cli_usage_error(g->cmd, "unhandled option");
@@ -219,8 +238,7 @@ int cli_discover(const struct cli_common *c, struct nsm_model **out)
 	o.verbose = c->verbose;
 	err = nsm_model_new(&m, &o);
 	if (err) {
-		fprintf(stderr, "nsmon: %s: %s\n", c->opts.proc_root,
-			strerror(-err));
+		cli_model_error(c->opts.proc_root, err);
 		return err;
 	}
 	err = nsm_discover(m);
@@ -235,6 +253,59 @@ int cli_discover(const struct cli_common *c, struct nsm_model **out)
 		nsm_model_free(m);
 		return err;
 	}
+	if (m->incomplete)
+		cli_say_incomplete(m);
 	*out = m;
 	return 0;
+}
+
+void cli_model_error(const char *proc_root, int err)
+{
+	if (err == -EMEDIUMTYPE)
+		fprintf(stderr, "nsmon: %s: not a procfs, and no process "
+			"directories in it (--proc-root)\n", proc_root);
+	else
+		fprintf(stderr, "nsmon: %s: %s\n", proc_root, strerror(-err));
+}
+
+void cli_say_incomplete(const struct nsm_model *m)
+{
+	size_t i;
+
+	/* the reasons: the warnings that said so (the rest stay quiet) */
+	for (i = 0; i < m->nwarnings; i++)
+		if (strstr(m->warnings[i], NSM_INCOMPLETE))
+			fprintf(stderr, "nsmon: %s\n", m->warnings[i]);
+}
+
+int cli_exit_code(const struct nsm_model *m, int rc)
+{
+	return !rc && m && m->incomplete ? 1 : rc;
+}
+
+/* The first error of a write to stdout (positive errno), 0: none. */
+static int stdout_err;
+
+void cli_stdout_error(int err)
+{
+	if (!stdout_err)
+		stdout_err = err < 0 ? -err : err;
+}
+
+int cli_close_stdout(const char *cmd, int rc, bool epipe_ok)
+{
+	int err = stdout_err;
+
+	/* closestream.h's close_stdout: flush, check, close, once at exit */
+	errno = 0;
+	if ((fflush(stdout) || ferror(stdout)) && !err)
+		err = errno ? errno : EIO;
+	errno = 0;
+	if (fclose(stdout) && !err)
+		err = errno ? errno : EIO;
+	if (!err || (err == EPIPE && epipe_ok))
+		return rc;
+	fprintf(stderr, "nsmon%s%s: write error on stdout: %s\n",
+		cmd ? " " : "", cmd ? cmd : "", strerror(err));
+	return rc == EXIT_USAGE ? rc : 1;
 }

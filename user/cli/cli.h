@@ -59,10 +59,11 @@ enum {
 void cli_common_help(FILE *out);
 void cli_common_init(struct cli_common *c);
 /*
- * Handles one getopt code of the common set; false if it is not one, or
- * if its value is bad (then a line on stderr says why).
+ * Handles one getopt code of the common set: 0, CLI_NOT_MINE, or a usage
+ * error reported (2: a value it does not take).
  */
-bool cli_common_opt(struct cli_common *c, int code, const char *arg);
+int cli_common_opt(struct cli_common *c, const char *cmd, int code,
+		   const char *arg);
 /*
  * Builds the model: the BPF iterator sweep where it can load (unless
  * --proc or --proc-root), else the /proc sweep with a one-line note on
@@ -71,9 +72,45 @@ bool cli_common_opt(struct cli_common *c, int code, const char *arg);
  */
 int cli_discover(const struct cli_common *c, struct nsm_model **out);
 
+/* The message for nsm_model_new()'s error on proc_root. */
+void cli_model_error(const char *proc_root, int err);
+/* On stderr, why the answer of m is incomplete (its reasons). */
+void cli_say_incomplete(const struct nsm_model *m);
+/*
+ * The exit code of a command that printed rc (SPEC "Exit status"): 1 for
+ * an answer that is incomplete (m->incomplete; m may be NULL), else rc.
+ */
+int cli_exit_code(const struct nsm_model *m, int rc);
+/*
+ * A write to stdout failed (errno err); main() reports it once, when it
+ * closes stdout, and exits 1.
+ */
+void cli_stdout_error(int err);
+/*
+ * At exit (util-linux's close_stdout): flushes and closes stdout; a write
+ * that failed, now or before, is a message and exit code 1 (EPIPE too,
+ * unless epipe_ok: watch's reader that went away ends it quietly).
+ * Returns the exit code.
+ */
+int cli_close_stdout(const char *cmd, int rc, bool epipe_ok);
+
 /* Usage error: one line and a hint, exit code 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The one wording of a value an option does not take, for every command:
+ * "invalid WHAT 'ARG' for OPT" (without " for OPT" for an operand: opt
+ * NULL), then range if not NULL ("0 to 86400"), in parentheses; exit 2.
+ */
+int cli_bad_value(const char *cmd, const char *opt, const char *what,
+		  const char *arg, const char *range);
+/*
+ * Options that each choose one of several modes (tree --user | --pid,
+ * watch --json | --text, a table's --json | --raw): *seen holds the first
+ * given; the same again is fine, another one is a usage error ("options A
+ * and B are mutually exclusive"), the one rule for every command.  0 or 2.
+ */
+int cli_exclusive(const char *cmd, const char **seen, const char *opt);
 
 /*
  * For getopt's '?' and ':' (optstrings start with ':'): names the bad

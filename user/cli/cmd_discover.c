@@ -58,10 +58,11 @@ int cmd_discover(int argc, char **argv)
 	doc = nsm_json_document(m);
 	err = doc ? nsm_json_print(doc, stdout, pretty) : -ENOMEM;
 	cJSON_Delete(doc);
-	nsm_model_free(m);
-	if (err && err != -EPIPE) {
+	if (err == -ENOMEM)
 		fprintf(stderr, "nsmon discover: %s\n", strerror(-err));
-		return 1;
-	}
-	return 0;
+	else if (err)
+		cli_stdout_error(err);
+	err = cli_exit_code(m, err ? 1 : 0);
+	nsm_model_free(m);
+	return err;
 }

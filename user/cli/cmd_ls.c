@@ -98,11 +98,11 @@ static int ls_json(const struct ls_ctl *ctl, struct nsm_model *m)
 	}
 	err = nsm_json_print(doc, stdout, true);
 	cJSON_Delete(doc);
-	if (err && err != -EPIPE) {
+	if (err == -ENOMEM)
 		fprintf(stderr, "nsmon ls: %s\n", strerror(-err));
-		return 1;
-	}
-	return 0;
+	else if (err)
+		cli_stdout_error(err);
+	return err ? 1 : 0;
 }
 
 static int ls_table(const struct ls_ctl *ctl, struct nsm_model *m)
@@ -148,12 +148,13 @@ static int ls_opt(void *data, int code, const char *arg)
 	case 't':
 		/* -t net -t uts is -t net,uts, as lsns has it */
 		if (nsm_parse_types(arg, &mask))
-			return cli_usage_error("ls", "bad type in '%s'", arg);
+			return cli_bad_value("ls", "--type", "namespace types",
+					     arg, NULL);
 		ctl->types |= mask;
 		return 0;
 	case 'p':
 		if (cli_parse_pid(arg, &ctl->pid))
-			return cli_usage_error("ls", "invalid PID '%s'", arg);
+			return cli_bad_value("ls", "--task", "PID", arg, NULL);
 		return 0;
 	case 'o':
 		return cols_select("ls", nscols_infos, NSCOL_NCOLS, arg,
@@ -162,8 +163,8 @@ static int ls_opt(void *data, int code, const char *arg)
 		return 0;
 	case CLI_OPERAND:
 		if (cli_parse_nsid(arg, &ctl->id))
-			return cli_usage_error("ls", "invalid namespace '%s'",
-					       arg);
+			return cli_bad_value("ls", NULL, "namespace id", arg,
+					     NULL);
 		ctl->id_arg = arg;
 		return 0;
 	}
@@ -212,6 +213,7 @@ int cmd_ls(int argc, char **argv)
 		goto out;
 	}
 	ret = ctl.fmt.json ? ls_json(&ctl, m) : ls_table(&ctl, m);
+	ret = cli_exit_code(m, ret);
 out:
 	nsm_model_free(m);
 	return ret;

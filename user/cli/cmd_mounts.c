@@ -84,6 +84,7 @@ struct mounts_ctl {
 	bool list;	/* -l: flat, no tree */
 	pid_t pid;	/* --pid */
 	uint64_t id;	/* --ns */
+	const char *which;	/* --ns or --pid as given: one of them */
 };
 
 static void usage(FILE *out)
@@ -238,8 +239,7 @@ static int read_one(struct mounts_ctl *ctl, struct nsm_model **out,
 	ctl->common.opts.mounts = true;
 	err = nsm_model_new(&m, &ctl->common.opts);
 	if (err) {
-		fprintf(stderr, "nsmon mounts: %s: %s\n",
-			ctl->common.opts.proc_root, strerror(-err));
+		cli_model_error(ctl->common.opts.proc_root, err);
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%d/ns/mnt", (int)pid);
@@ -270,6 +270,8 @@ static int read_one(struct mounts_ctl *ctl, struct nsm_model **out,
 	if (nsm_ns_add(m, st.st_ino, NSM_MNT, ns) ||
 	    nsm_pids_add(&(*ns)->procs, pid) || nsm_scan_mounts(m))
 		goto nomem;
+	if (m->incomplete)
+		cli_say_incomplete(m);
 	*out = m;
 	return 0;
 nomem:
@@ -287,14 +289,14 @@ static int mounts_opt(void *data, int code, const char *arg)
 	switch (code) {
 	case OPT_NS:
 		if (cli_parse_nsid(arg, &ctl->id))
-			return cli_usage_error("mounts",
-					       "invalid namespace '%s'", arg);
-		return 0;
+			return cli_bad_value("mounts", "--ns", "namespace id",
+					     arg, NULL);
+		return cli_exclusive("mounts", &ctl->which, "--ns");
 	case 'p':
 		if (cli_parse_pid(arg, &ctl->pid))
-			return cli_usage_error("mounts", "invalid PID '%s'",
-					       arg);
-		return 0;
+			return cli_bad_value("mounts", "--pid", "PID", arg,
+					     NULL);
+		return cli_exclusive("mounts", &ctl->which, "--pid");
 	case 'o':
 		return cols_select("mounts", mcols_infos, MCOL_NCOLS, arg,
 				   &ctl->sel);
@@ -329,9 +331,6 @@ int cmd_mounts(int argc, char **argv)
 	cols_sel_set(&ctl.sel, mounts_defaults, ARRAY_SIZE(mounts_defaults));
 	if (cli_getopt(&g, argc, argv, &ret))
 		return ret;
-	if (ctl.id && ctl.pid)
-		return cli_usage_error("mounts",
-				       "--ns and --pid are mutually exclusive");
 	if (!ctl.common.opts.mounts)
 		return cli_usage_error("mounts", "--no-mounts leaves nothing "
 						 "to show");
@@ -360,7 +359,7 @@ int cmd_mounts(int argc, char **argv)
 			fprintf(stderr, "  %s\n", m->warnings[i]);
 		goto out;
 	}
-	ret = mounts_print(&ctl, ns->mounts);
+	ret = cli_exit_code(m, mounts_print(&ctl, ns->mounts));
 out:
 	nsm_model_free(m);
 	return ret;

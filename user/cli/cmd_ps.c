@@ -224,7 +224,8 @@ static int ps_opt(void *data, int code, const char *arg)
 		return 0;
 	case 'N':
 		if (cli_parse_nsid(arg, &ctl->ns))
-			return cli_usage_error("ps", "bad namespace '%s'", arg);
+			return cli_bad_value("ps", "--ns", "namespace id", arg,
+					     NULL);
 		return 0;
 	case 'o':
 		return cols_select("ps", ps_infos, PSCOL_NCOLS, arg,
@@ -262,7 +263,7 @@ int cmd_ps(int argc, char **argv)
 		fprintf(stderr, "nsmon ps: no namespace %llu\n",
 			(unsigned long long)ctl.ns);
 	else
-		ret = ps_table(&ctl, m);
+		ret = cli_exit_code(m, ps_table(&ctl, m));
 	nsm_model_free(m);
 	return ret;
 }

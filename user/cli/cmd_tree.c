@@ -82,6 +82,7 @@ struct tree_ctl {
 	struct cols_sel sel;
 	struct cols_fmt fmt;
 	bool pid;	    /* --pid, else --user */
+	const char *view;   /* --user or --pid as given: one of them */
 	const char *output; /* -o, parsed once the view is known */
 };
 
@@ -338,10 +339,10 @@ static int tree_opt(void *data, int code, const char *arg)
 	switch (code) {
 	case 'U':
 		ctl->pid = false;
-		return 0;
+		return cli_exclusive("tree", &ctl->view, "--user");
 	case 'P':
 		ctl->pid = true;
-		return 0;
+		return cli_exclusive("tree", &ctl->view, "--pid");
 	case 'o':
 		ctl->output = arg;
 		return 0;
@@ -399,7 +400,7 @@ int cmd_tree(int argc, char **argv)
 		err = tree_pid(&ctl, m, tb, lines);
 	else
 		err = tree_user(&ctl, m, tb, lines);
-	ret = cols_output(tb, "tree", err);
+	ret = cli_exit_code(m, cols_output(tb, "tree", err));
 	nsm_idmap_free(lines);
 	nsm_model_free(m);
 	return ret;

@@ -68,46 +68,48 @@ static int sweep(void *ctx, struct nsm_model **out)
 struct watch_ctl {
 	struct agent_opts o;
 	struct wev_writer out;
+	const char *format;	/* --json or --text as given: one of them */
 };
 
 /* One option of watch's own (cli_getopt's opt()). */
 static int watch_opt(void *ctl, int opt, const char *arg)
 {
-	struct agent_opts *o = &((struct watch_ctl *)ctl)->o;
-	struct wev_writer *out = &((struct watch_ctl *)ctl)->out;
+	struct watch_ctl *w = ctl;
+	struct agent_opts *o = &w->o;
 
 	switch (opt) {
 	case 'J':
 	case OPT_TEXT:
-		out->json = opt == 'J';
-		return 0;
+		w->out.json = opt == 'J';
+		return cli_exclusive("watch", &w->format,
+				     opt == 'J' ? "--json" : "--text");
 	case OPT_NO_INITIAL:
 		o->initial = false;
 		return 0;
 	case 't':
 		if (nsm_parse_types(arg, &o->types) || !o->types)
-			return cli_usage_error("watch",
-					       "bad namespace types '%s'", arg);
+			return cli_bad_value("watch", "--types",
+					     "namespace types", arg, NULL);
 		return 0;
 	case OPT_RING:
 		if (cli_parse_ring_size(arg, &o->ring_size))
-			return cli_usage_error("watch", "bad ring size '%s'",
-					       arg);
+			return cli_bad_value("watch", "--ring-size", "size",
+					     arg, "at most 1G; K, M suffixes");
 		return 0;
 	case OPT_RESYNC:
 		if (cli_parse_uint(arg, 86400, &o->resync_s))
-			return cli_usage_error("watch",
-					       "bad resync interval '%s'", arg);
+			return cli_bad_value("watch", "--resync", "interval",
+					     arg, "0 to 86400 s");
 		return 0;
 	case OPT_MAX_DELAY:
 		if (cli_parse_uint(arg, 100000, &o->max_delay_us))
-			return cli_usage_error("watch", "bad delay '%s' (0 to "
-					       "100000 us)", arg);
+			return cli_bad_value("watch", "--max-delay", "delay",
+					     arg, "0 to 100000 us");
 		return 0;
 	case OPT_EXIT_DELAY:
 		if (cli_parse_uint(arg, 60000, &o->exit_delay_ms))
-			return cli_usage_error("watch", "bad exit delay '%s' "
-					       "(0 to 60000 ms)", arg);
+			return cli_bad_value("watch", "--exit-delay", "delay",
+					     arg, "0 to 60000 ms");
 		return 0;
 	}
 	return CLI_NOT_MINE;
@@ -138,8 +140,9 @@ static int watch(struct agent_opts *o, struct wev_writer *out)
 		agent_resync_request(a);
 	err = agent_run(a);
 	watched = NULL;
-	if (err && err != -EPIPE && agent_sink_error(a))
-		fprintf(stderr, "nsmon watch: stdout: %s\n", strerror(-err));
+	/* main() says it, once, when it closes stdout */
+	if (err && agent_sink_error(a))
+		cli_stdout_error(err);
 	agent_close(a);
 	return err && err != -EPIPE ? 1 : 0;
 }

@@ -72,25 +72,23 @@ int cols_select(const char *cmd, const struct cols_info *infos, size_t ninfos,
 	return cli_usage_error(cmd, "unknown column: %s", bad);
 }
 
-bool cols_fmt_opt(struct cols_fmt *fmt, int code)
+int cols_fmt_opt(struct cols_fmt *fmt, const char *cmd, int code)
 {
 	switch (code) {
 	case 'J':
 		fmt->json = true;
-		break;
+		return cli_exclusive(cmd, &fmt->format, "--json");
 	case 'n':
 		fmt->noheadings = true;
-		break;
+		return 0;
 	case 'r':
 		fmt->raw = true;
-		break;
+		return cli_exclusive(cmd, &fmt->format, "--raw");
 	case 'u':
 		fmt->notruncate = true;
-		break;
-	default:
-		return false;
+		return 0;
 	}
-	return true;
+	return CLI_NOT_MINE;
 }
 
 bool cols_has(const struct cols_sel *sel, int id)
@@ -189,12 +187,9 @@ int cols_print(struct libscols_table *tb)
 	errno = 0;
 	if (!err && (fflush(stdout) || ferror(stdout)))
 		err = errno ? -errno : -EIO;
-	if (err < 0)
-		err = -err;
-	/* a reader that went away (`| head`) is not a failure */
-	if (err && err != EPIPE) {
-		fprintf(stderr, "nsmon: cannot print table: %s\n",
-			strerror(err));
+	/* EPIPE too (`| head`): main() says so once and exits 1 */
+	if (err) {
+		cli_stdout_error(err);
 		return 1;
 	}
 	return 0;

@@ -34,6 +34,7 @@ struct cols_sel {
 
 /* What -J, -n, -r and -u ask of a table. */
 struct cols_fmt {
+	const char *format;	/* --json or --raw as given: one of them */
 	bool json;
 	bool raw;
 	bool noheadings;
@@ -60,8 +61,11 @@ struct cols_fmt {
 	CLI_COMMON_LONGOPTS,                                              \
 	{ NULL, 0, NULL, 0 }
 
-/* Handles one getopt code of COLS_FMT_LONGOPTS; false if not one. */
-bool cols_fmt_opt(struct cols_fmt *fmt, int code);
+/*
+ * Handles one getopt code of COLS_FMT_LONGOPTS: 0, CLI_NOT_MINE, or a
+ * usage error reported (2: --json with --raw).
+ */
+int cols_fmt_opt(struct cols_fmt *fmt, const char *cmd, int code);
 
 /*
  * Fills sel from a command's -o list ("NS,TYPE", case-insensitive);

@@ -291,6 +291,9 @@ cJSON *nsm_json_document(const struct nsm_model *m)
 	a = cJSON_AddArrayToObject(doc, "containers");
 	for (i = 0; i < m->ncontainers; i++)
 		cJSON_AddItemToArray(a, nsm_json_container(m->containers[i]));
+	/* false: something could not be read for a reason of ours; the
+	 * warnings say what (SPEC "Exit status") */
+	cJSON_AddBoolToObject(doc, "complete", !m->incomplete);
 	a = cJSON_AddArrayToObject(doc, "warnings");
 	for (i = 0; i < m->nwarnings; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(m->warnings[i]));

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,16 +40,11 @@ static void usage(FILE *out)
 	      out);
 }
 
-int main(int argc, char **argv)
+/* The command's exit code (not yet stdout's). */
+static int run(int argc, char **argv, const char *name)
 {
-	const char *name = argc > 1 ? argv[1] : NULL;
 	size_t i;
 
-	/* a closed stdout (`| head`) ends us quietly through EPIPE */
-	/* libsmartcols draws trees with UTF-8 lines where the locale can */
-	setlocale(LC_ALL, "");
-	signal(SIGPIPE, SIG_IGN);
-	opterr = 0;
 	if (name && (!strcmp(name, "-h") || !strcmp(name, "--help"))) {
 		usage(stdout);
 		return 0;
@@ -64,4 +60,24 @@ int main(int argc, char **argv)
 		if (!strcmp(name, cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
 	return cli_usage_error(NULL, "unknown command '%s'", name);
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+	bool is_cmd = name && name[0] != '-';
+	int rc;
+
+	/* libsmartcols draws trees with UTF-8 lines where the locale can */
+	setlocale(LC_ALL, "");
+	/*
+	 * A closed stdout (`| head`) is EPIPE on the write, not a signal:
+	 * an error (exit 1) for every command but watch, whose reader going
+	 * away is the end of the stream (SPEC "Exit status").
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	opterr = 0;
+	rc = run(argc, argv, name);
+	return cli_close_stdout(is_cmd ? name : NULL, rc,
+				is_cmd && !strcmp(name, "watch"));
 }

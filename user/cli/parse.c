@@ -11,8 +11,8 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned *out)
 	char *end;
 	unsigned long v;
 
-	/* strtoul takes "-1" as ULONG_MAX: no sign at all */
-	if (*s < '0' || *s > '9')
+	/* strtoul takes "-1" as ULONG_MAX: no sign, no space at all */
+	if (*s < '0' || *s > '9' || max > UINT_MAX)
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
@@ -60,6 +60,7 @@ int cli_parse_nsid(const char *s, uint64_t *out)
 int cli_parse_ring_size(const char *s, unsigned *out)
 {
 	unsigned long long v, sz = 4096;
+	unsigned shift = 0;
 	char *end;
 
 	if (*s < '0' || *s > '9')
@@ -69,11 +70,13 @@ int cli_parse_ring_size(const char *s, unsigned *out)
 	if (errno || end == s)
 		return -EINVAL;
 	if (*end == 'k' || *end == 'K')
-		v <<= 10, end++;
+		shift = 10, end++;
 	else if (*end == 'm' || *end == 'M')
-		v <<= 20, end++;
-	if (*end || v > (1ULL << 30))
+		shift = 20, end++;
+	/* compared before the shift: 18014398509481984K would wrap to 0 */
+	if (*end || v > (1ULL << 30) >> shift)
 		return -EINVAL;
+	v <<= shift;
 	/* BPF_MAP_TYPE_RINGBUF: a power-of-two number of pages */
 	while (sz < v)
 		sz <<= 1;

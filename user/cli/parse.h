@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A decimal number from 0 to max, the whole string; 0 or -EINVAL. */
+/*
+ * A decimal number from 0 to max (at most UINT_MAX), the whole string: no
+ * sign, no space; 0 or -EINVAL.
+ */
 int cli_parse_uint(const char *s, unsigned long max, unsigned *out);
 /* A decimal 64-bit number (a namespace id), the whole string. */
 int cli_parse_u64(const char *s, uint64_t *out);
