@@ -16,7 +16,8 @@ not is a hang: that bound is the behaviour under test), and:
     default action, before nsmon has set its handler, or discover, which
     sets none); watch: at least one run stopped during the start-up by
     its handler (0, no output) and one after its first line, so that the
-    test covers both
+    test covers both (up to 10 more moments, should a slower start-up
+    than the first run's need them)
   - no sanitizer report, no fallback to the /proc sweep, no error on
     stderr; a watch stream that has lines has its start sync and passes
     check_events.py; a discover that exited 0 wrote a whole document
@@ -43,6 +44,7 @@ import time
 BOUND = 1.0
 SPREAD = 16
 AFTER = (0.05, 0.15, 0.3, 0.6)
+EXTRA = 10
 SANITIZER = re.compile(
     rb"ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: .*Sanitizer")
 BAD_STDERR = re.compile(
@@ -226,8 +228,13 @@ def main(argv):
 
     moments = [start * i / SPREAD for i in range(SPREAD)]
     moments += [start + a for a in AFTER]
+    # the start-up of a later run may take longer than the first's (the
+    # host's load): more moments, until both kinds of stop were seen
+    extra = [start * (0.5 + 0.1 * k) for k in range(EXTRA)]
     early = late = 0
-    for n, at in enumerate(moments, 1):
+    for n, at in enumerate(moments + extra, 1):
+        if n > len(moments) and (cmd != "watch" or (early and late)):
+            break
         run = Run(argv, os.path.join(out_dir, "run%d" % n))
         time.sleep(max(0.0, at - (time.monotonic() - run.t0)))
         took, rc = run.stop(sig)
