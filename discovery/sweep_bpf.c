@@ -13,6 +13,8 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,6 +464,7 @@ static struct sweep_bpf *open_load(const struct nsm_model *m, char *log,
 				   size_t log_size, int *err)
 {
 	struct sweep_bpf *skel = sweep_bpf__open();
+	sigset_t all, old;
 
 	if (!skel) {
 		*err = errno ? -errno : -ENOMEM;
@@ -476,7 +479,21 @@ static struct sweep_bpf *open_load(const struct nsm_model *m, char *log,
 		skel->ctx.log_size = log_size;
 		skel->ctx.log_buf = (__u64)(unsigned long)log;
 	}
+	/*
+	 * The verifier gives up with EAGAIN while a signal is pending
+	 * (do_check(), kernel/bpf/verifier.c).  libbpf loads such a program
+	 * again, up to 5 times; a light skeleton's loader does not, and a
+	 * signal that `watch` handles (SIGHUP asks for a sweep) became "the
+	 * kernel refused the sweep programs" and a /proc sweep; under a few
+	 * signals in a row, so would retries.  A blocked signal does not
+	 * count as pending (recalc_sigpending() looks only at the unblocked
+	 * ones): blocked for the load, it is delivered when the load is done,
+	 * some 10 ms later.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	*err = sweep_bpf__load(skel);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (*err) {
 		*err = *err < 0 ? *err : -errno;
 		sweep_bpf__destroy(skel);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -53,6 +54,13 @@ struct agent {
 	struct sink sinks[AGENT_MAX_SINKS];
 	unsigned nsinks;
 	int watch_fd;		/* agent_watch_fd(); -1: none */
+	/*
+	 * agent_stop() and agent_resync_request() set a flag and make wake_fd
+	 * readable: the wait in wait_feed() polls it, so a request that comes
+	 * after the loop looked at the flags but before it sleeps ends that
+	 * sleep at once, as does one handled on another thread.
+	 */
+	int wake_fd;		/* an eventfd */
 	volatile sig_atomic_t stop, hup;
 };
 
@@ -274,19 +282,30 @@ static int64_t wait_us(struct agent *a)
 	return us;
 }
 
+/* Empties wake_fd: its count is of no interest, only that it woke us. */
+static void take_wake(struct agent *a)
+{
+	uint64_t n;
+
+	/* nonblocking: EAGAIN if there is nothing to take */
+	(void)read(a->wake_fd, &n, sizeof(n));
+}
+
 /*
- * Waits for records, an engine, a signal or the next deadline, and
- * watches the watched fd too: a pipe whose reader is gone (`| head`)
- * reports POLLERR, so we leave then, not at the next event, which may
- * be hours away.  In a burst it only sleeps the burst's delay: the
- * records do not wake us then, and the ring fd would be ready at once.
+ * Waits for records, an engine, a stop or resync request or the next
+ * deadline, and watches the watched fd too: a pipe whose reader is gone
+ * (`| head`) reports POLLERR, so we leave then, not at the next event,
+ * which may be hours away.  In a burst it only sleeps the burst's delay:
+ * the records do not wake us then, and the ring fd would be ready at
+ * once.
  */
 static int wait_feed(struct agent *a)
 {
-	struct pollfd pfd[2 + EE_MAX_POLLFDS] = {
+	struct pollfd pfd[3 + EE_MAX_POLLFDS] = {
 		{ .fd = a->watch_fd, .events = 0 },
+		{ .fd = a->wake_fd, .events = POLLIN },
 	};
-	int ne = a->ee ? ee_pollfds(a->ee, pfd + 1, EE_MAX_POLLFDS) : 0;
+	int ne = a->ee ? ee_pollfds(a->ee, pfd + 2, EE_MAX_POLLFDS) : 0;
 	int64_t us = wait_us(a);
 	struct timespec ts = {
 		.tv_sec = us / 1000000,
@@ -295,21 +314,23 @@ static int wait_feed(struct agent *a)
 	int n;
 
 	/* the engines' streams always; the ring only when it wakes us */
-	pfd[1 + ne].fd = feed_fd(a->feed);
-	pfd[1 + ne].events = POLLIN;
+	pfd[2 + ne].fd = feed_fd(a->feed);
+	pfd[2 + ne].events = POLLIN;
 	pthread_mutex_unlock(&a->lock);
-	n = ppoll(pfd, 1 + ne + pace_ring_wakes(&a->pace), &ts, NULL);
+	n = ppoll(pfd, 2 + ne + pace_ring_wakes(&a->pace), &ts, NULL);
 	pthread_mutex_lock(&a->lock);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))
 		return -EPIPE;
+	if (pfd[1].revents & POLLIN)
+		take_wake(a);
 	/*
 	 * Before the ring: an engine's create event names a container
 	 * before runc makes its namespaces (ee_container_of()).
 	 */
 	if (ne)
-		ee_read(a->ee, pfd + 1, ne);
+		ee_read(a->ee, pfd + 2, ne);
 	return 0;
 }
 
@@ -403,6 +424,15 @@ static int run(struct agent *a)
 	short_slice();
 	pace_start(&a->pace);
 	a->live.handles = liveness_probe();
+	/*
+	 * Stopped while the feed loaded: nothing has been reported, so
+	 * there is nothing to complete (a stop from here on is seen after
+	 * the start sweep, whose sync then completes the stream).
+	 */
+	if (a->stop) {
+		feed_detach(a->feed);
+		return 0;
+	}
 	err = resync(a, "start");
 	if (err)
 		return err;
@@ -473,6 +503,12 @@ int agent_open(struct agent **out, const struct agent_opts *o)
 	a->watch_fd = -1;
 	pthread_mutex_init(&a->lock, NULL);
 	fo.cbs.ctx = ro.emit_ctx = ro.ctx = a;
+	a->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (a->wake_fd < 0) {
+		err = -errno;
+		fprintf(stderr, "%s: eventfd: %s\n", o->name, strerror(-err));
+		goto fail;
+	}
 	err = feed_open(&a->feed, &fo);
 	if (err)
 		goto fail;
@@ -503,6 +539,8 @@ void agent_close(struct agent *a)
 	feed_close(a->feed);
 	ee_free(a->ee);
 	rc_free(a->rc);
+	if (a->wake_fd >= 0)
+		close(a->wake_fd);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -525,14 +563,27 @@ void agent_watch_fd(struct agent *a, int fd)
 	a->watch_fd = fd;
 }
 
+/* Async-signal-safe: write(2) is, and errno is the interrupted code's. */
+static void wake(struct agent *a)
+{
+	uint64_t one = 1;
+	int saved = errno;
+
+	/* fails only with EAGAIN: a counter full of wakes not yet taken */
+	(void)write(a->wake_fd, &one, sizeof(one));
+	errno = saved;
+}
+
 void agent_stop(struct agent *a)
 {
 	a->stop = 1;
+	wake(a);
 }
 
 void agent_resync_request(struct agent *a)
 {
 	a->hup = 1;
+	wake(a);
 }
 
 int agent_sink_error(const struct agent *a)

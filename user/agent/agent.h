@@ -66,11 +66,12 @@ void agent_watch_fd(struct agent *a, int fd);
  * The start sweep, then events until agent_stop(); detaches the feed
  * and drains it before it returns.  0: stopped; -EPIPE: a sink's reader
  * is gone; else -errno (agent_sink_error() says whether a sink failed).
+ * Stopped before it began: no sweep, no event, 0.
  */
 int agent_run(struct agent *a);
 /*
- * Async-signal-safe: agent_run() returns soon (a signal interrupts its
- * wait; from another thread, within its longest wait, 250 ms).
+ * Async-signal-safe, from any thread: agent_run() returns soon; its wait
+ * ends at once (the start sweep, which cannot be interrupted, first).
  */
 void agent_stop(struct agent *a);
 /* Async-signal-safe: a sweep soon, its sync with reason "signal". */

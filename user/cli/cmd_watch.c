@@ -17,9 +17,15 @@
 enum { OPT_TEXT = CLI_OPT_END, OPT_RING, OPT_NO_INITIAL, OPT_RESYNC,
        OPT_MAX_DELAY, OPT_EXIT_DELAY };
 
-/* the agent the signals go to; what came before it was there */
-static struct agent *watched;
-static volatile sig_atomic_t early_stop, early_hup;
+/*
+ * The agent the signals go to; a SIGHUP that came before it is kept in
+ * early_hup.  volatile: watch() must store watched before it looks at
+ * early_hup, or one that came in between would be lost.
+ */
+static struct agent *volatile watched;
+static volatile sig_atomic_t early_hup;
+/* no event has reached the sink yet (write_event()) */
+static volatile sig_atomic_t silent = 1;
 
 static void usage(FILE *out)
 {
@@ -47,16 +53,37 @@ static void usage(FILE *out)
 	cli_common_help(out);
 }
 
+/*
+ * SIGINT and SIGTERM: until the first event, there is nothing to finish,
+ * so we leave at once, with the status of a stop (0).  Whatever the
+ * start-up made is an fd (the feed's and the sweep's programs, maps and
+ * links; nothing is pinned), which the kernel closes at exit, and a link
+ * detaches with its last fd.  Waiting instead for the step under way
+ * could take seconds: the load of the programs (the kernel's BTF, the
+ * verifier) and the start sweep (an engine is given 3 s to answer)
+ * cannot be interrupted, and a flag looked at after them was the window
+ * in which a stop came late.  From the first event on, agent_stop():
+ * the agent detaches, drains the ring and ends the stream.
+ */
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		early_hup = 1;
-	else
-		early_stop = 1;
-	if (watched && sig == SIGHUP)
-		agent_resync_request(watched);
-	else if (watched)
+		if (watched)
+			agent_resync_request(watched);
+		return;
+	}
+	if (silent)
+		_exit(0);
+	if (watched)
 		agent_stop(watched);
+}
+
+/* The sink: the line writer, and from its first event on, not silent. */
+static int write_event(void *ctx, uint64_t seq, const struct wev *e)
+{
+	silent = 0;
+	return wev_write(ctx, seq, e);
 }
 
 /* The agent's sweeps: the command line's discovery switches. */
@@ -122,24 +149,32 @@ static int watch(struct agent_opts *o, struct wev_writer *out)
 	struct sigaction sa = { .sa_handler = on_signal };
 	int err;
 
-	/* no SA_RESTART: the wait for the ring returns EINTR */
+	/*
+	 * Before this, a stop signal's default action ends us; nothing is
+	 * loaded yet.  One that comes while the signal is ignored (a shell
+	 * starts a background job with SIGINT ignored) is lost: the kernel
+	 * drops it when it is sent.
+	 *
+	 * No SA_RESTART: the wait for the ring returns EINTR.
+	 */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	/* one write(2) per read of the ring (a batch of the sink) */
 	setvbuf(stdout, NULL, _IOFBF, 64 << 10);
-	if (agent_open(&a, o))
+	if (agent_open(&a, o)) {
+		silent = 0;	/* a signal now: the failure's status */
 		return 1;
-	agent_subscribe(a, wev_write, out);
+	}
+	agent_subscribe(a, write_event, out);
 	agent_watch_fd(a, STDOUT_FILENO);
 	watched = a;
-	if (early_stop)
-		agent_stop(a);
 	if (early_hup)
 		agent_resync_request(a);
 	err = agent_run(a);
 	watched = NULL;
+	silent = 0;
 	/* main() says it, once, when it closes stdout */
 	if (err && agent_sink_error(a))
 		cli_stdout_error(err);
