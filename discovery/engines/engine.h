@@ -60,7 +60,7 @@ int nsm_oci_name(struct nsm_container *c, const char *const *keys,
 int nsm_oci_each_dir(int dir, const char *sub,
 		     int (*fn)(void *ctx, int fd, const char *name),
 		     void *ctx);
-/* An O_DIRECTORY fd of path under dirfd, or -errno. */
+/* An O_DIRECTORY fd of path under dirfd (never above it), or -errno. */
 int nsm_oci_opendir(int dirfd, const char *path);
 
 #endif
