@@ -56,7 +56,7 @@ static int containerd_ns(void *ctx, int fd, const char *nsname)
 	int dfd = nsm_oci_opendir(fd, ".");
 
 	w.nsname = nsname;
-	return dfd < 0 ? 0 : nsm_oci_each_dir(dfd, NULL, task, &w);
+	return dfd < 0 ? 0 : nsm_oci_each_dir(w.m, w.e, dfd, NULL, task, &w);
 }
 
 static int list(struct nsm_model *m, const struct nsm_engine *e)
@@ -74,7 +74,7 @@ static int list(struct nsm_model *m, const struct nsm_engine *e)
 				 nsm_in_root_strerror(fd));
 		return 0;
 	}
-	return nsm_oci_each_dir(fd, NULL, containerd_ns, &w);
+	return nsm_oci_each_dir(m, e, fd, NULL, containerd_ns, &w);
 }
 
 const struct nsm_engine_ops nsm_engine_containerd_ops = {

@@ -60,7 +60,7 @@ static int list(struct nsm_model *m, const struct nsm_engine *e)
 				 nsm_in_root_strerror(fd));
 		return 0;
 	}
-	return nsm_oci_each_dir(fd, "userdata", container, &w);
+	return nsm_oci_each_dir(m, e, fd, "userdata", container, &w);
 }
 
 const struct nsm_engine_ops nsm_engine_crio_ops = {

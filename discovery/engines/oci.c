@@ -96,12 +96,13 @@ int nsm_oci_opendir(int dirfd, const char *path)
 	return nsm_open_beneath(dirfd, path, O_RDONLY | O_DIRECTORY);
 }
 
-int nsm_oci_each_dir(int dir, const char *sub,
+int nsm_oci_each_dir(struct nsm_model *m, const struct nsm_engine *e,
+		     int dir, const char *sub,
 		     int (*fn)(void *ctx, int fd, const char *name),
 		     void *ctx)
 {
 	DIR *d = fdopendir(dir);
-	char rel[512];
+	char rel[512], desc[512];
 	struct dirent *de;
 	int err = 0, fd;
 
@@ -117,6 +118,10 @@ int nsm_oci_each_dir(int dir, const char *sub,
 			snprintf(rel, sizeof(rel), "%s/%s", de->d_name, sub);
 		fd = nsm_open_beneath(dirfd(d), sub ? rel : de->d_name,
 				      O_RDONLY | O_DIRECTORY);
+		if (fd == -EXDEV || fd == -ELOOP)
+			nsm_warn(m, "%s: %s: %s",
+				 nsm_engine_desc(e, desc, sizeof(desc)),
+				 de->d_name, nsm_in_root_strerror(fd));
 		if (fd < 0)
 			continue;
 		err = fn(ctx, fd, de->d_name);
