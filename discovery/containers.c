@@ -128,6 +128,41 @@ static void refused(struct nsm_model *m, enum nsm_engine_kind kind,
 			 (int)pid, path, nsm_in_root_strerror(err));
 }
 
+/* How deep process pid's PID namespace is: 1 ours (or not known). */
+static size_t pidns_depth(const struct nsm_model *m, pid_t pid)
+{
+	const struct nsm_proc *p = pid ? nsm_proc_get(m, pid) : NULL;
+
+	return p && p->nnspid > 1 ? p->nnspid : 1;
+}
+
+/*
+ * The same socket or directory named by two processes (a container given
+ * the host's socket by a bind mount, with a "dockerd" of its own): the
+ * engine is the outer one's, whose PID namespace holds the other's.  One
+ * asked for, or at a default path (pid 0), only takes a pid of ours.
+ */
+static void engines_merge(const struct nsm_model *m, struct nsm_engine *had,
+			  struct nsm_engine *e, const char *path)
+{
+	struct nsm_engine t;
+
+	if (!had->pid) {
+		if (e->pid && pidns_depth(m, e->pid) == 1)
+			had->pid = e->pid;
+		return;
+	}
+	if (!e->pid || pidns_depth(m, e->pid) >= pidns_depth(m, had->pid))
+		return;
+	e->path = strdup(path);
+	if (!e->path)
+		return;		/* keeps the inner one: no more than it says */
+	e->explicit = had->explicit;
+	t = *had;
+	*had = *e;
+	*e = t;
+}
+
 /*
  * Adds an engine at path inside root (taken over) unless the same socket
  * or directory is there already.
@@ -159,9 +194,7 @@ static int engines_add(struct nsm_model *m, struct engines *es,
 		if (es->v[i].kind != kind || es->dev[i] != st.st_dev ||
 		    es->ino[i] != st.st_ino)
 			continue;
-		/* the one found through a process knows its pid namespace */
-		if (!es->v[i].pid)
-			es->v[i].pid = pid;
+		engines_merge(m, &es->v[i], &e, path);
 		goto skip;
 	}
 	if (es->n == 64)

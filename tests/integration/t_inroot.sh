@@ -23,6 +23,18 @@ fake_ir=$(cd "$here_ir/../helpers" && pwd)/fake_engine.py
 chrooted() {
 	local var=$1
 	shift
+	chrooted_py
+	if [[ -n ${PROC:-} ]]; then
+		spawn "$var" env PROC=1 unshare -m --propagation private \
+			python3 "$T_DIR/chrooted.py" "$@"
+	else
+		spawn "$var" python3 "$T_DIR/chrooted.py" "$@"
+	fi
+	wait_ready "$var"
+}
+
+# $T_DIR/chrooted.py COMM DIR [ARGS...]: chrooted()'s process.
+chrooted_py() {
 	[[ -e $T_DIR/chrooted.py ]] || cat >"$T_DIR/chrooted.py" <<'EOF'
 import ctypes, os, subprocess, sys, time
 comm, root = sys.argv[1], sys.argv[2]
@@ -34,13 +46,6 @@ os.chdir("/")
 print("ready", flush=True)
 time.sleep(1000)
 EOF
-	if [[ -n ${PROC:-} ]]; then
-		spawn "$var" env PROC=1 unshare -m --propagation private \
-			python3 "$T_DIR/chrooted.py" "$@"
-	else
-		spawn "$var" python3 "$T_DIR/chrooted.py" "$@"
-	fi
-	wait_ready "$var"
 }
 
 # host_engine: a fake Docker engine on the host's side, at $HOST_SOCK, its
@@ -200,4 +205,32 @@ test_inroot_pidns_claim() {
 		 [.processes[] | select(.pid == $p and .container != null)] == []' \
 		--argjson p "$s"
 	warned_once "$py" ": 1 containers with a process outside its PID namespace: left out$"
+}
+
+# The host's engine's own socket, given to a container (a bind mount of
+# its directory on the container's /run) that runs a "dockerd" of its own
+# in a PID namespace of its own, found first (a lower pid): one engine,
+# the outer process's, and its container is found with its pid.
+test_inroot_shared_socket() {
+	local n inner sl
+	mkdir -p "$T_DIR/host"
+	chrooted_py
+	spawn n unshare -m -p -f --kill-child --propagation private sh -c \
+		"mount --bind '$T_DIR/host' /run && exec python3 '$T_DIR/chrooted.py' dockerd /"
+	wait_ready n
+	inner=$(pgrep -P "$n")
+	spawn h python3 "$fake_ir" docker "$T_DIR/host/docker.sock" \
+		-H "unix://$T_DIR/host/docker.sock"
+	wait_ready h
+	sl=$(kv h pid)
+	[[ $inner -lt $h && $(cat "/proc/$inner/comm") == dockerd &&
+		$(cat "/proc/$h/comm") == dockerd ]] ||
+		fail "want the inner dockerd ($inner) before the host's ($h)"
+	[[ $(stat -L -c %i "/proc/$inner/root/run/docker.sock") == $(stat -c %i "$T_DIR/host/docker.sock") ]] ||
+		fail "the container does not have the host's socket"
+
+	discover
+	assert_jq "the host's engine's container, through the container's dockerd: $(jq -c .containers "$DOC" | head -c 600); $(jq -c .warnings "$DOC")" \
+		'[.containers[] | select(.pid == $p and .name == "inner")] | length == 1' \
+		--argjson p "$sl"
 }
