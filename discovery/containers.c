@@ -316,8 +316,8 @@ static const char *engine_where(struct nsm_model *m, struct nsm_proc *p,
 		a = arg_value(cmd, len, "--config", "-c");
 		if (!a || a[0] != '/')
 			return NULL;
-		return *alloc = containerd_state_from_config(m, p->pid, root,
-							     a);
+		*alloc = containerd_state_from_config(m, p->pid, root, a);
+		return *alloc;
 	case NSM_ENGINE_CRIO:
 		return arg_value(cmd, len, "--runroot", NULL);
 	default:
@@ -673,10 +673,10 @@ static void engine_took(struct nsm_model *m, const struct nsm_engine *e,
 	}
 	m->ncontainers = n;
 	if (out)
-		nsm_warn(m, "%s: %zu containers with a process outside its PID "
-			 "namespace: left out", nsm_engine_desc(e, desc,
-								sizeof(desc)),
-			 out);
+		nsm_warn(m,
+			 "%s: %zu containers with a process outside its PID "
+			 "namespace: left out",
+			 nsm_engine_desc(e, desc, sizeof(desc)), out);
 }
 
 int nsm_scan_containers(struct nsm_model *m)

@@ -37,8 +37,8 @@
 static int openat2_fd(int dirfd, const char *path, int flags, __u64 resolve)
 {
 	struct open_how how = {
-		.flags = (__u64)(flags | O_CLOEXEC),
-		.resolve = resolve | RESOLVE_NO_MAGICLINKS,
+	    .flags = (__u64)(flags | O_CLOEXEC),
+	    .resolve = resolve | RESOLVE_NO_MAGICLINKS,
 	};
 	int i, fd = -1;
 
@@ -81,8 +81,7 @@ int nsm_open_in_root(int rootfd, const char *path, int flags)
 	 */
 	while (*path == '/')
 		path++;
-	probe = openat2_fd(rootfd, *path ? path : ".", O_PATH,
-			   RESOLVE_BENEATH);
+	probe = openat2_fd(rootfd, *path ? path : ".", O_PATH, RESOLVE_BENEATH);
 	if (probe >= 0)
 		close(probe);
 	return probe == -EXDEV ? -EXDEV : -ENOENT;
@@ -131,14 +130,12 @@ static int read_opath(int fd, char **buf, size_t *len)
 }
 
 /* O_PATH first: opening a FIFO or a device has effects, or blocks. */
-int nsm_read_file_in_root(int rootfd, const char *path, char **buf,
-			  size_t *len)
+int nsm_read_file_in_root(int rootfd, const char *path, char **buf, size_t *len)
 {
 	return read_opath(nsm_open_in_root(rootfd, path, O_PATH), buf, len);
 }
 
-int nsm_read_file_beneath(int dirfd, const char *path, char **buf,
-			  size_t *len)
+int nsm_read_file_beneath(int dirfd, const char *path, char **buf, size_t *len)
 {
 	return read_opath(nsm_open_beneath(dirfd, path, O_PATH), buf, len);
 }

@@ -23,9 +23,9 @@
 #include "nsm.h"
 
 struct tree {
-	char root[64];		/* the container's root */
-	char host[64];		/* outside it */
-	char file[128];		/* host/secret */
+	char root[64];	/* the container's root */
+	char host[64];	/* outside it */
+	char file[128]; /* host/secret */
 	int rootfd;
 };
 
@@ -41,8 +41,7 @@ static void put(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
-static void link_to(const struct tree *t, const char *target,
-		    const char *name)
+static void link_to(const struct tree *t, const char *target, const char *name)
 {
 	char path[256];
 
@@ -84,7 +83,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	static const char *const names[] = {
-		"real", "fifo", "abs", "up", "magic", "rel", "inabs", "inup",
+	    "real", "fifo", "abs", "up", "magic", "rel", "inabs", "inup",
 	};
 	struct tree *t = *state;
 	char path[256];
@@ -217,10 +216,10 @@ static void test_root_open(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_in_root, setup, teardown),
-		cmocka_unit_test(test_magic_link),
-		cmocka_unit_test_setup_teardown(test_beneath, setup, teardown),
-		cmocka_unit_test(test_root_open),
+	    cmocka_unit_test_setup_teardown(test_in_root, setup, teardown),
+	    cmocka_unit_test(test_magic_link),
+	    cmocka_unit_test_setup_teardown(test_beneath, setup, teardown),
+	    cmocka_unit_test(test_root_open),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
