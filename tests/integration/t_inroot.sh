@@ -166,7 +166,8 @@ test_inroot_state_links() {
 
 # The other side: a root whose /run/docker.sock is an absolute link to
 # /srv/engine.sock, where an engine listens, inside the root: found
-# through the dockerd in that root, by discover and by watch.
+# through the dockerd in that root, by discover and by watch.  When both
+# are gone, watch's next sweep lets go of that root (no fd on it).
 test_inroot_legit() {
 	local root=$T_DIR/r p sl
 	mkdir -p "$root/run" "$root/srv"
@@ -185,7 +186,22 @@ test_inroot_legit() {
 	watch_start
 	wait_for "watch's event stream from the engine in the root" \
 		grep -q '^streams=1$' "$T_DIR/i.out"
+	holds_root || fail "watch holds no fd on the root it follows an engine in"
+	kill_pid "$p"
+	kill_pid "$i"
+	kill -HUP "$W"
+	wait_for "watch to let go of the root of a dockerd that is gone" \
+		eval '! holds_root'
 	watch_stop
+}
+
+# Whether watch ($W) has an fd on $root.
+holds_root() {
+	local f
+	for f in /proc/"$W"/fd/*; do
+		[[ $(readlink "$f") != "$root" ]] || return 0
+	done
+	return 1
 }
 
 # A fake engine in a PID namespace of its own that says its container's

@@ -65,6 +65,7 @@ struct conn {
 	bool up;		/* a stream is open or on its way */
 	bool opened;		/* and its response began */
 	bool same_pidns;	/* the engine's pids are ours */
+	bool gone;		/* its root let go (conn_release()): no retries */
 	int warned;		/* W_* */
 	int64_t retry_at;	/* CLOCK_MONOTONIC ns */
 	int64_t lost_at;	/* CLOCK_REALTIME ns the stream broke; 0: never */
@@ -667,7 +668,7 @@ static void conn_open(struct ee *ee, struct conn *c)
 {
 	int err;
 
-	if (c->up)
+	if (c->up || c->gone)
 		return;
 	c->up = true;
 	c->opened = false;
@@ -699,6 +700,30 @@ static bool same_engine(const struct conn *c, const struct nsm_engine *e)
 	return same;
 }
 
+/*
+ * A container's engine that went away with its process: its root is let
+ * go, not held (an fd on a container's root keeps its mounts, and what
+ * they are on, busy).  One in our own root stays, and connects again when
+ * the engine is back (a dockerd restarted under another pid).
+ */
+static void conn_release(struct conn *c)
+{
+	struct stat a, b;
+	char proc[32];
+
+	if (c->up || c->asking || c->gone || c->e.root == AT_FDCWD)
+		return;
+	if (!fstat(c->e.root, &a) && !stat("/", &b) && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return;
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)c->e.pid);
+	if (c->e.pid && !access(proc, F_OK))
+		return;
+	close(c->e.root);
+	c->e.root = -1;
+	c->gone = true;
+}
+
 /* c follows e: its own copy of e's path and root. */
 static int conn_take(struct conn *c, const struct nsm_engine *e)
 {
@@ -725,7 +750,7 @@ void ee_sync(struct ee *ee, const struct nsm_model *m)
 		if (e->kind != NSM_ENGINE_DOCKER && e->kind != NSM_ENGINE_PODMAN)
 			continue;
 		for (j = 0; j < ee->nc; j++)
-			if (same_engine(ee->c[j], e))
+			if (!ee->c[j]->gone && same_engine(ee->c[j], e))
 				break;
 		if (j < ee->nc) {
 			if (e->pid)
@@ -749,6 +774,8 @@ void ee_sync(struct ee *ee, const struct nsm_model *m)
 		c->tail = &c->head;
 		v[ee->nc++] = c;
 	}
+	for (i = 0; i < ee->nc; i++)
+		conn_release(ee->c[i]);
 	for (i = 0; i < ee->nc; i++)
 		conn_open(ee, ee->c[i]);
 	take_containers(ee, m);
