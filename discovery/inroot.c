@@ -18,7 +18,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,6 +63,43 @@ int nsm_root_open(int proc_fd, pid_t pid)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Opens path inside rootfd as O_PATH: 0 if it is there, else -errno. */
+static int there(int rootfd, const char *path, int flags)
+{
+	int fd = openat2_fd(rootfd, path, O_PATH | flags, RESOLVE_IN_ROOT);
+
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
+/*
+ * Whether path, not there inside the root, is not there because of a
+ * link on its way that leads nowhere inside the root, rather than because
+ * its last name is missing from a directory that is there (a socket not
+ * made yet, under a /var/run that links to /run).
+ */
+static bool dangling_link(int rootfd, const char *path)
+{
+	char buf[PATH_MAX], *slash;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return false;
+	for (;;) {
+		/* the name itself is there: a link, to nothing inside */
+		if (!there(rootfd, buf, O_NOFOLLOW))
+			return true;
+		while ((slash = strrchr(buf, '/')) && slash > buf && !slash[1])
+			*slash = '\0';
+		if (!slash || slash == buf)
+			return false;
+		*slash = '\0';
+		/* its directory is there: only the name is missing */
+		if (there(rootfd, buf, 0) != -ENOENT)
+			return false;
+	}
+}
+
 int nsm_open_in_root(int rootfd, const char *path, int flags)
 {
 	int fd, probe;
@@ -70,12 +109,12 @@ int nsm_open_in_root(int rootfd, const char *path, int flags)
 		return fd < 0 ? -errno : fd;
 	}
 	fd = openat2_fd(rootfd, path, flags, RESOLVE_IN_ROOT);
-	if (fd != -ENOENT)
+	if (fd != -ENOENT || !dangling_link(rootfd, path))
 		return fd;
 	/*
-	 * Nothing there inside the root.  If the way leads out of it (an
-	 * absolute link, ".." above it), the string joined onto
-	 * /proc/PID/root would have named something of ours: say that
+	 * Nothing there inside the root, through a link.  If the way leads
+	 * out of it (an absolute link, ".." above it), the string joined
+	 * onto /proc/PID/root would have named something of ours: say that
 	 * rather than "no such file" (a process that points at the host's
 	 * socket is worth a warning, a dead engine is not).
 	 */

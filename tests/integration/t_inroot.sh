@@ -167,10 +167,14 @@ test_inroot_state_links() {
 # The other side: a root whose /run/docker.sock is an absolute link to
 # /srv/engine.sock, where an engine listens, inside the root: found
 # through the dockerd in that root, by discover and by watch.  When both
-# are gone, watch's next sweep lets go of that root (no fd on it).
+# are gone, watch's next sweep lets go of that root (no fd on it).  A
+# dockerd whose socket is not there (yet) under a /var/run that links to
+# /run inside its root, as in Debian's images, is no warning.
 test_inroot_legit() {
-	local root=$T_DIR/r p sl
-	mkdir -p "$root/run" "$root/srv"
+	local root=$T_DIR/r p sl q
+	mkdir -p "$root/run" "$root/srv" "$T_DIR/q/run" "$T_DIR/q/var"
+	ln -s /run "$T_DIR/q/var/run"
+	chrooted q dockerd "$T_DIR/q" -H unix:///var/run/docker.sock
 	spawn i python3 "$fake_ir" docker "$root/srv/engine.sock" --name fakein
 	wait_ready i
 	sl=$(kv i pid)
@@ -181,8 +185,9 @@ test_inroot_legit() {
 	assert_jq "the engine inside the root was not found: $(jq -c .warnings "$DOC")" \
 		'[.containers[] | select(.pid == $p and .name == "inner" and
 		  .engine == "docker")] | length == 1' --argjson p "$sl"
-	assert_jq "a warning about the engine inside the root: $(jq -c .warnings "$DOC")" \
-		'[.warnings[] | select(contains("(pid \($p)) "))] == []' --argjson p "$p"
+	assert_jq "a warning about the engine inside the root, or the one not there: $(jq -c .warnings "$DOC")" \
+		'[.warnings[] | select(contains("(pid \($p)) ") or
+		  contains("(pid \($q)) "))] == []' --argjson p "$p" --argjson q "$q"
 	watch_start
 	wait_for "watch's event stream from the engine in the root" \
 		grep -q '^streams=1$' "$T_DIR/i.out"

@@ -74,6 +74,8 @@ static int setup(void **state)
 	link_to(t, "real", "rel");
 	link_to(t, "/run/real", "inabs");
 	link_to(t, "../../../../run/real", "inup");
+	link_to(t, "/run", "inrun");
+	link_to(t, t->host, "outdir");
 	t->rootfd = open(t->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(t->rootfd >= 0);
 	*state = t;
@@ -83,7 +85,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	static const char *const names[] = {
-	    "real", "fifo", "abs", "up", "magic", "rel", "inabs", "inup",
+	    "real", "fifo",  "abs",  "up",    "magic",
+	    "rel",  "inabs", "inup", "inrun", "outdir",
 	};
 	struct tree *t = *state;
 	char path[256];
@@ -141,7 +144,8 @@ static void test_in_root(void **state)
 	expect_err(t, "/run/abs", -EXDEV);
 	expect_err(t, "/run/up", -EXDEV);
 	expect_err(t, "/run/magic", -EXDEV);
-	expect_err(t, "/../../../../..//run/nothing", -EXDEV);
+	/* not through a link: ".." stops at the root, as for the process */
+	expect_err(t, "/../../../../..//run/nothing", -ENOENT);
 	/* stays inside: absolute and ".." as the process sees them */
 	expect_text(t, "/run/real", "inside");
 	expect_text(t, "/run/rel", "inside");
@@ -150,6 +154,12 @@ static void test_in_root(void **state)
 	expect_text(t, "/../../run/real", "inside");
 	/* not there, and not leading out: a plain -ENOENT */
 	expect_err(t, "/run/nothing", -ENOENT);
+	expect_err(t, "/run/nothing/", -ENOENT);
+	/* missing under a link that is there: also (/var/run -> /run) */
+	expect_err(t, "/run/inrun/nothing", -ENOENT);
+	/* under a link that leads out: out */
+	expect_err(t, "/run/outdir/secret", -EXDEV);
+	expect_err(t, "/run/outdir/nothing", -EXDEV);
 	/* a FIFO is not opened (that would block) */
 	expect_err(t, "/run/fifo", -EINVAL);
 }
