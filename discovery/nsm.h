@@ -317,9 +317,10 @@ int nsm_root_open(int proc_fd, pid_t pid);
  * Opens path (flags as open(2)'s, O_CLOEXEC added) inside the root
  * rootfd (nsm_root_open()); AT_FDCWD: a path of our own (asked for on the
  * command line, the host's default), resolved as any.  -errno; -EXDEV:
- * nothing inside the root, but the way leads out of it (an absolute link
- * or ".." above it); -ELOOP: through a /proc magic link (or a loop);
- * -ENOSYS: no openat2 (Linux < 5.6), so nothing is opened.
+ * nothing there inside the root, through a link on the way that leads out
+ * of it (absolute, or ".." above it; a string joined onto /proc/PID/root
+ * would have named our file); -ELOOP: through a /proc magic link (or a
+ * loop); -ENOSYS: no openat2 (Linux < 5.6), so nothing is opened.
  */
 int nsm_open_in_root(int rootfd, const char *path, int flags);
 /* Opens path below dirfd: a link absolute or above it is -EXDEV. */
