@@ -10,42 +10,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nsm.h"
 #include "pass.h"
-
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-
-/*
- * Opens a mount point path as the mount namespace's owner sees it: within
- * rootfd (that namespace's root), so that an absolute symlink on the way
- * cannot lead back into our own tree (openat2 RESOLVE_IN_ROOT, 5.6+).
- */
-static int open_in_root(int rootfd, const char *path)
-{
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS)
-		fd = openat(rootfd, path[0] == '/' ? path + 1 : path,
-			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	return fd;
-}
 
 /*
  * Folds the nsfs mounts of one mount namespace's table into the model;
@@ -81,7 +55,11 @@ static int fold_nsfs(struct nsm_model *m, struct nsm_ns *mnt,
 		/* an fd only where it tells more: unread mnt ns, unresolved */
 		if (ns->resolved && (t != NSM_MNT || ns->fd >= 0))
 			continue;
-		fd = open_in_root(rootfd, mi->path);
+		/*
+		 * as the mount namespace's owner sees the mount point: an
+		 * absolute link on the way cannot lead into our own tree
+		 */
+		fd = nsm_open_in_root(rootfd, mi->path, O_RDONLY | O_NOFOLLOW);
 		if (fd < 0)
 			continue;	/* over-mounted or gone: the ref stays */
 		if (fstat(fd, &st) || st.st_ino != id) {

@@ -6,15 +6,22 @@
  * Engines are found three ways: asked for (opts.engines), at their
  * default paths, and by their processes: a dockerd, containerd, podman or
  * crio process names its socket or state directory on its command line (or
- * uses the default), and that path is read through /proc/PID/root, so an
- * engine inside a container (another mount namespace) is found as well as
- * one on the host.  The same engine found twice is asked once (same inode).
+ * uses the default), and that path is opened inside the process's root
+ * (nsm_open_in_root(): never by joining it onto /proc/PID/root, where a
+ * link in a container would lead to the host's files), so an engine
+ * inside a container (another mount namespace) is found as well as one on
+ * the host.  The same engine found twice is asked once (same inode).
  *
  * An engine reports its containers' init pids in its own PID namespace;
  * pids_translate() maps them to ours through NSpid.  Then every process in
  * a container's own PID namespace belongs to it; in a PID namespace that
  * several containers share (a pod) or the host's (--pid=host), a process
  * belongs to the container whose init is its nearest ancestor.
+ *
+ * What an engine found through a process says is trusted only for that
+ * process's PID namespace and those below it: anyone can run a process
+ * called dockerd in a container, and what it claims of the processes
+ * outside is dropped (engine_answers()).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -53,6 +60,8 @@ int nsm_engine_parse(const char *s, struct nsm_engine *e)
 		return -EINVAL;
 	e->kind = k;
 	e->path = (char *)(eq + 1); /* the caller copies */
+	e->root = AT_FDCWD;
+	e->fd = -1;
 	e->explicit = true;
 	return 0;
 }
@@ -67,7 +76,7 @@ void nsm_containers_free(struct nsm_model *m)
 	m->containers = NULL;
 	m->ncontainers = m->containers_cap = 0;
 	for (i = 0; i < m->nengines; i++)
-		free(m->engines[i].path);
+		nsm_engine_close(&m->engines[i]);
 	free(m->engines);
 	m->engines = NULL;
 	m->nengines = 0;
@@ -82,46 +91,129 @@ struct engines {
 	ino_t ino[64];
 };
 
-/* Adds e unless the same socket or directory is there already. */
-static int engines_add(struct nsm_model *m, struct engines *es,
-		       enum nsm_engine_kind kind, const char *path, pid_t pid,
-		       bool explicit)
+void nsm_engine_close(struct nsm_engine *e)
 {
+	free(e->path);
+	e->path = NULL;
+	if (e->fd >= 0)
+		close(e->fd);
+	if (e->root >= 0)
+		close(e->root);
+	e->fd = e->root = -1;
+}
+
+const char *nsm_engine_desc(const struct nsm_engine *e, char *buf,
+			    size_t size)
+{
+	if (e->pid && e->root != AT_FDCWD)
+		snprintf(buf, size, "%s (pid %d) %s", nsm_engine_name(e->kind),
+			 (int)e->pid, e->path);
+	else
+		snprintf(buf, size, "%s %s", nsm_engine_name(e->kind),
+			 e->path);
+	return buf;
+}
+
+/*
+ * Why a path a process named is not followed, said once per engine
+ * process (the caller's one try).  A path that is not there is not worth
+ * a warning (an engine starting, a socket elsewhere); one that leads out
+ * of the process's root, or that it may not read, is.
+ */
+static void refused(struct nsm_model *m, enum nsm_engine_kind kind,
+		    pid_t pid, const char *path, int err)
+{
+	if (err != -ENOENT && err != -ENOTDIR)
+		nsm_warn(m, "%s (pid %d) %s: %s", nsm_engine_name(kind),
+			 (int)pid, path, nsm_in_root_strerror(err));
+}
+
+/* How deep process pid's PID namespace is: 1 ours (or not known). */
+static size_t pidns_depth(const struct nsm_model *m, pid_t pid)
+{
+	const struct nsm_proc *p = pid ? nsm_proc_get(m, pid) : NULL;
+
+	return p && p->nnspid > 1 ? p->nnspid : 1;
+}
+
+/*
+ * The same socket or directory named by two processes (a container given
+ * the host's socket by a bind mount, with a "dockerd" of its own): the
+ * engine is the outer one's, whose PID namespace holds the other's.  One
+ * asked for, or at a default path (pid 0), only takes a pid of ours.
+ */
+static void engines_merge(const struct nsm_model *m, struct nsm_engine *had,
+			  struct nsm_engine *e, const char *path)
+{
+	struct nsm_engine t;
+
+	if (!had->pid) {
+		if (e->pid && pidns_depth(m, e->pid) == 1)
+			had->pid = e->pid;
+		return;
+	}
+	if (!e->pid || pidns_depth(m, e->pid) >= pidns_depth(m, had->pid))
+		return;
+	e->path = strdup(path);
+	if (!e->path)
+		return;		/* keeps the inner one: no more than it says */
+	e->explicit = had->explicit;
+	t = *had;
+	*had = *e;
+	*e = t;
+}
+
+/*
+ * Adds an engine at path inside root (taken over) unless the same socket
+ * or directory is there already.
+ */
+static int engines_add(struct nsm_model *m, struct engines *es,
+		       enum nsm_engine_kind kind, int root, const char *path,
+		       pid_t pid, bool explicit)
+{
+	struct nsm_engine e = {
+		.kind = kind, .root = root, .pid = pid, .explicit = explicit,
+	};
 	struct nsm_engine *v;
 	struct stat st;
 	size_t i;
+	int err = 0;
 
-	if (stat(path, &st)) {
+	e.fd = nsm_open_in_root(root, path, O_PATH);
+	if (e.fd < 0) {
 		if (explicit)
 			nsm_warn(m, "%s %s: %s", nsm_engine_name(kind), path,
-				 strerror(errno));
-		return 0;
+				 nsm_in_root_strerror(e.fd));
+		else if (root != AT_FDCWD)
+			refused(m, kind, pid, path, e.fd);
+		goto skip;
 	}
+	if (fstat(e.fd, &st))
+		goto skip;
 	for (i = 0; i < es->n && i < 64; i++) {
 		if (es->v[i].kind != kind || es->dev[i] != st.st_dev ||
 		    es->ino[i] != st.st_ino)
 			continue;
-		/* the one found through a process knows its pid namespace */
-		if (!es->v[i].pid)
-			es->v[i].pid = pid;
-		return 0;
+		engines_merge(m, &es->v[i], &e, path);
+		goto skip;
 	}
 	if (es->n == 64)
-		return 0;
-	v = reallocarray(es->v, es->n + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
+		goto skip;
+	e.path = strdup(path);
+	v = e.path ? reallocarray(es->v, es->n + 1, sizeof(*v)) : NULL;
+	if (!v) {
+		err = -ENOMEM;
+		goto skip;
+	}
 	es->v = v;
-	v[es->n].kind = kind;
-	v[es->n].path = strdup(path);
-	v[es->n].pid = pid;
-	v[es->n].explicit = explicit;
-	if (!v[es->n].path)
-		return -ENOMEM;
+	v[es->n] = e;
 	es->dev[es->n] = st.st_dev;
 	es->ino[es->n] = st.st_ino;
 	es->n++;
 	return 0;
+skip:
+	nsm_engine_close(&e);
+	return err;
 }
 
 /* The value of --NAME VALUE, --NAME=VALUE or -S VALUE in argv, or NULL. */
@@ -144,16 +236,24 @@ static const char *arg_value(const char *argv, size_t len, const char *name,
 	return NULL;
 }
 
-/* containerd --config FILE: `state = "DIR"` at the top level of the TOML. */
-static char *containerd_state_from_config(const char *file)
+/*
+ * containerd --config FILE (inside root): `state = "DIR"` at the top level
+ * of the TOML.
+ */
+static char *containerd_state_from_config(struct nsm_model *m, pid_t pid,
+					  int root, const char *file)
 {
-	char *line = NULL, *res = NULL;
-	size_t n = 0;
-	FILE *f = fopen(file, "re");
+	char *text = NULL, *line, *save = NULL, *res = NULL;
+	size_t len;
+	int err;
 
-	if (!f)
+	err = nsm_read_file_in_root(root, file, &text, &len);
+	if (err) {
+		refused(m, NSM_ENGINE_CONTAINERD, pid, file, err);
 		return NULL;
-	while (getline(&line, &n, f) > 0) {
+	}
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *p = line, *q;
 
 		if (*p == '[')
@@ -167,20 +267,8 @@ static char *containerd_state_from_config(const char *file)
 			break;
 		}
 	}
-	free(line);
-	fclose(f);
+	free(text);
 	return res;
-}
-
-/*
- * A path that process pid named, inside its root, as we reach it:
- * PROC/PID/root/PATH.  The one place that joins a process's root and a
- * path it controls (issue 16: openat2(RESOLVE_IN_ROOT) on the root's fd).
- */
-static void in_root(const struct nsm_model *m, pid_t pid, const char *path,
-		    char *out, size_t size)
-{
-	snprintf(out, size, "%s/%d/root%s", m->opts.proc_root, (int)pid, path);
 }
 
 static enum nsm_engine_kind engine_by_comm(const char *comm)
@@ -205,11 +293,11 @@ static enum nsm_engine_kind engine_by_comm(const char *comm)
  * no API.
  */
 static const char *engine_where(struct nsm_model *m, struct nsm_proc *p,
-				enum nsm_engine_kind kind, char **alloc)
+				enum nsm_engine_kind kind, int root,
+				char **alloc)
 {
 	const char *a, *cmd = p->cmdline;
 	size_t len = p->cmdline_len;
-	char path[8192];
 
 	switch (kind) {
 	case NSM_ENGINE_DOCKER:
@@ -228,8 +316,8 @@ static const char *engine_where(struct nsm_model *m, struct nsm_proc *p,
 		a = arg_value(cmd, len, "--config", "-c");
 		if (!a || a[0] != '/')
 			return NULL;
-		in_root(m, p->pid, a, path, sizeof(path));
-		return *alloc = containerd_state_from_config(path);
+		*alloc = containerd_state_from_config(m, p->pid, root, a);
+		return *alloc;
 	case NSM_ENGINE_CRIO:
 		return arg_value(cmd, len, "--runroot", NULL);
 	default:
@@ -237,27 +325,31 @@ static const char *engine_where(struct nsm_model *m, struct nsm_proc *p,
 	}
 }
 
-/* An engine process: where its socket or state is, seen through its root. */
+/* An engine process: where its socket or state is, inside its root. */
 static int engine_from_proc(struct nsm_model *m, struct engines *es,
 			    struct nsm_proc *p)
 {
 	enum nsm_engine_kind kind = engine_by_comm(p->comm);
-	char *alloc = NULL, path[8192];
+	char *alloc = NULL;
 	const char *where;
-	int err;
+	int err, root;
 
 	if (kind == NSM_NENGINE_KINDS)
 		return 0;
 	nsm_read_details(m, p->pid, NSM_DETAIL_CMDLINE);
 	if (!p->cmdline)
 		return 0;
-	where = engine_where(m, p, kind, &alloc);
-	if (where && !*where)
+	root = nsm_root_open(m->proc_fd, p->pid);
+	if (root < 0)
+		return 0;	/* gone, or a kernel thread */
+	where = engine_where(m, p, kind, root, &alloc);
+	if (where && !*where) {
+		close(root);
 		return 0;
+	}
 	if (!where || where[0] != '/')
 		where = engine_ops[kind]->default_path;
-	in_root(m, p->pid, where, path, sizeof(path));
-	err = engines_add(m, es, kind, path, p->pid, false);
+	err = engines_add(m, es, kind, root, where, p->pid, false);
 	free(alloc);
 	return err;
 }
@@ -274,7 +366,7 @@ static int engines_find(struct nsm_model *m, struct engines *es)
 				 m->opts.engines[i]);
 			continue;
 		}
-		err = engines_add(m, es, e.kind, e.path, 0, true);
+		err = engines_add(m, es, e.kind, AT_FDCWD, e.path, 0, true);
 		if (err)
 			return err;
 	}
@@ -287,7 +379,8 @@ static int engines_find(struct nsm_model *m, struct engines *es)
 			return err;
 	}
 	for (k = 0; k < NSM_NENGINE_KINDS; k++) {
-		err = engines_add(m, es, k, engine_ops[k]->default_path, 0, false);
+		err = engines_add(m, es, k, AT_FDCWD,
+				  engine_ops[k]->default_path, 0, false);
 		if (err)
 			return err;
 	}
@@ -304,7 +397,8 @@ static bool pidns_below(const struct nsm_model *m, uint64_t ns, uint64_t top,
 
 		ns = n ? n->parent : 0;
 	}
-	return !ns || ns == top; /* unknown parents: trust NSpid */
+	/* a parent not known (--no-hierarchy): not below, for all we know */
+	return ns && ns == top;
 }
 
 /*
@@ -430,7 +524,9 @@ static int cmp_container(const void *a, const void *b)
 
 /*
  * Docker runs its containers through containerd (namespace "moby"): the
- * same id from both is one container, Docker's.
+ * same id from both is one container, Docker's.  Both name its init:
+ * another engine's record of the same id is not hidden by one that names
+ * another process (an engine in a container claiming the host's ids).
  */
 static void drop_duplicates(struct nsm_model *m)
 {
@@ -443,6 +539,7 @@ static void drop_duplicates(struct nsm_model *m)
 		for (j = 0; j < m->ncontainers && !dup; j++)
 			dup = j != i && v[j] &&
 			      v[j]->engine < v[i]->engine &&
+			      v[j]->pid == v[i]->pid &&
 			      !strcmp(v[j]->id, v[i]->id);
 		if (dup) {
 			nsm_container_free(v[i]);
@@ -538,6 +635,50 @@ out:
 	return err;
 }
 
+/*
+ * Whether an engine answers for the container c it listed: one found
+ * through a process in a PID namespace below ours only for containers
+ * whose init is in that namespace or below (pid_translate() found it).
+ */
+static bool engine_answers(const struct nsm_model *m,
+			   const struct nsm_engine *e,
+			   const struct nsm_container *c)
+{
+	const struct nsm_proc *p = e->pid ? nsm_proc_get(m, e->pid) : NULL;
+
+	return c->pid || !c->engine_pid || !p || p->nnspid <= 1;
+}
+
+/* The containers e listed, from index from on: pids in ours, checked. */
+static void engine_took(struct nsm_model *m, const struct nsm_engine *e,
+			size_t from)
+{
+	size_t i, n = from, out = 0;
+	char desc[512];
+
+	for (i = from; i < m->ncontainers; i++) {
+		struct nsm_container *c = m->containers[i];
+
+		c->pid = c->engine_pid ?
+			 pid_translate(m, e->pid, c->engine_pid) : 0;
+		if (!engine_answers(m, e, c)) {
+			nsm_container_free(c);
+			out++;
+			continue;
+		}
+		/* their state does not say; the freezer does */
+		if (engine_ops[e->kind]->paused_by_freezer)
+			c->paused = pid_frozen(m, c->pid);
+		m->containers[n++] = c;
+	}
+	m->ncontainers = n;
+	if (out)
+		nsm_warn(m,
+			 "%s: %zu containers with a process outside its PID "
+			 "namespace: left out",
+			 nsm_engine_desc(e, desc, sizeof(desc)), out);
+}
+
 int nsm_scan_containers(struct nsm_model *m)
 {
 	struct engines es = {0};
@@ -550,15 +691,8 @@ int nsm_scan_containers(struct nsm_model *m)
 
 		from = m->ncontainers;
 		err = engine_ops[e->kind]->list(m, e);
-		for (; !err && from < m->ncontainers; from++) {
-			struct nsm_container *c = m->containers[from];
-
-			c->pid = c->engine_pid ?
-				 pid_translate(m, e->pid, c->engine_pid) : 0;
-			/* their state does not say; the freezer does */
-			if (engine_ops[e->kind]->paused_by_freezer)
-				c->paused = pid_frozen(m, c->pid);
-		}
+		if (!err)
+			engine_took(m, e, from);
 	}
 	/* the model keeps them: `watch` follows their event streams */
 	m->engines = es.v;

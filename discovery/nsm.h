@@ -338,6 +338,37 @@ int nsm_parse_status(const char *text, uid_t *uid, pid_t **nspid,
 		     size_t *nnspid, size_t *bad_line);
 
 /*
+ * Paths another process named (discovery/inroot.c): an engine's socket,
+ * config file, state directory.  They are resolved as that process sees
+ * them, inside its root (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS
+ * on a dirfd of PROC/PID/root), never by joining strings onto
+ * /proc/PID/root, where absolute links and ".." lead to our root.
+ */
+/* An O_PATH dirfd of process pid's root (proc_fd: the proc root), -errno. */
+int nsm_root_open(int proc_fd, pid_t pid);
+/*
+ * Opens path (flags as open(2)'s, O_CLOEXEC added) inside the root
+ * rootfd (nsm_root_open()); AT_FDCWD: a path of our own (asked for on the
+ * command line, the host's default), resolved as any.  -errno; -EXDEV:
+ * nothing there inside the root, through a link on the way that leads out
+ * of it (absolute, or ".." above it; a string joined onto /proc/PID/root
+ * would have named our file); -ELOOP: through a /proc magic link (or a
+ * loop); -ENOSYS: no openat2 (Linux < 5.6), so nothing is opened.
+ */
+int nsm_open_in_root(int rootfd, const char *path, int flags);
+/* Opens path below dirfd: a link absolute or above it is -EXDEV. */
+int nsm_open_beneath(int dirfd, const char *path, int flags);
+/* What nsm_open_in_root()'s error means, in words. */
+const char *nsm_in_root_strerror(int err);
+/* nsm_read_file_at() of a regular file inside the root rootfd
+ * (nsm_open_in_root()): a FIFO or device is -EINVAL, never opened. */
+int nsm_read_file_in_root(int rootfd, const char *path, char **buf,
+			  size_t *len);
+/* The same below dirfd (nsm_open_beneath()). */
+int nsm_read_file_beneath(int dirfd, const char *path, char **buf,
+			  size_t *len);
+
+/*
  * Containers (discovery/containers.c and discovery/engines/, one file per
  * engine behind one interface: engines/engine.h).
  *
@@ -365,15 +396,27 @@ struct nsm_engine {
 	 * docker, podman: the API socket; containerd: its state directory
 	 * (holding io.containerd.runtime.v2.task/NAMESPACE/ID); crio: the
 	 * c/storage run root (holding overlay-containers/ID/userdata).
-	 * As we see it: /proc/PID/root/... for an engine in a container.
+	 * As its process named it, inside root; or as asked for.
 	 */
 	char *path;
+	/*
+	 * An O_PATH dirfd of the root of the process that named path
+	 * (nsm_root_open()); AT_FDCWD: ours (asked for, a default path).
+	 */
+	int root;
+	int fd;			/* O_PATH: path, opened inside root; -1 */
 	pid_t pid;		/* its process, 0 = unknown (then: our pid ns) */
 	bool explicit;		/* asked for: failing to reach it is a warning */
 };
 
 /* Parses "KIND=PATH" (KIND: docker podman containerd crio); -EINVAL. */
 int nsm_engine_parse(const char *s, struct nsm_engine *e);
+/* Frees what e holds: its path, its fds. */
+void nsm_engine_close(struct nsm_engine *e);
+/* "docker /run/docker.sock"; "docker (pid N) /run/docker.sock" if found
+ * through a process, inside its root: for messages. */
+const char *nsm_engine_desc(const struct nsm_engine *e, char *buf,
+			    size_t size);
 
 struct nsm_label {
 	char *key;
@@ -451,14 +494,17 @@ struct nsm_dk *nsm_dk_new(void);
 /* Ends every transfer, without callbacks. */
 void nsm_dk_free(struct nsm_dk *dk);
 /*
- * Follows the container events of the engine at sock; since_ns (realtime,
- * 0: none) replays what happened since.  0 or -errno (then no callback).
+ * Follows the container events of engine e (its path looked up inside its
+ * root, nsm_open_in_root(), at each call); since_ns (realtime, 0: none)
+ * replays what happened since.  0 or -errno (then no callback).
  */
-int nsm_dk_events(struct nsm_dk *dk, const char *sock, int64_t since_ns,
-		  const struct nsm_dk_stream_ops *ops, void *tag);
-/* Asks for container id; fn answers once, within timeout_ms. 0, -errno. */
-int nsm_dk_inspect(struct nsm_dk *dk, const char *sock, const char *id,
-		   long timeout_ms, nsm_dk_inspect_fn fn, void *tag);
+int nsm_dk_events(struct nsm_dk *dk, const struct nsm_engine *e,
+		  int64_t since_ns, const struct nsm_dk_stream_ops *ops,
+		  void *tag);
+/* Asks e for container id; fn answers once, within timeout_ms. 0, -errno. */
+int nsm_dk_inspect(struct nsm_dk *dk, const struct nsm_engine *e,
+		   const char *id, long timeout_ms, nsm_dk_inspect_fn fn,
+		   void *tag);
 /* The sockets to wait for, at most max; how many. */
 struct pollfd;
 int nsm_dk_pollfds(struct nsm_dk *dk, struct pollfd *p, int max);

@@ -102,40 +102,20 @@ static void inspect_parse(const cJSON *doc, const char *id, const char **name,
 }
 
 /*
- * The socket's path as connect(2) takes it: a path longer than sun_path
- * through an O_PATH fd of it (*pathfd, to close after the transfer).
+ * A handle on the engine's socket, sockfd: an O_PATH fd of it, opened
+ * inside its engine's root (nsm_open_in_root()).  connect(2) to
+ * "/proc/self/fd/N" reaches that very socket, whatever its path is now
+ * and however long (sun_path holds 108 bytes); the caller keeps sockfd
+ * open for as long as the handle may connect.
  */
-static int sock_path(const char *path, int *pathfd, char *buf, size_t size)
+static CURL *handle(int sockfd)
 {
-	struct sockaddr_un a;
+	char sock[40];
+	CURL *h = curl_easy_init();
 
-	*pathfd = -1;
-	if (strlen(path) < sizeof(a.sun_path)) {
-		snprintf(buf, size, "%s", path);
-		return 0;
-	}
-	*pathfd = open(path, O_PATH | O_CLOEXEC);
-	if (*pathfd < 0)
-		return -errno;
-	snprintf(buf, size, "/proc/self/fd/%d", *pathfd);
-	return 0;
-}
-
-/* A handle on the engine's socket; pathfd as sock_path() says. */
-static CURL *handle(const char *path, int *pathfd)
-{
-	char sock[4096];
-	CURL *h;
-
-	if (sock_path(path, pathfd, sock, sizeof(sock)))
+	if (!h)
 		return NULL;
-	h = curl_easy_init();
-	if (!h) {
-		if (*pathfd >= 0)
-			close(*pathfd);
-		*pathfd = -1;
-		return NULL;
-	}
+	snprintf(sock, sizeof(sock), "/proc/self/fd/%d", sockfd);
 	/* curl copies the string */
 	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
@@ -154,26 +134,25 @@ static cJSON *api_get(struct nsm_model *m, const struct nsm_engine *e,
 	struct body b = {0};
 	long status = 0;
 	cJSON *doc = NULL;
+	char desc[512];
 	CURLcode rc;
 
+	nsm_engine_desc(e, desc, sizeof(desc));
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
-		nsm_warn(m, "%s %s: %s", nsm_engine_name(e->kind), e->path,
-			 curl_easy_strerror(rc));
+		nsm_warn(m, "%s: %s", desc, curl_easy_strerror(rc));
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
-		nsm_warn(m, "%s %s: %s: HTTP status %ld",
-			 nsm_engine_name(e->kind), e->path, url + 16, status);
+		nsm_warn(m, "%s: %s: HTTP status %ld", desc, url + 16, status);
 		goto out;
 	}
 	doc = b.buf ? cJSON_ParseWithLength(b.buf, b.len) : NULL;
 	if (!doc)
-		nsm_warn(m, "%s %s: %s: not JSON", nsm_engine_name(e->kind),
-			 e->path, url + 16);
+		nsm_warn(m, "%s: %s: not JSON", desc, url + 16);
 out:
 	free(b.buf);
 	return doc;
@@ -231,19 +210,20 @@ nomem:
 static int list(struct nsm_model *m, const struct nsm_engine *e)
 {
 	const cJSON *item;
+	char desc[512];
+	int err = 0;
 	cJSON *doc;
-	int pathfd, err = 0;
 	CURL *h;
 
-	h = handle(e->path, &pathfd);
+	h = handle(e->fd);
 	if (!h)
 		return -ENOMEM;
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, TIMEOUT_MS);
 	doc = api_get(m, e, h, "http://localhost/containers/json?all=1");
 	if (doc && !cJSON_IsArray(doc))
-		nsm_warn(m, "%s %s: /containers/json: not a list",
-			 nsm_engine_name(e->kind), e->path);
+		nsm_warn(m, "%s: /containers/json: not a list",
+			 nsm_engine_desc(e, desc, sizeof(desc)));
 	else if (doc)
 		cJSON_ArrayForEach(item, doc) {
 			err = one(m, e, h, item);
@@ -252,8 +232,6 @@ static int list(struct nsm_model *m, const struct nsm_engine *e)
 		}
 	cJSON_Delete(doc);
 	curl_easy_cleanup(h);
-	if (pathfd >= 0)
-		close(pathfd);
 	return err;
 }
 
@@ -275,7 +253,7 @@ struct dk_req {
 	struct nsm_dk *dk;
 	struct dk_req *next;	/* dk's transfers */
 	CURL *h;
-	int pathfd;		/* -1, or sock_path()'s */
+	int sockfd;		/* O_PATH: the socket, for this transfer */
 	curl_socket_t fd;	/* a stream's connection (on_sockopt()) */
 	bool added;		/* in the multi handle (else: to add) */
 	bool opened;		/* a stream's status 200 came */
@@ -370,8 +348,8 @@ struct nsm_dk *nsm_dk_new(void)
 static void req_free(struct dk_req *r)
 {
 	curl_easy_cleanup(r->h);
-	if (r->pathfd >= 0)
-		close(r->pathfd);
+	if (r->sockfd >= 0)
+		close(r->sockfd);
 	free(r->b.buf);
 	free(r);
 }
@@ -640,24 +618,37 @@ static void settle(struct nsm_dk *dk)
 	finish(dk);
 }
 
-/* A new transfer on sock; added to the multi handle now, or by settle(). */
-static struct dk_req *req_new(struct nsm_dk *dk, const char *sock,
-			      const char *url)
+/*
+ * A new transfer to e's socket, which is looked up again inside e's root
+ * (an engine that restarted made a new one); added to the multi handle
+ * by req_start(), or by settle().  0 or -errno.
+ */
+static int req_new(struct nsm_dk *dk, const struct nsm_engine *e,
+		   const char *url, struct dk_req **out)
 {
 	struct dk_req *r = calloc(1, sizeof(*r));
 
 	if (!r)
-		return NULL;
+		return -ENOMEM;
 	r->dk = dk;
 	r->fd = CURL_SOCKET_BAD;
-	r->h = handle(sock, &r->pathfd);
-	if (!r->h) {
+	r->sockfd = nsm_open_in_root(e->root, e->path, O_PATH);
+	if (r->sockfd < 0) {
+		int err = r->sockfd;
+
 		free(r);
-		return NULL;
+		return err;
+	}
+	r->h = handle(r->sockfd);
+	if (!r->h) {
+		close(r->sockfd);
+		free(r);
+		return -ENOMEM;
 	}
 	curl_easy_setopt(r->h, CURLOPT_URL, url);
 	curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
-	return r;
+	*out = r;
+	return 0;
 }
 
 static int req_start(struct dk_req *r)
@@ -676,11 +667,13 @@ static int req_start(struct dk_req *r)
 	return 0;
 }
 
-int nsm_dk_events(struct nsm_dk *dk, const char *sock, int64_t since_ns,
-		  const struct nsm_dk_stream_ops *ops, void *tag)
+int nsm_dk_events(struct nsm_dk *dk, const struct nsm_engine *e,
+		  int64_t since_ns, const struct nsm_dk_stream_ops *ops,
+		  void *tag)
 {
 	struct dk_req *r;
 	char url[256];
+	int err;
 
 	/* after a break: what happened since, from the engine's log */
 	if (since_ns)
@@ -690,9 +683,9 @@ int nsm_dk_events(struct nsm_dk *dk, const char *sock, int64_t since_ns,
 			 (long long)(since_ns % 1000000000), FILTER);
 	else
 		snprintf(url, sizeof(url), "http://localhost/events?%s", FILTER);
-	r = req_new(dk, sock, url);
-	if (!r)
-		return -ENOMEM;
+	err = req_new(dk, e, url, &r);
+	if (err)
+		return err;
 	r->ops = ops;
 	r->tag = tag;
 	curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, on_stream);
@@ -707,18 +700,20 @@ int nsm_dk_events(struct nsm_dk *dk, const char *sock, int64_t since_ns,
 	return req_start(r);
 }
 
-int nsm_dk_inspect(struct nsm_dk *dk, const char *sock, const char *id,
-		   long timeout_ms, nsm_dk_inspect_fn fn, void *tag)
+int nsm_dk_inspect(struct nsm_dk *dk, const struct nsm_engine *e,
+		   const char *id, long timeout_ms, nsm_dk_inspect_fn fn,
+		   void *tag)
 {
 	struct dk_req *r;
 	char url[256];
+	int err;
 
 	if (!id_ok(id))
 		return -EINVAL;
 	snprintf(url, sizeof(url), "http://localhost/containers/%s/json", id);
-	r = req_new(dk, sock, url);
-	if (!r)
-		return -ENOMEM;
+	err = req_new(dk, e, url, &r);
+	if (err)
+		return err;
 	r->fn = fn;
 	r->tag = tag;
 	snprintf(r->id, sizeof(r->id), "%s", id);

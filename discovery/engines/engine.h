@@ -51,16 +51,18 @@ struct nsm_container *nsm_oci_container(struct nsm_model *m, int dirfd,
 int nsm_oci_name(struct nsm_container *c, const char *const *keys,
 		 const char *prefix);
 /*
- * Calls fn for every directory in the directory dir (its name not
- * starting with '.'), with an fd of that directory, or of its
+ * Calls fn for every directory in the directory dir of engine e (its name
+ * not starting with '.'), with an fd of that directory, or of its
  * subdirectory sub when sub is not NULL (one that has none is passed
- * over); stops at fn's first non-zero return and returns it.  Takes
- * dir over (closes it); -errno if it cannot be read.
+ * over, one that leads out of dir is a warning in m); stops at fn's first
+ * non-zero return and returns it.  Takes dir over (closes it); -errno if
+ * it cannot be read.
  */
-int nsm_oci_each_dir(int dir, const char *sub,
+int nsm_oci_each_dir(struct nsm_model *m, const struct nsm_engine *e,
+		     int dir, const char *sub,
 		     int (*fn)(void *ctx, int fd, const char *name),
 		     void *ctx);
-/* An O_DIRECTORY fd of path under dirfd, or -errno. */
+/* An O_DIRECTORY fd of path under dirfd (never above it), or -errno. */
 int nsm_oci_opendir(int dirfd, const char *path);
 
 #endif

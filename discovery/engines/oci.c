@@ -4,6 +4,17 @@
  * OCI bundle: config.json with its annotations as labels, the pid file of
  * the init process).  No API call, no daemon needed: what is on disk is
  * what runs.  containerd.c and crio.c are the two engines read this way.
+ *
+ * The state directory is opened inside its engine's root (containers.c);
+ * everything below it is opened relative to the directory at hand with
+ * RESOLVE_BENEATH (nsm_open_beneath()), not by joining its path onto the
+ * root again for RESOLVE_IN_ROOT: what the engine makes there (namespace
+ * and task directories, config.json, the pid file) are plain files and
+ * directories, so refusing a link that is absolute or climbs above the
+ * directory loses nothing real, and a link a container planted to "/" or
+ * "../../.." fails (-EXDEV) instead of being followed to anywhere in its
+ * root.  The walk stays on the fds it opened: a container cannot swap a
+ * directory of the path between two reads, and no path is rebuilt.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +32,7 @@ static pid_t read_pidfile(int dirfd, const char *name)
 	size_t len;
 	long v = 0;
 
-	if (nsm_read_file_at(dirfd, name, &text, &len))
+	if (nsm_read_file_beneath(dirfd, name, &text, &len))
 		return 0;
 	v = strtol(text, NULL, 10);
 	free(text);
@@ -44,7 +55,7 @@ struct nsm_container *nsm_oci_container(struct nsm_model *m, int dirfd,
 	if (!c->id)
 		goto fail;
 	c->engine_pid = read_pidfile(dirfd, pidfile);
-	if (!nsm_read_file_at(dirfd, "config.json", &text, &len)) {
+	if (!nsm_read_file_beneath(dirfd, "config.json", &text, &len)) {
 		cfg = cJSON_ParseWithLength(text, len);
 		if (!cfg)
 			nsm_warn(m, "%s %s: config.json: not JSON",
@@ -82,17 +93,16 @@ int nsm_oci_name(struct nsm_container *c, const char *const *keys,
 
 int nsm_oci_opendir(int dirfd, const char *path)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
+	return nsm_open_beneath(dirfd, path, O_RDONLY | O_DIRECTORY);
 }
 
-int nsm_oci_each_dir(int dir, const char *sub,
+int nsm_oci_each_dir(struct nsm_model *m, const struct nsm_engine *e,
+		     int dir, const char *sub,
 		     int (*fn)(void *ctx, int fd, const char *name),
 		     void *ctx)
 {
 	DIR *d = fdopendir(dir);
-	char rel[512];
+	char rel[512], desc[512];
 	struct dirent *de;
 	int err = 0, fd;
 
@@ -106,8 +116,12 @@ int nsm_oci_each_dir(int dir, const char *sub,
 			continue;
 		if (sub)
 			snprintf(rel, sizeof(rel), "%s/%s", de->d_name, sub);
-		fd = openat(dirfd(d), sub ? rel : de->d_name,
-			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = nsm_open_beneath(dirfd(d), sub ? rel : de->d_name,
+				      O_RDONLY | O_DIRECTORY);
+		if (fd == -EXDEV || fd == -ELOOP)
+			nsm_warn(m, "%s: %s: %s",
+				 nsm_engine_desc(e, desc, sizeof(desc)),
+				 de->d_name, nsm_in_root_strerror(fd));
 		if (fd < 0)
 			continue;
 		err = fn(ctx, fd, de->d_name);

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-# fake_engine.py MODE SOCKET [--inspect-delay SECONDS] - a tiny Docker
+# fake_engine.py MODE SOCKET [--inspect-delay SECONDS] [--log FILE] [--name
+# COMM] [--claim-pid PID] - a tiny Docker
 # Engine API on a unix socket, for the tests of engine discovery
 # (tests/integration/t_containers.sh) and of `nsmon watch`'s engine events
 # (t_watch_containers.sh).
@@ -14,6 +15,12 @@
 # the inspect of that container prints "inspecting=ID" when it comes in
 # and answers after --inspect-delay seconds (an engine slow to answer).
 # MODE garbage: answers every request with a body that is not JSON.
+# --log FILE: a line "connection EXE" in FILE for each client that
+# connects (EXE: its executable, by SO_PEERCRED), before it is answered (the tests of t_inroot.sh: an engine on the host
+# side that nsmon must never contact).  --name COMM: the comm to take in
+# MODE docker instead of "dockerd" (one that nsmon must not find by it).
+# --claim-pid PID: says its container's init is PID (a lie: a process
+# outside its PID namespace).
 # Prints "pid=N ready".  SIGTERM stops its containers too.
 import ctypes
 import http.server
@@ -21,7 +28,9 @@ import json
 import os
 import queue
 import signal
+import socket
 import socketserver
+import struct
 import subprocess
 import sys
 import threading
@@ -29,15 +38,25 @@ import time
 
 mode, path = sys.argv[1], sys.argv[2]
 delay = 0.0
-if len(sys.argv) > 4 and sys.argv[3] == "--inspect-delay":
-    delay = float(sys.argv[4])
+log = None
+comm = b"dockerd"
+claim = 0
+for opt, val in zip(sys.argv[3::2], sys.argv[4::2]):
+    if opt == "--inspect-delay":
+        delay = float(val)
+    elif opt == "--log":
+        log = val
+    elif opt == "--name":
+        comm = val.encode()
+    elif opt == "--claim-pid":
+        claim = int(val)
 CID = "f" * 64
 LATE = "e" * 64
 children = {}          # container id -> Popen
 streams = []           # one queue per /events client
 lock = threading.Lock()
 if mode == "docker":
-    ctypes.CDLL(None).prctl(15, b"dockerd", 0, 0, 0)  # PR_SET_NAME
+    ctypes.CDLL(None).prctl(15, comm, 0, 0, 0)  # PR_SET_NAME
     children[CID] = subprocess.Popen(["sleep", "1000"])
 
 
@@ -106,7 +125,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(delay)
         self.reply(200, json.dumps({
             "Id": cid, "Name": "/" + name,
-            "State": {"Pid": children[cid].pid, "Paused": False}}))
+            "State": {"Pid": claim or children[cid].pid, "Paused": False}}))
 
     def do_GET(self):
         if mode == "garbage":
@@ -127,6 +146,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+
+    def process_request(self, request, client_address):
+        if log:
+            cred = request.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                      struct.calcsize("3i"))
+            pid = struct.unpack("3i", cred)[0]
+            try:
+                exe = os.readlink("/proc/%d/exe" % pid)
+            except OSError:
+                exe = "?"
+            with open(log, "a") as f:
+                f.write("connection %s\n" % exe)
+        super().process_request(request, client_address)
 
 
 signal.signal(signal.SIGUSR1, start_late)

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -306,10 +307,18 @@ static void test_docker_client(void **state)
 	struct got g = { .end_err = 1, .insp_err = 1 }, g2 = g, g3 = g;
 	struct nsm_dk *dk = nsm_dk_new();
 	struct engine en;
+	/* inside a root: "/" as a process's would be (nsm_root_open()) */
+	struct nsm_engine e = { .kind = NSM_ENGINE_DOCKER, .fd = -1 };
+	struct nsm_engine none = { .kind = NSM_ENGINE_DOCKER, .fd = -1,
+				   .root = AT_FDCWD,
+				   .path = "/nonexistent/nsmon.sock" };
 
 	assert_non_null(dk);
 	engine_start(&en);
-	assert_int_equal(nsm_dk_events(dk, en.path, 0, &ops, &g), 0);
+	e.path = en.path;
+	e.root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(e.root >= 0);
+	assert_int_equal(nsm_dk_events(dk, &e, 0, &ops, &g), 0);
 	/* callbacks come from tick and ready, never from the start calls */
 	assert_int_equal(g.opened, 0);
 	WAIT_FOR(dk, g.nlines == 3);
@@ -318,9 +327,9 @@ static void test_docker_client(void **state)
 	assert_int_equal(g.peer, getpid());
 
 	/* an inspect out: the stream goes on meanwhile */
-	assert_int_equal(nsm_dk_inspect(dk, en.path, "aa", 5000, on_inspect,
+	assert_int_equal(nsm_dk_inspect(dk, &e, "aa", 5000, on_inspect,
 					&g2), 0);
-	assert_int_equal(nsm_dk_inspect(dk, en.path, "bb", 5000, on_inspect,
+	assert_int_equal(nsm_dk_inspect(dk, &e, "bb", 5000, on_inspect,
 					&g3), 0);
 	assert_int_equal(write(en.ctl[1], "d", 1), 1);
 	WAIT_FOR(dk, g.nlines == 4 && g3.insp_err != 1);
@@ -338,16 +347,16 @@ static void test_docker_client(void **state)
 	assert_int_equal(g.end_err, -EPIPE);
 	assert_string_equal(g.lines, "{\"a\":1}|{\"b\":2}|{\"c\":3}|{\"d\":4}|");
 
-	/* no such socket: an end, not a wait */
+	/* no such socket: said at once, and no callback */
 	g = (struct got){ .end_err = 1 };
-	assert_int_equal(nsm_dk_events(dk, "/nonexistent/nsmon.sock", 0, &ops,
-				       &g), 0);
-	WAIT_FOR(dk, g.end_err != 1);
-	assert_int_equal(g.end_err, -ENOENT);
+	assert_int_equal(nsm_dk_events(dk, &none, 0, &ops, &g), -ENOENT);
+	step(dk);
+	assert_int_equal(g.end_err, 1);
 	assert_int_equal(g.opened, 0);
-	assert_int_equal(nsm_dk_inspect(dk, en.path, "../x", 5000, on_inspect,
+	assert_int_equal(nsm_dk_inspect(dk, &e, "../x", 5000, on_inspect,
 					&g2), -EINVAL);
 	nsm_dk_free(dk);
+	close(e.root);
 	engine_stop(&en);
 }
 

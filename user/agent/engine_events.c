@@ -60,10 +60,12 @@ struct pend {
 
 struct conn {
 	struct ee *ee;
-	struct nsm_engine e;	/* path owned */
+	/* path and root owned (root dup'ed from the sweep's), fd -1 */
+	struct nsm_engine e;
 	bool up;		/* a stream is open or on its way */
 	bool opened;		/* and its response began */
 	bool same_pidns;	/* the engine's pids are ours */
+	bool gone;		/* its root let go (conn_release()): no retries */
 	int warned;		/* W_* */
 	int64_t retry_at;	/* CLOCK_MONOTONIC ns */
 	int64_t lost_at;	/* CLOCK_REALTIME ns the stream broke; 0: never */
@@ -156,7 +158,7 @@ void ee_free(struct ee *ee)
 	for (i = 0; i < ee->nc; i++) {
 		while (ee->c[i]->head)
 			pop(ee->c[i]);
-		free(ee->c[i]->e.path);
+		nsm_engine_close(&ee->c[i]->e);
 		free(ee->c[i]);
 	}
 	free(ee->c);
@@ -433,11 +435,13 @@ int ee_parse(const char *line, size_t len, struct ee_event *e, cJSON **doc)
 static void say(struct ee *ee, struct conn *c, int kind, const char *fmt,
 		const char *what)
 {
+	char desc[512];
+
 	if (c->warned == kind || !ee->warn)
 		return;
 	c->warned = kind;
-	fprintf(ee->warn, "nsmon watch: %s %s: ", nsm_engine_name(c->e.kind),
-		c->e.path);
+	fprintf(ee->warn, "nsmon watch: %s: ",
+		nsm_engine_desc(&c->e, desc, sizeof(desc)));
 	fprintf(ee->warn, fmt, what);
 	if (kind != W_NONE)
 		fprintf(ee->warn, "; trying again every %d s",
@@ -549,7 +553,7 @@ static void drain(struct ee *ee, struct conn *c)
 	while ((p = c->head) && !c->asking) {
 		if (!p->asked && needs_inspect(ee, p)) {
 			p->asked = true;
-			if (!nsm_dk_inspect(ee->dk, c->e.path, p->id, INSPECT_MS,
+			if (!nsm_dk_inspect(ee->dk, &c->e, p->id, INSPECT_MS,
 					    on_inspect, c)) {
 				c->asking = true;
 				return;
@@ -564,6 +568,7 @@ static void enqueue(struct ee *ee, struct conn *c, const struct ee_event *e)
 {
 	struct pend *p;
 	struct ctr *k;
+	char desc[512];
 
 	/*
 	 * Known at once, before its turn: ee_container_of() tells the
@@ -577,8 +582,8 @@ static void enqueue(struct ee *ee, struct conn *c, const struct ee_event *e)
 	if (c->nwaiting >= MAX_WAITING) {
 		if (!c->overflowed && ee->warn)
 			fprintf(ee->warn,
-				"nsmon watch: %s %s: more than %d events wait for its answers: dropped\n",
-				nsm_engine_name(c->e.kind), c->e.path,
+				"nsmon watch: %s: more than %d events wait for its answers: dropped\n",
+				nsm_engine_desc(&c->e, desc, sizeof(desc)),
 				MAX_WAITING);
 		c->overflowed = true;
 		return;
@@ -659,40 +664,79 @@ static const struct nsm_dk_stream_ops stream_ops = {
 	.end = on_end,
 };
 
-
-
 static void conn_open(struct ee *ee, struct conn *c)
 {
 	int err;
 
-	if (c->up)
+	if (c->up || c->gone)
 		return;
 	c->up = true;
 	c->opened = false;
-	err = nsm_dk_events(ee->dk, c->e.path, c->lost_at, &stream_ops, c);
+	err = nsm_dk_events(ee->dk, &c->e, c->lost_at, &stream_ops, c);
 	if (err)
-		down(ee, c, W_DOWN, "%s", strerror(-err));
+		down(ee, c, W_DOWN, "%s", nsm_in_root_strerror(err));
 }
 
 /*
- * An engine found by its process is at /proc/PID/root/PATH; when that
- * process shares our mount namespace, PATH is the same socket, and stays
- * so when the engine restarts under another pid.
+ * Whether the sweep's engine e is the one c follows: c's path, looked up
+ * inside c's root now, is e's socket.  So an engine that restarted under
+ * another pid (in the same root and mount namespace: the path leads to
+ * its new socket) is the same, one in a container with a socket of the
+ * same path another.
  */
-static const char *plain_path(const char *path)
+static bool same_engine(const struct conn *c, const struct nsm_engine *e)
 {
 	struct stat a, b;
-	char ns[64];
-	int pid, n = 0;
+	bool same;
+	int fd;
 
-	if (sscanf(path, "/proc/%d/root%n", &pid, &n) != 1 || !n ||
-	    path[n] != '/')
-		return path;
-	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", pid);
-	if (stat(ns, &a) || stat("/proc/self/ns/mnt", &b) ||
-	    a.st_ino != b.st_ino || a.st_dev != b.st_dev)
-		return path;
-	return path + n;
+	if (c->e.kind != e->kind || fstat(e->fd, &b))
+		return false;
+	fd = nsm_open_in_root(c->e.root, c->e.path, O_PATH);
+	if (fd < 0)
+		return false;
+	same = !fstat(fd, &a) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	close(fd);
+	return same;
+}
+
+/*
+ * A container's engine that went away with its process: its root is let
+ * go, not held (an fd on a container's root keeps its mounts, and what
+ * they are on, busy).  One in our own root stays, and connects again when
+ * the engine is back (a dockerd restarted under another pid).
+ */
+static void conn_release(struct conn *c)
+{
+	struct stat a, b;
+	char proc[32];
+
+	if (c->up || c->asking || c->gone || c->e.root == AT_FDCWD)
+		return;
+	if (!fstat(c->e.root, &a) && !stat("/", &b) && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return;
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)c->e.pid);
+	if (c->e.pid && !access(proc, F_OK))
+		return;
+	close(c->e.root);
+	c->e.root = -1;
+	c->gone = true;
+}
+
+/* c follows e: its own copy of e's path and root. */
+static int conn_take(struct conn *c, const struct nsm_engine *e)
+{
+	c->e = *e;
+	c->e.fd = -1;
+	c->e.root = e->root == AT_FDCWD
+			    ? AT_FDCWD
+			    : fcntl(e->root, F_DUPFD_CLOEXEC, 0);
+	c->e.path = strdup(e->path);
+	if (c->e.path && (c->e.root >= 0 || c->e.root == AT_FDCWD))
+		return 0;
+	nsm_engine_close(&c->e);
+	return -ENOMEM;
 }
 
 void ee_sync(struct ee *ee, const struct nsm_model *m)
@@ -701,14 +745,12 @@ void ee_sync(struct ee *ee, const struct nsm_model *m)
 
 	for (i = 0; i < m->nengines; i++) {
 		const struct nsm_engine *e = &m->engines[i];
-		const char *path = plain_path(e->path);
 		struct conn **v, *c;
 
 		if (e->kind != NSM_ENGINE_DOCKER && e->kind != NSM_ENGINE_PODMAN)
 			continue;
 		for (j = 0; j < ee->nc; j++)
-			if (ee->c[j]->e.kind == e->kind &&
-			    !strcmp(ee->c[j]->e.path, path))
+			if (!ee->c[j]->gone && same_engine(ee->c[j], e))
 				break;
 		if (j < ee->nc) {
 			if (e->pid)
@@ -725,15 +767,15 @@ void ee_sync(struct ee *ee, const struct nsm_model *m)
 		if (!c)
 			break;
 		c->ee = ee;
-		c->e = *e;
-		c->e.path = strdup(path);
-		if (!c->e.path) {
+		if (conn_take(c, e)) {
 			free(c);
 			break;
 		}
 		c->tail = &c->head;
 		v[ee->nc++] = c;
 	}
+	for (i = 0; i < ee->nc; i++)
+		conn_release(ee->c[i]);
 	for (i = 0; i < ee->nc; i++)
 		conn_open(ee, ee->c[i]);
 	take_containers(ee, m);
