@@ -153,13 +153,15 @@ struct libscols_table *cols_table_new(const char *name,
 
 		/*
 		 * Text is untrusted and unbounded (a command line, a path):
-		 * on a terminal it is cut to fit, as lsns does; kept whole,
-		 * a cell far wider than the others of its column overflows
-		 * its row instead of widening every row.
+		 * on a terminal it is cut to fit, as lsns does; kept whole
+		 * (and in the tree, as findmnt keeps it), a cell far wider
+		 * than the others of its column overflows its row instead of
+		 * widening every row.
 		 */
 		if (ci->json == SCOLS_JSON_STRING)
-			flags |= fmt->notruncate ? SCOLS_FL_NOEXTREMES :
-						   SCOLS_FL_TRUNC;
+			flags |= fmt->notruncate || sel->id[i] == tree_id ?
+					 SCOLS_FL_NOEXTREMES :
+					 SCOLS_FL_TRUNC;
 		if (fmt->notruncate)
 			flags &= ~SCOLS_FL_TRUNC;
 		/* a right-aligned tree reads badly */
