@@ -227,4 +227,24 @@ test_encode_table_linear() {
 		limit=$((2 * len + rows * 1200))
 		[[ $size -lt $limit ]] || fail "$cmd: $size bytes for $rows rows and a $len-byte command line (limit $limit)"
 	done
+	_enc_on_terminal "$len"
+}
+
+# On a terminal (script(1) gives nsmon one, 100 columns): cells are cut
+# to fit; with --notruncate kept whole, the output still linear.
+_enc_on_terminal() {
+	local len=$1 out=$T_DIR/tty.out long size
+	COLUMNS=100 script -qec "$NSMON ls --no-containers" /dev/null >"$out" ||
+		fail "ls on a terminal: exit status $?"
+	_t_sanitizers "$out" "nsmon ls (terminal)"
+	grep -q 'NS TYPE' "$out" || fail "ls on a terminal: no table: $(head -c 300 "$out")"
+	long=$(tr -d '\r' <"$out" | awk 'length($0) > 100' | wc -l)
+	[[ $long -eq 0 ]] || fail "ls on a terminal: $long lines wider than 100"
+	COLUMNS=100 script -qec "$NSMON ls --no-containers --notruncate" /dev/null >"$out" ||
+		fail "ls --notruncate on a terminal: exit status $?"
+	size=$(wc -c <"$out")
+	python3 -c 'import sys; sys.exit(b" ".join([b"A" * 100000] * 10) not in open(sys.argv[1], "rb").read())' "$out" ||
+		fail "ls --notruncate on a terminal: the command line is cut"
+	[[ $size -lt $((2 * len + $(wc -l <"$out") * 1200)) ]] ||
+		fail "ls --notruncate on a terminal: $size bytes"
 }
