@@ -24,7 +24,7 @@ time.sleep(float(sys.argv[3]))
 # enc_proc VAR COMM_HEX FLAGS ARG_HEX [SECONDS]
 enc_proc() {
 	local arg
-	arg=$(printf '%s' "$4" | xxd -r -p | tr -d '\0'; printf x)
+	arg=$(python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]) + b"x")' "$4")
 	spawn "$1" python3 -c "$_enc_proc_py" "$2" "$3" "${5:-60}" "${arg%x}"
 	wait_ready "$1"
 }
