@@ -164,7 +164,10 @@ fuzz: $(BPF_SKELS)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		$(INC_AGENT) $(PKG_CFLAGS) tests/fuzz/fuzz_engine_event.c user/agent/engine_events.c $(DISC_SRCS) \
 		$(LDLIBS) -o $(BUILD)/fuzz/fuzz_engine_event
-	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs $(BUILD)/fuzz/corpus-engine_event
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-Idiscovery -Ibpf tests/fuzz/fuzz_encode.c discovery/encode.c -o $(BUILD)/fuzz/fuzz_encode
+	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs $(BUILD)/fuzz/corpus-engine_event \
+		$(BUILD)/fuzz/corpus-encode
 	# new inputs go to build/; the checked-in seeds are only read
 	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-mountinfo tests/fuzz/corpus/mountinfo
@@ -172,6 +175,8 @@ fuzz: $(BPF_SKELS)
 		$(BUILD)/fuzz/corpus-procfs tests/fuzz/corpus/procfs
 	$(BUILD)/fuzz/fuzz_engine_event -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-engine_event tests/fuzz/corpus/engine_event
+	$(BUILD)/fuzz/fuzz_encode -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz/corpus-encode tests/fuzz/corpus/encode
 
 clean:
 	rm -rf $(BUILD)

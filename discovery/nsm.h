@@ -33,6 +33,25 @@ int nsm_parse_nslink(const char *s, enum nsm_type *type, uint64_t *id);
 /* Mask of NSM_* types parsed from "net,uts"; -EINVAL on an unknown name. */
 int nsm_parse_types(const char *list, unsigned *mask);
 
+/*
+ * Output encoding of untrusted bytes (encode.c; SPEC "Untrusted input,
+ * encoding"): every printer of a comm, command line, path, mount field or
+ * container string goes through nsm_encode().
+ */
+enum nsm_enc {
+	NSM_ENC_JSON,	/* JSON string content: U+FFFD per bad byte, \uXXXX */
+	NSM_ENC_UTF8,	/* U+FFFD per bad byte, nothing else */
+	NSM_ENC_TEXT,	/* \xHH for control and invalid bytes: one line */
+};
+/* At most this many output bytes per input byte (\u00XX). */
+#define NSM_ENC_RATIO 6
+/* What dst must hold for n input bytes, the NUL included. */
+#define NSM_ENC_SIZE(n) ((n) * NSM_ENC_RATIO + 1)
+/* Encodes n bytes of src into dst (NSM_ENC_SIZE(n)); returns the length. */
+size_t nsm_encode(char *dst, enum nsm_enc how, const char *src, size_t n);
+/* The same, malloc'ed; NULL on ENOMEM. */
+char *nsm_encode_dup(enum nsm_enc how, const char *src, size_t n);
+
 /* How a namespace is held alive; SPEC's refs[].via. */
 enum nsm_via {
 	NSM_VIA_PROCESS,	/* a thread-group leader is attached: pid */

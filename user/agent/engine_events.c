@@ -435,19 +435,24 @@ int ee_parse(const char *line, size_t len, struct ee_event *e, cJSON **doc)
 static void say(struct ee *ee, struct conn *c, int kind, const char *fmt,
 		const char *what)
 {
-	char desc[512];
+	char desc[512], *path, *text;
 
 	if (c->warned == kind || !ee->warn)
 		return;
 	c->warned = kind;
-	fprintf(ee->warn, "nsmon watch: %s: ",
-		nsm_engine_desc(&c->e, desc, sizeof(desc)));
-	fprintf(ee->warn, fmt, what);
+	/* a path found through a process and what an engine said: one line */
+	nsm_engine_desc(&c->e, desc, sizeof(desc));
+	path = nsm_encode_dup(NSM_ENC_TEXT, desc, strlen(desc));
+	text = nsm_encode_dup(NSM_ENC_TEXT, what, strlen(what));
+	fprintf(ee->warn, "nsmon watch: %s: ", path ? path : "?");
+	fprintf(ee->warn, fmt, text ? text : "?");
 	if (kind != W_NONE)
 		fprintf(ee->warn, "; trying again every %d s",
 			EE_RETRY_MS / 1000);
 	fputc('\n', ee->warn);
 	fflush(ee->warn);
+	free(path);
+	free(text);
 }
 
 /* The connection works (again); says so if it had been warned about. */

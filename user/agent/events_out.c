@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -86,28 +87,25 @@ static void put_time(struct line *l, const struct timespec *t)
 	put_mem(l, ns, sizeof(ns));
 }
 
-/* comm is the task's to choose: any byte but NUL. */
+/* What a line keeps free after a string for the fields that follow it. */
+#define LINE_TAIL 128
+
+/*
+ * comm, container ids and names: untrusted, through the one encoder
+ * (SPEC).  A name an engine sent can be longer than a line holds: it is
+ * cut to what surely fits, so that the event is still printed.
+ */
 static void put_json_str(struct line *l, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	char u[6] = { '\\', 'u', '0', '0' };
+	size_t n = strlen(s), room;
 
 	put_mem(l, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\') {
-			u[1] = c;
-			put_mem(l, u, 2);
-			u[1] = 'u';
-		} else if (c < 0x20 || c >= 0x7f) {
-			u[4] = hex[c >> 4];
-			u[5] = hex[c & 15];
-			put_mem(l, u, 6);
-		} else {
-			put_mem(l, (const char *)&c, 1);
-		}
-	}
+	room = l->n + LINE_TAIL < sizeof(l->b) ?
+		       sizeof(l->b) - l->n - LINE_TAIL : 0;
+	if (NSM_ENC_SIZE(n) > room)
+		n = room ? (room - 1) / NSM_ENC_RATIO : 0;
+	if (NSM_ENC_SIZE(n) <= room)
+		l->n += nsm_encode(l->b + l->n, NSM_ENC_JSON, s, n);
 	put_mem(l, "\"", 1);
 }
 
@@ -218,10 +216,33 @@ static void print_json(struct line *l, uint64_t seq, const struct wev *e)
 	put(l, "}\n");
 }
 
+/* n bytes at most of s as text, one line (\xHH); NULL on ENOMEM. */
+static char *text(const char *s, size_t n)
+{
+	return nsm_encode_dup(NSM_ENC_TEXT, s, strnlen(s, n));
+}
+
 static void text_task(FILE *out, const struct wev *e)
 {
+	char comm[NSM_ENC_SIZE(sizeof(e->comm))];
+
+	if (!e->pid)
+		return;
+	nsm_encode(comm, NSM_ENC_TEXT, e->comm,
+		   strnlen(e->comm, sizeof(e->comm)));
+	fprintf(out, " pid %d/%d (%s)", e->pid, e->tid, comm);
+}
+
+static void text_container(FILE *out, const struct wev *e)
+{
+	char *name = text(e->ctr_name, strlen(e->ctr_name)), *id = text(e->ctr_id, 12);
+
+	fprintf(out, " %s %s:%s %s", e->action, e->ctr_engine,
+		name ? name : "?", id ? id : "?");
 	if (e->pid)
-		fprintf(out, " pid %d/%d (%s)", e->pid, e->tid, e->comm);
+		fprintf(out, " pid %d", e->pid);
+	free(name);
+	free(id);
 }
 
 static void print_text(FILE *out, uint64_t seq, const char *time,
@@ -237,8 +258,12 @@ static void print_text(FILE *out, uint64_t seq, const char *time,
 		fprintf(out, " %s:[%llu] via %s", nsm_type_name(e->type),
 			(unsigned long long)e->id, e->via);
 		text_task(out, e);
-		if (e->kind == WEV_CREATE && e->container)
-			fprintf(out, " container %.12s", e->container);
+		if (e->kind == WEV_CREATE && e->container) {
+			char *id = text(e->container, 12);
+
+			fprintf(out, " container %s", id ? id : "?");
+			free(id);
+		}
 		break;
 	case WEV_SWITCH:
 		fprintf(out, " via %s", e->via);
@@ -257,10 +282,7 @@ static void print_text(FILE *out, uint64_t seq, const char *time,
 		fprintf(out, " %llu records", (unsigned long long)e->count);
 		break;
 	case WEV_CONTAINER:
-		fprintf(out, " %s %s:%s %.12s", e->action, e->ctr_engine,
-			e->ctr_name, e->ctr_id);
-		if (e->pid)
-			fprintf(out, " pid %d", e->pid);
+		text_container(out, e);
 		break;
 	}
 	fputc('\n', out);

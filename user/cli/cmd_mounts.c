@@ -355,8 +355,14 @@ int cmd_mounts(int argc, char **argv)
 				"mounts%s\n",
 			(unsigned long long)ns->id,
 			m->nwarnings ? ":" : "");
-		for (i = 0; i < m->nwarnings; i++)
-			fprintf(stderr, "  %s\n", m->warnings[i]);
+		for (i = 0; i < m->nwarnings; i++) {
+			const char *w = m->warnings[i];
+			char *s = nsm_encode_dup(NSM_ENC_TEXT, w, strlen(w));
+
+			/* they may quote a path: one line each */
+			fprintf(stderr, "  %s\n", s ? s : "?");
+			free(s);
+		}
 		goto out;
 	}
 	ret = cli_exit_code(m, mounts_print(&ctl, ns->mounts));

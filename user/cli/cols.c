@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cols.h"
@@ -148,6 +149,17 @@ struct libscols_table *cols_table_new(const char *name,
 		struct libscols_column *cl;
 		int flags = ci->flags;
 
+		/*
+		 * Text is untrusted and unbounded (a command line, a path):
+		 * on a terminal it is cut to fit, as lsns does; kept whole
+		 * (and in the tree, as findmnt keeps it), a cell far wider
+		 * than the others of its column overflows its row instead of
+		 * widening every row.
+		 */
+		if (ci->json == SCOLS_JSON_STRING)
+			flags |= fmt->notruncate || sel->id[i] == tree_id ?
+					 SCOLS_FL_NOEXTREMES :
+					 SCOLS_FL_TRUNC;
 		if (fmt->notruncate)
 			flags &= ~SCOLS_FL_TRUNC;
 		/* a right-aligned tree reads badly */
@@ -180,9 +192,126 @@ int cols_tree_id(const struct cols_sel *sel, int want)
 	return cols_has(sel, want) ? want : sel->id[0];
 }
 
+/* How wide a table's columns are, in bytes of their cells. */
+struct cols_width {
+	size_t wide[COLS_MAX];	/* the widest cell of each column */
+	size_t usual[COLS_MAX];	/* the widest of at most COLS_PIPE_WIDTH */
+};
+
+/*
+ * Not on a terminal, libsmartcols pads each column to its widest cell:
+ * one process with a 1 MB command line made every row 1 MB wide.  When
+ * the padded columns are wider than this, the table is laid out as for
+ * a terminal as wide as its usual cells, without cutting anything: a far
+ * wider cell overflows its own row (SCOLS_FL_NOEXTREMES) and the next
+ * columns of that row go on a line of their own.
+ */
+#define COLS_PIPE_WIDTH 1024
+/* room for tree lines and separators, which cells do not count */
+#define COLS_PIPE_SLACK 64
+
+static void cols_measure(struct cols_width *w, size_t i, size_t len)
+{
+	if (i >= COLS_MAX)
+		return;
+	if (len > w->wide[i])
+		w->wide[i] = len;
+	if (len <= COLS_PIPE_WIDTH && len > w->usual[i])
+		w->usual[i] = len;
+}
+
+/*
+ * Every cell through the one encoder (untrusted bytes: SPEC "Untrusted
+ * input, encoding"), measured into w.  0 or -ENOMEM.
+ */
+static int cols_encode(struct libscols_table *tb, enum nsm_enc how,
+		       struct cols_width *w)
+{
+	struct libscols_iter *itr = scols_new_iter(SCOLS_ITER_FORWARD);
+	struct libscols_line *ln;
+	int err = 0;
+	size_t i;
+
+	if (!itr)
+		return -ENOMEM;
+	memset(w, 0, sizeof(*w));
+	while (!err && !scols_table_next_line(tb, itr, &ln)) {
+		for (i = 0; !err && i < scols_line_get_ncells(ln); i++) {
+			struct libscols_cell *ce = scols_line_get_cell(ln, i);
+			const char *d = scols_cell_get_data(ce);
+			char *e;
+
+			if (!d)
+				continue;
+			e = nsm_encode_dup(how, d, strlen(d));
+			if (!e || scols_cell_refer_data(ce, e)) {
+				free(e);
+				err = -ENOMEM;
+				break;
+			}
+			cols_measure(w, i, strlen(e));
+		}
+	}
+	scols_free_iter(itr);
+	return err;
+}
+
+static void cols_bound_width(struct libscols_table *tb,
+			     const struct cols_width *w)
+{
+	size_t i, ncols = scols_table_get_ncols(tb), wide = 0, usual = 0;
+	struct libscols_iter *itr;
+	struct libscols_column *cl;
+
+	/* the last column is not padded */
+	for (i = 0; i + 1 < ncols && i < COLS_MAX; i++) {
+		wide += w->wide[i] + 1;
+		usual += w->usual[i] + 1;
+	}
+	if (wide <= COLS_PIPE_WIDTH || isatty(STDOUT_FILENO))
+		return;
+	itr = scols_new_iter(SCOLS_ITER_FORWARD);
+	if (!itr)
+		return;
+	while (!scols_table_next_column(tb, itr, &cl))
+		scols_column_set_flags(cl, (scols_column_get_flags(cl) &
+					    ~SCOLS_FL_TRUNC) |
+						   SCOLS_FL_NOEXTREMES);
+	scols_free_iter(itr);
+	usual += (ncols && ncols <= COLS_MAX ? w->usual[ncols - 1] : 0) +
+		 COLS_PIPE_SLACK;
+	scols_table_set_termforce(tb, SCOLS_TERMFORCE_ALWAYS);
+	scols_table_set_termwidth(tb, usual < COLS_PIPE_WIDTH ?
+					      usual : COLS_PIPE_WIDTH);
+}
+
+/*
+ * JSON: valid UTF-8 for libsmartcols' writer, which escapes the rest.
+ * Raw: libsmartcols' own escapes (\xHH for blanks, backslashes, control
+ * and invalid bytes).  A table: our text encoding, libsmartcols' off.
+ */
+static int cols_prepare(struct libscols_table *tb)
+{
+	struct cols_width w;
+	int err;
+
+	if (scols_table_is_raw(tb))
+		return 0;
+	if (scols_table_is_json(tb))
+		return cols_encode(tb, NSM_ENC_UTF8, &w);
+	scols_table_enable_noencoding(tb, 1);
+	err = cols_encode(tb, NSM_ENC_TEXT, &w);
+	if (!err)
+		cols_bound_width(tb, &w);
+	return err;
+}
+
 int cols_print(struct libscols_table *tb)
 {
-	int err = scols_print_table(tb);
+	int err = cols_prepare(tb);
+
+	if (!err)
+		err = scols_print_table(tb);
 
 	errno = 0;
 	if (!err && (fflush(stdout) || ferror(stdout)))

@@ -11,6 +11,52 @@
 #include "json.h"
 #include "nsm.h"
 
+/*
+ * A JSON string of n bytes of untrusted text, written by the one encoder
+ * (SPEC: U+FFFD per bad byte, controls as \uXXXX): cJSON would pass
+ * invalid UTF-8 through.  A raw item is printed as it is.
+ */
+static cJSON *str_item(const char *s, size_t n)
+{
+	cJSON *item;
+	size_t len;
+	char *lit;
+
+	if (n > (SIZE_MAX - 3) / NSM_ENC_RATIO)
+		return NULL;
+	lit = malloc(NSM_ENC_SIZE(n) + 2);
+	if (!lit)
+		return NULL;
+	lit[0] = '"';
+	len = nsm_encode(lit + 1, NSM_ENC_JSON, s, n);
+	memcpy(lit + 1 + len, "\"", 2);
+	item = cJSON_CreateRaw(lit);
+	free(lit);
+	return item;
+}
+
+/*
+ * o[key] = s (none for NULL, as cJSON_AddStringToObject did).  key is
+ * untrusted too (a label's): made valid UTF-8, cJSON escapes the rest.
+ */
+static void add_str(cJSON *o, const char *key, const char *s)
+{
+	char *k = s ? nsm_encode_dup(NSM_ENC_UTF8, key, strlen(key)) : NULL;
+	cJSON *item = k ? str_item(s, strlen(s)) : NULL;
+
+	if (!item || !cJSON_AddItemToObject(o, k, item))
+		cJSON_Delete(item);
+	free(k);
+}
+
+static void add_array_str(cJSON *a, const char *s, size_t n)
+{
+	cJSON *item = str_item(s, n);
+
+	if (!item || !cJSON_AddItemToArray(a, item))
+		cJSON_Delete(item);
+}
+
 static cJSON *pids_array(const struct nsm_pids *p)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -47,7 +93,7 @@ static cJSON *ref_json(const struct nsm_ref *r)
 			cJSON_AddNumberToObject(o, "tid", r->tid);
 		break;
 	case NSM_VIA_BINDMOUNT:
-		cJSON_AddStringToObject(o, "path", r->path ? r->path : "");
+		add_str(o, "path", r->path ? r->path : "");
 		cJSON_AddNumberToObject(o, "mntns", (double)r->mntns);
 		break;
 	default:
@@ -100,8 +146,8 @@ cJSON *nsm_json_namespace(const struct nsm_model *m, const struct nsm_ns *ns)
 	if (m->opts.containers) {
 		a = cJSON_AddArrayToObject(o, "containers");
 		for (i = 0; i < ns->nctrs; i++)
-			cJSON_AddItemToArray(
-				a, cJSON_CreateString(ns->ctrs[i]->id));
+			add_array_str(a, ns->ctrs[i]->id,
+				      strlen(ns->ctrs[i]->id));
 	}
 	return o;
 }
@@ -114,21 +160,18 @@ cJSON *nsm_json_process(const struct nsm_model *m, const struct nsm_proc *p)
 
 	cJSON_AddNumberToObject(o, "pid", p->pid);
 	cJSON_AddNumberToObject(o, "ppid", p->ppid);
-	cJSON_AddStringToObject(o, "comm", p->comm);
+	add_str(o, "comm", p->comm);
 	a = cJSON_AddArrayToObject(o, "cmdline");
 	for (off = 0; p->cmdline && off < p->cmdline_len;) {
 		size_t len = strnlen(p->cmdline + off, p->cmdline_len - off);
-		char *s = strndup(p->cmdline + off, len);
 
-		if (s)
-			cJSON_AddItemToArray(a, cJSON_CreateString(s));
-		free(s);
+		add_array_str(a, p->cmdline + off, len);
 		off += len + 1;
 	}
 	cJSON_AddNumberToObject(o, "uid", p->uid);
 	cJSON_AddNumberToObject(o, "starttime", (double)p->starttime);
 	if (p->cgroup)
-		cJSON_AddStringToObject(o, "cgroup", p->cgroup);
+		add_str(o, "cgroup", p->cgroup);
 	else
 		cJSON_AddNullToObject(o, "cgroup");
 	ns = cJSON_AddObjectToObject(o, "namespaces");
@@ -138,7 +181,7 @@ cJSON *nsm_json_process(const struct nsm_model *m, const struct nsm_proc *p)
 	for (off = 0; off < p->nnspid; off++)
 		cJSON_AddItemToArray(a, cJSON_CreateNumber(p->nspid[off]));
 	if (p->container)
-		cJSON_AddStringToObject(o, "container", p->container->id);
+		add_str(o, "container", p->container->id);
 	else if (m->opts.containers)
 		cJSON_AddNullToObject(o, "container");
 	return o;
@@ -149,8 +192,8 @@ cJSON *nsm_json_container(const struct nsm_container *c)
 	cJSON *o = cJSON_CreateObject(), *l, *g;
 	size_t i;
 
-	cJSON_AddStringToObject(o, "id", c->id);
-	cJSON_AddStringToObject(o, "name", c->name);
+	add_str(o, "id", c->id);
+	add_str(o, "name", c->name);
 	cJSON_AddStringToObject(o, "engine", nsm_engine_name(c->engine));
 	if (c->pid)
 		cJSON_AddNumberToObject(o, "pid", c->pid);
@@ -159,12 +202,11 @@ cJSON *nsm_json_container(const struct nsm_container *c)
 	cJSON_AddBoolToObject(o, "paused", c->paused);
 	l = cJSON_AddObjectToObject(o, "labels");
 	for (i = 0; i < c->nlabels; i++)
-		cJSON_AddStringToObject(l, c->labels[i].key,
-					c->labels[i].value);
+		add_str(l, c->labels[i].key, c->labels[i].value);
 	if (c->group_kind) {
 		g = cJSON_AddObjectToObject(o, "group");
-		cJSON_AddStringToObject(g, "kind", c->group_kind);
-		cJSON_AddStringToObject(g, "name", c->group_name);
+		add_str(g, "kind", c->group_kind);
+		add_str(g, "name", c->group_name);
 	} else {
 		cJSON_AddNullToObject(o, "group");
 	}
@@ -181,20 +223,17 @@ cJSON *nsm_json_mount(const struct nsm_mountinfo *mi)
 	cJSON_AddNumberToObject(o, "parent_id", mi->parent_id);
 	snprintf(buf, sizeof(buf), "%u:%u", mi->major, mi->minor);
 	cJSON_AddStringToObject(o, "dev", buf);
-	cJSON_AddStringToObject(o, "root", mi->root);
-	cJSON_AddStringToObject(o, "path", mi->path);
-	cJSON_AddStringToObject(o, "fstype", mi->fstype);
-	cJSON_AddStringToObject(o, "source", mi->source);
-	cJSON_AddStringToObject(o, "options", mi->options);
-	cJSON_AddStringToObject(o, "super_options", mi->super_options);
+	add_str(o, "root", mi->root);
+	add_str(o, "path", mi->path);
+	add_str(o, "fstype", mi->fstype);
+	add_str(o, "source", mi->source);
+	add_str(o, "options", mi->options);
+	add_str(o, "super_options", mi->super_options);
 	a = cJSON_AddArrayToObject(o, "tags");
 	while (t && *t) {
 		size_t n = strcspn(t, " ");
-		char *tag = strndup(t, n);
 
-		if (tag)
-			cJSON_AddItemToArray(a, cJSON_CreateString(tag));
-		free(tag);
+		add_array_str(a, t, n);
 		t += n;
 		t += strspn(t, " ");
 	}
@@ -245,8 +284,8 @@ static void add_host(cJSON *doc)
 	FILE *f;
 
 	gethostname(host, sizeof(host) - 1);
-	cJSON_AddStringToObject(h, "hostname", host);
-	cJSON_AddStringToObject(h, "kernel", uname(&u) ? "" : u.release);
+	add_str(h, "hostname", host);
+	add_str(h, "kernel", uname(&u) ? "" : u.release);
 	f = fopen("/proc/sys/kernel/random/boot_id", "re");
 	if (f) {
 		size_t n = 0;
@@ -255,7 +294,7 @@ static void add_host(cJSON *doc)
 			boot[strcspn(boot, "\n")] = '\0';
 		fclose(f);
 	}
-	cJSON_AddStringToObject(h, "boot_id", boot ? boot : "");
+	add_str(h, "boot_id", boot ? boot : "");
 	free(boot);
 }
 
@@ -280,7 +319,7 @@ cJSON *nsm_json_document(const struct nsm_model *m)
 	cJSON_AddBoolToObject(o, "mounts", m->opts.mounts);
 	cJSON_AddBoolToObject(o, "containers", m->opts.containers);
 	cJSON_AddStringToObject(o, "sweep", m->used_bpf ? "bpf" : "proc");
-	cJSON_AddStringToObject(o, "proc_root", m->opts.proc_root);
+	add_str(o, "proc_root", m->opts.proc_root);
 	a = cJSON_AddArrayToObject(doc, "namespaces");
 	for (i = 0; i < m->nns; i++)
 		cJSON_AddItemToArray(a, nsm_json_namespace(m, m->ns[i]));
@@ -296,7 +335,7 @@ cJSON *nsm_json_document(const struct nsm_model *m)
 	cJSON_AddBoolToObject(doc, "complete", !m->incomplete);
 	a = cJSON_AddArrayToObject(doc, "warnings");
 	for (i = 0; i < m->nwarnings; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(m->warnings[i]));
+		add_array_str(a, m->warnings[i], strlen(m->warnings[i]));
 	return doc;
 }
 
