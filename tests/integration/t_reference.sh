@@ -1,5 +1,5 @@
 # t_reference.sh - the JSON of `discover` and of `watch`'s start is what it
-# was before the layout change of issue 15: this build's output against
+# was at a pinned commit (REF_COMMIT below): this build's output against
 # that of a pinned reference commit, built here, on namespaces held in
 # every way the tests know (t_compare.sh's zoo).
 #
@@ -30,9 +30,10 @@
 # (e.g. /path/to/an older nsmon; a wrapper that alters its output shows
 # that the test sees it).
 
-# The last commit before the layout change (issue 15).  Bump it when the
-# output changes on purpose, in the commit that changes it.
-REF_COMMIT=8b6fe758b2fa97a525ecc7175992823aaaf631cb
+# The commit whose output is the reference (issue 16's merge: the
+# "complete" key).  Bump it when the output changes on purpose, in the
+# commit after the one that changes it.
+REF_COMMIT=5872decd2bf37d62c26ef0c2d692c622bb05bc83
 
 # timeout reference 180
 
