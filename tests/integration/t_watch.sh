@@ -595,9 +595,10 @@ test_watch_pidns_first_fork() {
 # read from nsmon's stdout in $T_DIR/W.stamps ("ns seq", CLOCK_REALTIME).
 watch_start_stamped() {
 	local fifo=$T_DIR/W.fifo
-	rm -f "$fifo" "$T_DIR/W.stamps"
-	mkfifo "$fifo"
 	WOUT=$T_DIR/W.out
+	# not the last watch's lines: watch_wait_sync would find its sync
+	rm -f "$fifo" "$T_DIR/W.stamps" "$WOUT"
+	mkfifo "$fifo"
 	python3 -c 'import json, sys, time
 out, st = open(sys.argv[2], "wb"), open(sys.argv[3], "w")
 for line in open(sys.argv[1], "rb"):
@@ -659,8 +660,9 @@ test_watch_exit_lazy() {
 	unshare -n sleep 0.05 || fail "unshare -n sleep"
 	sleep 0.1
 	watch_stop
+	cp "$WOUT" /tmp/dbg.out; cp "$T_DIR/W.err" /tmp/dbg.err; cp "$T_DIR/W.stamps" /tmp/dbg.stamps
 	lag=$(lags '.event == "destroy" and .comm == "sleep"')
-	[[ -n $lag ]] || fail "no destroy of the net namespace of unshare -n sleep"
+	[[ -n $lag ]] || { cp "$WOUT" /tmp/dbg.out; cp "$T_DIR/W.err" /tmp/dbg.err; fail "no destroy of the net namespace of unshare -n sleep"; }
 	awk -v l="$lag" 'BEGIN { exit !(l < 50) }' ||
 		fail "an exit after --exit-delay of quiet did not wake the agent: read $lag ms late"
 
