@@ -636,17 +636,49 @@ out:
 }
 
 /*
+ * Whether process q belongs to uid: runs as uid, or in a user namespace
+ * that uid made (or below one).  Rootless engines run their containers
+ * so.
+ */
+static bool owned_by(const struct nsm_model *m, const struct nsm_proc *q,
+		     uid_t uid)
+{
+	uint64_t id = q->ns[NSM_USER];
+	int depth;
+
+	if (q->uid == uid)
+		return true;
+	for (depth = 0; id && depth < 33; depth++) {
+		const struct nsm_ns *ns = nsm_ns_get(m, id);
+
+		if (!ns)
+			break;
+		if (ns->has_owner_uid && ns->owner_uid == uid)
+			return true;
+		id = ns->parent;
+	}
+	return false;
+}
+
+/*
  * Whether an engine answers for the container c it listed: one found
  * through a process in a PID namespace below ours only for containers
- * whose init is in that namespace or below (pid_translate() found it).
+ * whose init is in that namespace or below (pid_translate() found it);
+ * one that a user other than root runs (anyone may name a process
+ * dockerd) only for that user's processes.
  */
 static bool engine_answers(const struct nsm_model *m,
 			   const struct nsm_engine *e,
 			   const struct nsm_container *c)
 {
 	const struct nsm_proc *p = e->pid ? nsm_proc_get(m, e->pid) : NULL;
+	const struct nsm_proc *q = c->pid ? nsm_proc_get(m, c->pid) : NULL;
 
-	return c->pid || !c->engine_pid || !p || p->nnspid <= 1;
+	if (!p)
+		return true;
+	if (q && p->uid != 0 && !owned_by(m, q, p->uid))
+		return false;
+	return c->pid || !c->engine_pid || p->nnspid <= 1;
 }
 
 /* The containers e listed, from index from on: pids in ours, checked. */
@@ -675,7 +707,7 @@ static void engine_took(struct nsm_model *m, const struct nsm_engine *e,
 	if (out)
 		nsm_warn(m,
 			 "%s: %zu containers with a process outside its PID "
-			 "namespace: left out",
+			 "namespace or not its user's: left out",
 			 nsm_engine_desc(e, desc, sizeof(desc)), out);
 }
 

@@ -225,7 +225,44 @@ test_inroot_pidns_claim() {
 		'[.containers[] | select(.pid == $p)] == [] and
 		 [.processes[] | select(.pid == $p and .container != null)] == []' \
 		--argjson p "$s"
-	warned_once "$py" ": 1 containers with a process outside its PID namespace: left out$"
+	warned_once "$py" ": 1 containers with a process outside its PID namespace or not its user.s: left out$"
+}
+
+# Anyone may call a process dockerd: one that a user other than root runs
+# answers for that user's processes only.  Claiming root's process, its
+# container is left out (one warning); its own container is found.
+test_inroot_user_claim() {
+	local s d liar honest own
+	# Debian's python: a python of root's own (pyenv) is not nobody's
+	[[ -x /usr/bin/python3 ]] || skip "no /usr/bin/python3 for user nobody"
+	spawn s sleep 1000
+	# nobody must reach the engine and its socket: not under $T_DIR (0700)
+	d=$(mktemp -d /tmp/nsmon-user-claim-XXXX)
+	defer rm -rf "$d"
+	chmod 0755 "$d"
+	install -m 0644 "$fake_ir" "$d/fake_engine.py"
+	install -d -o 65534 -g 65534 "$d/a" "$d/b"
+	spawn liar setpriv --reuid=65534 --regid=65534 --clear-groups \
+		/usr/bin/python3 "$d/fake_engine.py" docker "$d/a/docker.sock" \
+		-H "unix://$d/a/docker.sock" --claim-pid "$s"
+	wait_ready liar
+	spawn honest setpriv --reuid=65534 --regid=65534 --clear-groups \
+		/usr/bin/python3 "$d/fake_engine.py" docker "$d/b/docker.sock" \
+		-H "unix://$d/b/docker.sock"
+	wait_ready honest
+	own=$(kv honest pid)
+	[[ $(stat -c %u "/proc/$own") == 65534 ]] ||
+		fail "the honest engine's container $own does not run as nobody"
+
+	discover
+	assert_jq "root's process $s is a container's: $(jq -c .containers "$DOC" | head -c 600)" \
+		'[.containers[] | select(.pid == $p)] == [] and
+		 [.processes[] | select(.pid == $p and .container != null)] == []' \
+		--argjson p "$s"
+	warned_once "$liar" ": 1 containers with a process outside its PID namespace or not its user.s: left out$"
+	assert_jq "nobody's engine's own container $own: $(jq -c .containers "$DOC" | head -c 600)" \
+		'[.containers[] | select(.pid == $p)] | length == 1' \
+		--argjson p "$own"
 }
 
 # The host's engine's own socket, given to a container (a bind mount of
