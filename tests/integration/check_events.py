@@ -190,6 +190,8 @@ class Checker:
         reason = e.get("reason")
         if reason not in SYNC_REASONS:
             self.bad(seq, f"sync reason {reason!r}")
+        if not isinstance(e.get("complete"), bool):
+            self.bad(seq, f"sync complete {e.get('complete')!r}")
         if reason == "start":
             if self.start_synced:
                 self.bad(seq, "a second start sync")

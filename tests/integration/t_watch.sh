@@ -235,6 +235,27 @@ test_watch_types_filter() {
 		'["create","switch","destroy"]'
 }
 
+# A sync says whether its sweep was whole: without CAP_SYS_PTRACE what
+# other users' processes hold is hidden from it (complete false, and why
+# on stderr); with every capability, complete.
+test_watch_sync_complete() {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is missing"
+	local p
+	spawn p setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U sleep 1000
+	watch_start --no-initial
+	watch_stop
+	events '.event == "sync"' | jq -e 'length == 1 and all(.complete == true)' >/dev/null ||
+		fail "a whole sweep's sync: $(events '.event == "sync"')"
+	spawn W setpriv --bounding-set=-sys_ptrace "$NSMON" watch --json --no-initial
+	WOUT=$T_DIR/W.out
+	watch_wait_sync
+	watch_stop
+	events '.event == "sync"' | jq -e 'length == 1 and .[0].complete == false' >/dev/null ||
+		fail "a sweep without CAP_SYS_PTRACE: $(events '.event == "sync"')"
+	grep -q "missing capability CAP_SYS_PTRACE" "$T_DIR/W.err" ||
+		fail "no word of the missing capability: $(head -c 300 "$T_DIR/W.err")"
+}
+
 test_watch_text() {
 	watch_start --text --no-initial
 	unshare -u true

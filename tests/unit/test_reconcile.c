@@ -241,13 +241,14 @@ static void test_sync(void **state)
 	rc_sync(s.rc, m, "start");
 	assert_int_equal(count(&s, "\"via\":\"start\"", NULL), 3);
 	assert_int_equal(count(&s, "\"reason\":\"start\"",
-			       "\"namespaces\":3,\"corrected\":{\"created\":0,\"destroyed\":0}"),
+			       "\"namespaces\":3,\"corrected\":{\"created\":0,\"destroyed\":0},\"complete\":true"),
 			 1);
 	assert_int_equal(s.known_alive, 3);
 	nsm_model_free(m);
 
 	/* 5001 is gone, 5003 came, and the feed said neither */
 	assert_int_equal(nsm_model_new(&m, &o), 0);
+	m->incomplete = true;	/* and the sweep says it missed some */
 	add_ns(m, 5000, NSM_NET);
 	add_ns(m, 5002, NSM_USER);
 	add_ns(m, 5003, NSM_IPC);
@@ -255,7 +256,7 @@ static void test_sync(void **state)
 	assert_int_equal(count(&s, "\"event\":\"destroy\"", "\"id\":5001,"), 1);
 	assert_int_equal(count(&s, "\"via\":\"sweep\"", "\"id\":5003,"), 1);
 	assert_int_equal(count(&s, "\"reason\":\"lost\"",
-			       "\"namespaces\":3,\"corrected\":{\"created\":1,\"destroyed\":1}"),
+			       "\"namespaces\":3,\"corrected\":{\"created\":1,\"destroyed\":1},\"complete\":false"),
 			 1);
 	assert_int_equal(s.known_alive, 4);
 	assert_int_equal(s.known_dead, 1);

@@ -193,7 +193,7 @@ static void print_json(struct line *l, uint64_t seq, const struct wev *e)
 		put_u64(l, e->created);
 		put(l, ",\"destroyed\":");
 		put_u64(l, e->destroyed);
-		put(l, "}");
+		put(l, e->incomplete ? "},\"complete\":false" : "},\"complete\":true");
 		break;
 	case WEV_LOST:
 		put(l, ",\"count\":");
@@ -275,8 +275,9 @@ static void print_text(FILE *out, uint64_t seq, const char *time,
 				(unsigned long long)e->changes[i].to);
 		break;
 	case WEV_SYNC:
-		fprintf(out, " %s: %zu namespaces, corrected +%zu -%zu",
-			e->reason, e->namespaces, e->created, e->destroyed);
+		fprintf(out, " %s: %zu namespaces, corrected +%zu -%zu%s",
+			e->reason, e->namespaces, e->created, e->destroyed,
+			e->incomplete ? ", incomplete" : "");
 		break;
 	case WEV_LOST:
 		fprintf(out, " %llu records", (unsigned long long)e->count);

@@ -479,6 +479,7 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 		i++;
 	}
 	s.namespaces = r->n;
+	s.incomplete = m->incomplete;
 	now(&s);
 	emit(r, &s);
 	rc_flush(r);

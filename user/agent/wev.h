@@ -47,6 +47,7 @@ struct wev {
 	const char *reason;
 	size_t namespaces;
 	size_t created, destroyed;
+	bool incomplete;	/* the sweep missed what it should hold */
 	/* lost */
 	uint64_t count;
 	/* container (pid: its init, 0 = unknown) */
