@@ -30,10 +30,10 @@
 # (e.g. /path/to/an older nsmon; a wrapper that alters its output shows
 # that the test sees it).
 
-# The commit whose output is the reference (issue 16's merge: the
-# "complete" key).  Bump it when the output changes on purpose, in the
-# commit after the one that changes it.
-REF_COMMIT=5872decd2bf37d62c26ef0c2d692c622bb05bc83
+# The commit whose output is the reference (issue 16: "complete" in the
+# document and in every sync).  Bump it when the output changes on
+# purpose, in the commit after the one that changes it.
+REF_COMMIT=8a77623db593504e81da2ecc98d174b62dd3b282
 
 # timeout reference 180
 
