@@ -62,19 +62,9 @@ static int containerd_ns(void *ctx, int fd, const char *nsname)
 static int list(struct nsm_model *m, const struct nsm_engine *e)
 {
 	struct walk w = { .m = m, .e = e };
-	char desc[512];
-	int fd;
+	int fd = nsm_oci_open_state(m, e, "io.containerd.runtime.v2.task");
 
-	fd = nsm_oci_opendir(e->fd, "io.containerd.runtime.v2.task");
-	if (fd < 0) {
-		/* a containerd that has run no task has no such directory */
-		if (fd != -ENOENT || e->explicit)
-			nsm_warn(m, "%s/io.containerd.runtime.v2.task: %s",
-				 nsm_engine_desc(e, desc, sizeof(desc)),
-				 nsm_in_root_strerror(fd));
-		return 0;
-	}
-	return nsm_oci_each_dir(m, e, fd, NULL, containerd_ns, &w);
+	return fd < 0 ? 0 : nsm_oci_each_dir(m, e, fd, NULL, containerd_ns, &w);
 }
 
 const struct nsm_engine_ops nsm_engine_containerd_ops = {

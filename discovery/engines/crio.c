@@ -49,18 +49,9 @@ static int container(void *ctx, int fd, const char *id)
 static int list(struct nsm_model *m, const struct nsm_engine *e)
 {
 	struct walk w = { .m = m, .e = e };
-	char desc[512];
-	int fd;
+	int fd = nsm_oci_open_state(m, e, "overlay-containers");
 
-	fd = nsm_oci_opendir(e->fd, "overlay-containers");
-	if (fd < 0) {
-		if (fd != -ENOENT || e->explicit)
-			nsm_warn(m, "%s/overlay-containers: %s",
-				 nsm_engine_desc(e, desc, sizeof(desc)),
-				 nsm_in_root_strerror(fd));
-		return 0;
-	}
-	return nsm_oci_each_dir(m, e, fd, "userdata", container, &w);
+	return fd < 0 ? 0 : nsm_oci_each_dir(m, e, fd, "userdata", container, &w);
 }
 
 const struct nsm_engine_ops nsm_engine_crio_ops = {

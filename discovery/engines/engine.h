@@ -64,5 +64,12 @@ int nsm_oci_each_dir(struct nsm_model *m, const struct nsm_engine *e,
 		     void *ctx);
 /* An O_DIRECTORY fd of path under dirfd (never above it), or -errno. */
 int nsm_oci_opendir(int dirfd, const char *path);
+/*
+ * An O_DIRECTORY fd of sub in e's state directory, or -errno.  A failure
+ * is a warning in m, but for a sub that is not there in an engine not
+ * asked for (one that has run nothing yet has none).
+ */
+int nsm_oci_open_state(struct nsm_model *m, const struct nsm_engine *e,
+		       const char *sub);
 
 #endif

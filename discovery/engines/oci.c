@@ -96,6 +96,18 @@ int nsm_oci_opendir(int dirfd, const char *path)
 	return nsm_open_beneath(dirfd, path, O_RDONLY | O_DIRECTORY);
 }
 
+int nsm_oci_open_state(struct nsm_model *m, const struct nsm_engine *e,
+		       const char *sub)
+{
+	int fd = nsm_oci_opendir(e->fd, sub);
+	char desc[512];
+
+	if (fd < 0 && (fd != -ENOENT || e->explicit))
+		nsm_warn(m, "%s/%s: %s", nsm_engine_desc(e, desc, sizeof(desc)),
+			 sub, nsm_in_root_strerror(fd));
+	return fd;
+}
+
 int nsm_oci_each_dir(struct nsm_model *m, const struct nsm_engine *e,
 		     int dir, const char *sub,
 		     int (*fn)(void *ctx, int fd, const char *name),
