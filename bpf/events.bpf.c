@@ -346,13 +346,21 @@ struct {
 static __noinline void hint_slow(__u32 k, __u64 id)
 {
 	struct nsm_hint *h;
-	/* an exit's hint is lazy, as its destroys are */
-	int how = k == NSM_HK_EXIT ? SUB_LAZY : SUB_WAKE;
+	/*
+	 * An exit's hint wakes the reader too: a user or PID namespace it
+	 * ends is found gone by a sweep right after it (user/agent/).
+	 */
+	int how = SUB_WAKE;
 
 	if (k >= NSM_HINT_N)
 		return;
-	/* pending already: only a close says which namespace, unhurried */
-	if (*(volatile __u64 *)&hints[k])
+	/*
+	 * Pending already: only a close says which namespace, unhurried.
+	 * An exit that may end a user or PID namespace always wakes: its
+	 * destroys are due within 100 ms, and a round of checks that is
+	 * under way may not sweep again soon enough.
+	 */
+	if (*(volatile __u64 *)&hints[k] && k != NSM_HK_EXIT)
 		how = SUB_QUIET;
 	/* a plain add (BPF_XADD): any CPU, any clang */
 	__sync_fetch_and_add(&hints[k], 1);
@@ -380,12 +388,43 @@ static __always_inline void hint(__u32 k)
  * one of its fds (exit_files() comes later).  User space checks a
  * little later, and again, until they are gone.
  */
+/*
+ * A user namespace with this few references left (its processes'
+ * credentials, an exec's mm, ucounts, its children and the namespaces
+ * it owns) may end with this exit; one with more has other processes.
+ */
+#define USER_NEAR 8
+
+/*
+ * Whether this exit may end the task's user namespace (few references
+ * left) or PID namespace (the task is its init: the kernel kills the
+ * rest).  A task in the initial ones cannot: the common case costs two
+ * loads.
+ */
+static __always_inline bool may_end_userpid(struct task_struct *t)
+{
+	struct user_namespace *u = t->real_cred->user_ns;
+	struct pid *pid = t->thread_pid;
+	struct upid_abi up = {};
+	struct ns_val v = {};
+
+	if (u->level) {
+		ns_common_val(&v, &u->ns);
+		if (v.refs <= USER_NEAR)
+			return true;
+	}
+	if (!pid->level)
+		return false;
+	upid_read(&up, &pid->numbers, pid->level);
+	return up.nr == 1;
+}
+
 static __always_inline void exit_hint(struct task_struct *t)
 {
 	__u32 tgid;
 
-	if (t->real_cred->user_ns->level || t->thread_pid->level) {
-		hint(NSM_HK_EXIT);
+	if (may_end_userpid(t)) {
+		hint_slow(NSM_HK_EXIT, 0);
 		return;
 	}
 	if (!*(volatile __u32 *)&nholders)
@@ -470,6 +509,36 @@ int nsm_close(struct trace_event_raw_sys_enter *ctx)
 
 /* ------------------------------------------------------------- exit */
 
+/*
+ * Held a little beyond this nsproxy: by an fd, a bind mount or a socket,
+ * which may be another process's the sweep never saw (one that opened
+ * it later, inherited it or got it over a unix socket).
+ */
+#define HELD_NEAR 2
+
+/*
+ * The last task of an nsproxy exits, and a namespace in it stays only a
+ * little held, or it held a PID namespace for its children: a sweep
+ * then learns who holds what (the holders map) and finds the PID
+ * namespace gone.
+ */
+static __always_inline bool exit_near(struct task_struct *t,
+				      const struct ns_set *s)
+{
+	struct pid_namespace *fc = t->nsproxy->pid_ns_for_children;
+
+	if (fc && fc->level)
+		return true;
+	for (int i = 0; i < NSM_NTYPES; i++) {
+		int extra = s->ns[i].refs - own_refs(s, i);
+
+		if (i != NSM_USER && i != NSM_PID && s->ns[i].inum &&
+		    extra > 0 && extra <= HELD_NEAR)
+			return true;
+	}
+	return false;
+}
+
 static __noinline void exit_slow(struct task_struct *t)
 {
 	struct ns_set s;
@@ -492,6 +561,8 @@ static __noinline void exit_slow(struct task_struct *t)
 		emit_destroy(&o, NSM_EV_VIA_EXIT, NSM_TIME, s.fc.inum,
 			     s.fc.ns_id);
 	out_end(&o, SUB_LAZY);
+	if (exit_near(t, &s))
+		hint_slow(NSM_HK_EXIT, 0);
 }
 
 /*

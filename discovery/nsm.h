@@ -286,6 +286,12 @@ int nsm_finish(struct nsm_model *m);
  * /proc passes do its work), then the remaining passes.
  */
 int nsm_discover(struct nsm_model *m);
+/*
+ * Keeps the BPF sweep's programs loaded between discoveries of this
+ * process (an agent that sweeps often: a load is 25-50 ms of the
+ * kernel's verifier, a read 1-2 ms); false unloads them.
+ */
+void nsm_bpf_keep(bool keep);
 
 /* Resolves ns_id, owner and parent from an nsfs fd that refers to ns. */
 int nsm_resolve_fd(struct nsm_model *m, struct nsm_ns *ns, int fd);

@@ -6,7 +6,8 @@
  * programs in bpf/sweep.bpf.c instead of some ten /proc reads per
  * process.
  *
- * The skeleton is loaded for one sweep and destroyed after it.  All
+ * The skeleton is loaded for one sweep and destroyed after it, unless
+ * the process sweeps again and again (nsm_bpf_keep(): the agent).  All
  * records are read into one buffer before the model is touched, so a
  * failure to load, attach or read leaves the model as it was and the
  * caller can fall back to the /proc sweep.
@@ -546,18 +547,75 @@ static int attach_iter(struct sweep_bpf *skel, bool file)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * The programs a process keeps loaded between sweeps (nsm_bpf_keep()):
+ * a load is 25-50 ms of the kernel's verifier, a read 1-2 ms.  Their
+ * .rodata says what they read: another range loads anew.  The iterators'
+ * dedupe counts generations, so a kept one needs no clearing.
+ */
+static struct {
+	pthread_mutex_t lock;
+	bool keep;
+	struct sweep_bpf *skel;
+	int task_fd, file_fd;
+	unsigned want;
+	__u32 gen;
+} kept = { .lock = PTHREAD_MUTEX_INITIALIZER, .task_fd = -1, .file_fd = -1 };
+
+static void kept_drop(void)
+{
+	/* the links' fds are the skeleton's */
+	sweep_bpf__destroy(kept.skel);
+	kept.skel = NULL;
+	kept.task_fd = kept.file_fd = -1;
+}
+
+void nsm_bpf_keep(bool keep)
+{
+	pthread_mutex_lock(&kept.lock);
+	kept.keep = keep;
+	if (!keep)
+		kept_drop();
+	pthread_mutex_unlock(&kept.lock);
+}
+
+static unsigned want_of(const struct nsm_model *m)
+{
+	return m->opts.tasks | m->opts.fds << 1 | m->opts.sockets << 2 |
+	       (m->opts.hierarchy || m->opts.owners) << 3;
+}
+
+static int bpf_sweep(struct nsm_model *m, int verbose, const char **why);
+
 int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
+{
+	int err;
+
+	pthread_mutex_lock(&kept.lock);
+	err = bpf_sweep(m, verbose, why);
+	pthread_mutex_unlock(&kept.lock);
+	return err;
+}
+
+static int bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 {
 	struct sweep_bpf *skel = NULL;
 	struct recbuf b = { 0 };
 	struct timespec t0;
 	double t_load = 0, t_read = 0;
 	bool files = m->opts.fds || m->opts.sockets;
-	int err, task_fd, file_fd = -1;
+	int err, task_fd = -1, file_fd = -1;
 
 	*why = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
+	if (kept.skel && kept.want == want_of(m)) {
+		skel = kept.skel;
+		task_fd = kept.task_fd;
+		file_fd = kept.file_fd;
+		goto read;
+	}
+	kept_drop();
 	if (!may_trace()) {
 		err = -EPERM;
 		*why = "need CAP_BPF and CAP_PERFMON (run as root)";
@@ -599,10 +657,21 @@ int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 			       "iter/task or iter/task_file";
 		goto out;
 	}
+	if (kept.keep) {
+		kept.skel = skel;
+		kept.task_fd = task_fd;
+		kept.file_fd = file_fd;
+		kept.want = want_of(m);
+		kept.gen = 0;
+	}
+read:
 	t_load = ms_since(&t0);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	skel->bss->gen = 1;
+	/* 0 marks a slot free (sweep.bpf.c) */
+	if (!++kept.gen)
+		kept.gen = 1;
+	skel->bss->gen = skel == kept.skel ? kept.gen : 1;
 	skel->bss->truncated = 0;
 	err = read_iter(task_fd, &b);
 	if (!err && files)
@@ -636,7 +705,11 @@ int nsm_bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 			"(%zu bytes), model %.1f ms\n",
 			t_load, t_read, b.n, ms_since(&t0) - t_read);
 out:
-	sweep_bpf__destroy(skel);
+	/* a kept one that failed is loaded anew next time */
+	if (skel == kept.skel && err)
+		kept_drop();
+	else if (skel != kept.skel)
+		sweep_bpf__destroy(skel);
 	free(b.v);
 	return err;
 }

@@ -4,9 +4,12 @@
  * cannot see (user/agent/liveness.c over the real reconciler): a fake
  * clock, a fake nsfs check whose namespaces die when the test says, and
  * the agent's wait emulated (it sleeps until the next check is due, at
- * most POLL_MS).  A namespace that dies 0.1 s, 2 s or 8 s after the hint
- * is reported at the first check after its death: the 250 ms step, the
- * 3 s step, the safety net; with the via of how it was held.
+ * most POLL_MS).  A namespace that dies 0.1 s, 2 s, 8 s or 12 s after
+ * the hint is reported at the first check after its death: the 250 ms
+ * step, the 2 s and 8 s steps (every second up to the lazy-RCU horizon),
+ * the safety net; with the via of how it was held.  After an exit the
+ * early steps sweep too (liveness_ops.gone), at most GONE_DUTY times
+ * their cost.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -44,6 +47,8 @@ struct fake {
 	int64_t gone_at;
 	char via[16];
 	int destroys;
+	int gones;		/* gone sweeps run */
+	int gone_cost_ms;	/* what each takes of the fake clock */
 };
 
 static int fake_alive(void *ctx, enum nsm_type type, uint64_t id,
@@ -78,9 +83,19 @@ static int sink(void *ctx, uint64_t seq, const struct wev *e)
 	return 0;
 }
 
+static int fake_gone(void *ctx)
+{
+	struct fake *f = ctx;
+
+	f->gones++;
+	now_ns += f->gone_cost_ms * MS_NS;
+	return 0;
+}
+
 static const struct liveness_ops ops = {
 	.alive = fake_alive,
 	.consume = fake_consume,
+	.gone = fake_gone,
 };
 
 struct bench {
@@ -202,20 +217,20 @@ static void test_dies_after_100ms(void **state)
 	bench_close(&b);
 }
 
-/* 2 s: the 1 s step saw it alive, the 3 s step sees it gone. */
+/* 2 s: the 1 s step saw it alive, the 2 s step sees it gone. */
 static void test_dies_after_2s(void **state)
 {
 	struct bench b;
 	int64_t t;
 
 	bench_open(&b);
-	assert_in_range(user_dies(&b, 2000, &t), 3000, 3001);
+	assert_in_range(user_dies(&b, 2000, &t), 2000, 2001);
 	bench_close(&b);
 }
 
 /*
- * 8 s: after the steps (the last at 3 s), only the safety net: every
- * namespace LIVENESS_MS after the last full check (the 3 s step).
+ * 8 s: the kernel's lazy RCU may take that long to free a user
+ * namespace's last credentials; the steps go on every second until 11 s.
  */
 static void test_dies_after_8s(void **state)
 {
@@ -223,8 +238,22 @@ static void test_dies_after_8s(void **state)
 	int64_t t;
 
 	bench_open(&b);
-	assert_in_range(user_dies(&b, 8000, &t), 3000 + LIVENESS_MS,
-			3000 + LIVENESS_MS + 2);
+	assert_in_range(user_dies(&b, 8000, &t), 8000, 8001);
+	bench_close(&b);
+}
+
+/*
+ * 12 s: after the steps (the last at 11 s), only the safety net: every
+ * namespace LIVENESS_MS after the last full check (the 11 s step).
+ */
+static void test_dies_after_12s(void **state)
+{
+	struct bench b;
+	int64_t t;
+
+	bench_open(&b);
+	assert_in_range(user_dies(&b, 12000, &t), 11000 + LIVENESS_MS,
+			11000 + LIVENESS_MS + 2);
 	/* the round of checks is over: idle, the hints forgotten */
 	assert_true(liveness_idle(&b.lv));
 	bench_close(&b);
@@ -294,6 +323,32 @@ static void test_closed_fd(void **state)
 	bench_close(&b);
 }
 
+/*
+ * After an exit the steps up to GONE_UNTIL_MS sweep (10, 60, 250, 500,
+ * 1000 ms), not after a close alone; a sweep that costs 40 ms is not run
+ * again within GONE_DUTY times that.
+ */
+static void test_gone_sweeps(void **state)
+{
+	struct bench b;
+
+	bench_open(&b);
+	liveness_hint(&b.lv, RC_HINT_CLOSE);
+	run_for(&b, 12000);
+	assert_int_equal(b.f.gones, 0);
+	liveness_hint(&b.lv, RC_HINT_EXIT);
+	run_for(&b, 12000);
+	assert_int_equal(b.f.gones, 5);
+
+	b.f.gones = 0;
+	b.f.gone_cost_ms = 40;
+	liveness_hint(&b.lv, RC_HINT_EXIT);
+	run_for(&b, 12000);
+	/* 10 (until 50, then none before 210), 250, 500, 1000 */
+	assert_int_equal(b.f.gones, 4);
+	bench_close(&b);
+}
+
 /* Without nsfs handles (before 6.18) nothing is ever checked. */
 static void test_no_handles(void **state)
 {
@@ -315,6 +370,8 @@ int main(void)
 		cmocka_unit_test(test_dies_after_100ms),
 		cmocka_unit_test(test_dies_after_2s),
 		cmocka_unit_test(test_dies_after_8s),
+		cmocka_unit_test(test_dies_after_12s),
+		cmocka_unit_test(test_gone_sweeps),
 		cmocka_unit_test(test_safety_net),
 		cmocka_unit_test(test_held_by_procs_from_check_all),
 		cmocka_unit_test(test_closed_fd),

@@ -392,6 +392,86 @@ static void test_each_seq(void **state)
 	sink_close(&s);
 }
 
+static void feed_ns(struct sink *s, enum nsm_type type, uint64_t id,
+		    uint64_t owner, uint64_t parent)
+{
+	struct wev e = {
+		.kind = WEV_CREATE,
+		.via = "unshare",
+		.type = type,
+		.id = id,
+		.ns_id = id + 1,
+		.owner = owner,
+		.parent = parent,
+	};
+
+	rc_event(s->rc, &e);
+}
+
+/* Where the destroy of id is in the stream; -1: there is none. */
+static long destroy_at(struct sink *s, uint64_t id)
+{
+	char want[64];
+	char *p;
+
+	fflush(s->out);
+	snprintf(want, sizeof(want), "\"event\":\"destroy\",\"ns\":{\"id\":%llu,",
+		 (unsigned long long)id);
+	p = strstr(s->buf, want);
+	return p ? p - s->buf : -1;
+}
+
+/*
+ * After an exit, a sweep that no longer finds a user or PID namespace:
+ * it is gone, whatever the kernel still keeps (lazy frees), unless a
+ * namespace that stays holds it (its owner or parent).  What holds goes
+ * first: owned namespaces, PID, then user namespaces deepest first.
+ * Another type is gone only when the kernel says so.  One that came
+ * after the sweep began is not judged.
+ */
+static void test_gone(void **state)
+{
+	uint64_t ep;
+	struct nsm_opts o;
+	struct nsm_model *m;
+	struct sink s;
+
+	nsm_opts_default(&o);
+	o.bpf = false;
+	sink_open(&s, false);
+	feed_ns(&s, NSM_USER, 100, 1, 1);
+	feed_ns(&s, NSM_USER, 101, 100, 100);
+	feed_ns(&s, NSM_USER, 102, 101, 101);
+	feed_ns(&s, NSM_PID, 200, 102, 9);
+	feed_ns(&s, NSM_NET, 300, 102, 0);
+	feed_ns(&s, NSM_UTS, 301, 100, 0);
+	feed_ns(&s, NSM_IPC, 302, 1, 0);
+	assert_int_equal(rc_count(s.rc), 7);
+	ep = rc_epoch(s.rc);
+	/* made while the sweep ran: it could not see it */
+	feed_ns(&s, NSM_USER, 103, 1, 1);
+
+	/* the sweep finds the uts namespace (so its owner stays) */
+	assert_int_equal(nsm_model_new(&m, &o), 0);
+	add_ns(m, 301, NSM_UTS);
+	m->ns[0]->ns_id = 302;
+	s.alive_ns_id = 303;	/* ipc 302 (ns_id 303) lives on */
+	assert_int_equal(rc_gone(s.rc, m, ep, on_alive, &s), 4);
+	nsm_model_free(m);
+
+	assert_true(destroy_at(&s, 300) >= 0);
+	assert_true(destroy_at(&s, 300) < destroy_at(&s, 200));
+	assert_true(destroy_at(&s, 200) < destroy_at(&s, 102));
+	assert_true(destroy_at(&s, 102) < destroy_at(&s, 101));
+	assert_int_equal(destroy_at(&s, 100), -1);
+	assert_int_equal(destroy_at(&s, 302), -1);
+	assert_int_equal(destroy_at(&s, 103), -1);
+	assert_int_equal(count(&s, "\"type\":\"user\"},\"via\":\"exit\"", NULL), 2);
+	assert_int_equal(count(&s, "\"type\":\"pid\"},\"via\":\"exit\"", NULL), 1);
+	assert_int_equal(rc_count(s.rc), 4);
+	sink_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_sync_without_ns_id),
 		cmocka_unit_test(test_no_initial),
 		cmocka_unit_test(test_each_seq),
+		cmocka_unit_test(test_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

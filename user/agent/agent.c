@@ -216,9 +216,44 @@ static const struct pace_ops pace_ops = {
 	.consume = consume,
 };
 
+/*
+ * After an exit: a sweep of what holds namespaces (the caller's
+ * check_sweep), the destroys of what it no longer finds, and its fd and
+ * socket holders as the kernel's from now on (their exit is a hint).
+ */
+static int gone_sweep(void *ctx)
+{
+	struct agent *a = ctx;
+	uint64_t epoch = rc_epoch(a->rc);
+	struct nsm_model *m;
+	int err;
+
+	if (!a->o.check_sweep)
+		return -EOPNOTSUPP;
+	pthread_mutex_unlock(&a->lock);
+	err = a->o.check_sweep(a->o.sweep_ctx, &m);
+	pthread_mutex_lock(&a->lock);
+	if (err)
+		return err;
+	/*
+	 * What the feed reported meanwhile first: a namespace whose last
+	 * process exited during the sweep has its destroy (via exit, with
+	 * the pid) in the ring.
+	 */
+	feed_consume(a->feed);
+	/* a partial sweep misses what still lives: it decides nothing */
+	if (!m->incomplete) {
+		feed_set_holders(a->feed, m);
+		rc_gone(a->rc, m, epoch, liveness_ns_alive, a);
+	}
+	nsm_model_free(m);
+	return 0;
+}
+
 static const struct liveness_ops liveness_ops = {
 	.alive = liveness_ns_alive,
 	.consume = consume,
+	.gone = gone_sweep,
 };
 
 static const struct lost_ops lost_ops = {
@@ -258,7 +293,7 @@ static int resync(struct agent *a, const char *reason)
 /* The kernel's hint counters: checks at the steps from now. */
 static void take_hints(struct agent *a)
 {
-	unsigned got = feed_take_hints(a->feed, liveness_idle(&a->live),
+	unsigned got = feed_take_hints(a->feed, !liveness_quiet(&a->live),
 				       a->live.handles);
 
 	if (got && a->live.handles)
@@ -525,6 +560,8 @@ int agent_open(struct agent **out, const struct agent_opts *o)
 		  o->exit_delay_ms, o->ring_size);
 	liveness_init(&a->live, &liveness_ops, a, agent_mono_ns, a->rc, false);
 	lost_init(&a->lost, &lost_ops, a, agent_mono_ns);
+	/* it sweeps after exits, often: the sweep's programs stay loaded */
+	nsm_bpf_keep(true);
 	*out = a;
 	return 0;
 fail:
@@ -536,6 +573,7 @@ void agent_close(struct agent *a)
 {
 	if (!a)
 		return;
+	nsm_bpf_keep(false);
 	feed_close(a->feed);
 	ee_free(a->ee);
 	rc_free(a->rc);

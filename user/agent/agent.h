@@ -36,6 +36,12 @@ struct agent_opts {
 	 * nsm_discover() wiring), 0 or -errno with its message printed.
 	 */
 	int (*sweep)(void *ctx, struct nsm_model **out);
+	/*
+	 * A lighter one after exits (NULL: none): every task, fd, socket,
+	 * bind mount and user/PID link, but no mount tables, engines or
+	 * details; quiet (no message), as it runs often.
+	 */
+	int (*check_sweep)(void *ctx, struct nsm_model **out);
 	void *sweep_ctx;
 };
 

@@ -109,6 +109,23 @@ static void next_step(struct liveness *lv, int64_t now)
 	lv->nclosed = 0;
 }
 
+/*
+ * After an exit, while its steps are early: a sweep finds the user and
+ * PID namespaces that nothing holds any more.  Not more often than
+ * GONE_DUTY times its own cost: a host whose containers exit all the
+ * time must not keep the agent sweeping.
+ */
+static void gone_sweep(struct liveness *lv, int64_t now)
+{
+	int64_t end;
+
+	if (!lv->ops->gone || lv->step < 0 || !(lv->hints & RC_HINT_EXIT) ||
+	    check_steps_ms[lv->step] > GONE_UNTIL_MS || now < lv->gone_next)
+		return;
+	end = lv->ops->gone(lv->ctx) ? now + LIVENESS_MS * MS_NS : lv->clock();
+	lv->gone_next = end + (end > now ? end - now : 0) * GONE_DUTY;
+}
+
 size_t liveness_run(struct liveness *lv)
 {
 	int64_t now = lv->clock();
@@ -121,6 +138,7 @@ size_t liveness_run(struct liveness *lv)
 	       (lv->step >= 0 && check_steps_ms[lv->step] >= CHECK_ALL_FROM_MS);
 	/* what the feed reported comes first (an exit's destroys) */
 	lv->ops->consume(lv->ctx);
+	gone_sweep(lv, now);
 	n = rc_liveness(lv->rc, full, lv->hints, ns_alive, ns_closed, lv);
 	if (full)
 		lv->next_full = now + LIVENESS_MS * MS_NS;

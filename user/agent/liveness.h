@@ -22,7 +22,16 @@
  * (~50 ms here), a lazily unmounted or closed one at the return to user
  * space.
  */
-#define LIVENESS_STEPS_MS { 10, 60, 250, 1000, 3000 }
+#define LIVENESS_STEPS_MS { 10, 60, 250, 500, 1000, 2000, 3000, 4000, 5000, \
+			   6000, 7000, 8000, 9000, 10000, 11000 }
+/*
+ * Steps up to here also sweep after an exit (liveness_ops.gone): a user
+ * or PID namespace that nothing holds any more is gone then, not when
+ * the kernel's lazy RCU frees it (up to ~10 s later, the last steps).
+ */
+#define GONE_UNTIL_MS 1000
+/* a sweep costs ms: at most this share of the time goes to them */
+#define GONE_DUTY 4
 /*
  * From this step on a check covers every namespace: one that a process
  * held when the model last learnt of it may be held only by an fd or a
@@ -40,6 +49,8 @@ struct liveness_ops {
 	rc_alive_fn alive;
 	/* reads the feed: what it reported comes before a check's finds */
 	int (*consume)(void *ctx);
+	/* sweeps and destroys what it no longer finds (rc_gone()); NULL: no */
+	int (*gone)(void *ctx);
 };
 
 struct liveness {
@@ -52,6 +63,7 @@ struct liveness {
 	int step;		/* next of the steps, -1: none pending */
 	int64_t hint_at;	/* clock ns of the last hint */
 	int64_t next_full;	/* clock ns of the next safety check */
+	int64_t gone_next;	/* clock ns before which no gone sweep runs */
 	/* namespaces whose nsfs fd was closed, since the hints were taken */
 	uint64_t closed[LIVENESS_NCLOSED];
 	unsigned nclosed;
@@ -67,6 +79,17 @@ void liveness_start(struct liveness *lv);
 static inline bool liveness_idle(const struct liveness *lv)
 {
 	return lv->step < 0;
+}
+/*
+ * Early in a round of checks: hints that come meanwhile need not wake
+ * the agent (its next step is soon); later each one does.
+ */
+#define QUIET_UNTIL_MS 250
+static inline bool liveness_quiet(const struct liveness *lv)
+{
+	static const int steps[] = LIVENESS_STEPS_MS;
+
+	return lv->step >= 0 && steps[lv->step] <= QUIET_UNTIL_MS;
 }
 /* Hints came (RC_HINT_* bits): checks from now on, at the steps. */
 void liveness_hint(struct liveness *lv, unsigned hints);

@@ -17,6 +17,7 @@ struct live {
 	uint64_t owner, parent;
 	enum nsm_type type;
 	uint32_t mark;		/* the sync generation that saw it */
+	uint64_t epoch;		/* rc's epoch when it came into the model */
 	uint8_t held;		/* H_*: how the last sweep saw it held */
 };
 
@@ -35,6 +36,7 @@ struct rc {
 	uint32_t gen;
 	int err;
 	unsigned hints;		/* RC_HINT_*: pending liveness checks */
+	uint64_t epoch;		/* +1 per namespace added */
 };
 
 static size_t slot_of(uint64_t id, size_t cap)
@@ -89,6 +91,7 @@ static struct live *add(struct rc *r, uint64_t id)
 	l = insert_slot(r->v, r->cap, id);
 	memset(l, 0, sizeof(*l));
 	l->id = id;
+	l->epoch = ++r->epoch;
 	r->n++;
 	return l;
 }
@@ -519,8 +522,14 @@ size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
 			i++;
 			continue;
 		}
-		e.via = closed && closed(ctx, l->id) ? "close"
-						     : gone_via(l, hints);
+		/*
+		 * An nsfs fd of it closed since the last round: its last
+		 * reference, unless the last sweep saw processes alone hold
+		 * it (another tool's reader came and went).
+		 */
+		e.via = closed && closed(ctx, l->id) &&
+				(l->held & ~H_PROCS || !l->held)
+			? "close" : gone_via(l, hints);
 		e.type = l->type;
 		e.id = l->id;
 		e.ns_id = l->ns_id;
@@ -533,6 +542,142 @@ size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
 		n++;
 	}
 	return n;
+}
+
+/* How many user/PID parents l has in the model (its nesting depth). */
+static unsigned depth_of(const struct rc *r, const struct live *l)
+{
+	unsigned d = 0;
+
+	while (l && l->parent && d < 64) {
+		l = find(r, l->parent);
+		d++;
+	}
+	return d;
+}
+
+/*
+ * The order of the destroys of one check: what a namespace holds goes
+ * before it (owned namespaces, then PID, then user namespaces; children
+ * before their parents).
+ */
+static unsigned gone_rank(const struct rc *r, const struct live *l)
+{
+	unsigned k = l->type == NSM_USER ? 2 : l->type == NSM_PID ? 1 : 0;
+
+	return k << 8 | (255 - (depth_of(r, l) & 255));
+}
+
+/* Whether a namespace that stays in the model holds l (owner, parent). */
+static bool held_by_model(const struct rc *r, const struct live *l,
+			  const uint64_t *gone, size_t ngone)
+{
+	size_t i, j;
+
+	if (l->type != NSM_USER && l->type != NSM_PID)
+		return false;
+	for (i = 0; i < r->cap; i++) {
+		const struct live *o = &r->v[i];
+
+		if (!o->id || (o->owner != l->id && o->parent != l->id))
+			continue;
+		for (j = 0; j < ngone && gone[j] != o->id; j++)
+			;
+		if (j == ngone)
+			return true;
+	}
+	return false;
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+uint64_t rc_epoch(const struct rc *r)
+{
+	return r->epoch;
+}
+
+/*
+ * Why a namespace the sweep no longer finds went.  The last process of
+ * an nsproxy namespace is reported by the feed (exit_slow() in
+ * events.bpf.c): if the feed did not, an fd, a socket or a mount was
+ * the last.
+ */
+static const char *swept_via(const struct live *l)
+{
+	if (l->type == NSM_USER || l->type == NSM_PID)
+		return gone_via(l, RC_HINT_EXIT);
+	return l->held & H_BIND && !(l->held & H_FD) ? "umount" : "close";
+}
+
+size_t rc_gone(struct rc *r, const struct nsm_model *m, uint64_t epoch,
+	       rc_alive_fn alive, void *ctx)
+{
+	uint64_t (*v)[2] = NULL, *ids = NULL;
+	size_t i, n = 0, cap = 0, done = 0;
+
+	for (i = 0; i < r->cap && !r->err; i++) {
+		struct live *l = &r->v[i];
+		const struct nsm_ns *ns;
+
+		/* new since the sweep began: it could not find it */
+		if (!l->id || l->epoch > epoch)
+			continue;
+		ns = nsm_ns_get(m, l->id);
+		if (ns && same_ns(r, l, ns->type, ns->ns_id)) {
+			/* how it is held now: the via of its destroy */
+			l->held = held_of(ns);
+			continue;
+		}
+		/*
+		 * Unseen.  A user or PID namespace that no task, fd, mount or
+		 * namespace holds any more is gone, whatever the kernel's
+		 * lazy frees still keep; another type is gone only when the
+		 * kernel says so (a kernel-internal holder is not swept).
+		 */
+		if (l->type != NSM_USER && l->type != NSM_PID &&
+		    (!l->ns_id || alive(ctx, l->type, l->id, l->ns_id) != 0))
+			continue;
+		if (n == cap) {
+			void *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!nv) {
+				r->err = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[n][0] = l->id;
+		v[n][1] = gone_rank(r, l);
+		n++;
+	}
+	if (r->err || !n)
+		goto out;
+	ids = malloc(n * sizeof(*ids));
+	if (!ids) {
+		r->err = -ENOMEM;
+		goto out;
+	}
+	qsort(v, n, sizeof(*v), cmp_rank);
+	for (i = 0; i < n; i++)
+		ids[i] = v[i][0];
+	for (i = 0; i < n; i++) {
+		struct live *l = find(r, ids[i]);
+
+		/* held by one that stays: not gone after all */
+		if (!l || held_by_model(r, l, ids + i, n - i))
+			continue;
+		destroy_swept(r, l, NULL, swept_via(l));
+		done++;
+	}
+out:
+	free(v);
+	free(ids);
+	return done;
 }
 
 void rc_hints(struct rc *r, unsigned hints)

@@ -106,6 +106,27 @@ size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
 		   rc_closed_fn closed, void *ctx);
 
 /*
+ * After an exit: the namespaces of the model that a whole sweep (every
+ * task, fd, socket, bind mount and the user/PID links between them) no
+ * longer finds.  A user or PID namespace is then gone, though the kernel
+ * may free it seconds later (its last credentials and struct pids go
+ * through lazy RCU); another type when alive() says so too.  Destroyed
+ * in the order of SPEC (what a namespace holds first: children before
+ * parents), via "exit" for user and PID namespaces (or how the last
+ * sweep saw them held), via "close" or "umount" for the others (the feed
+ * reports a last process's exit itself).  Only namespaces in the model
+ * at epoch (rc_epoch() when the sweep began) are judged.  Returns how
+ * many were destroyed.
+ */
+size_t rc_gone(struct rc *r, const struct nsm_model *m, uint64_t epoch,
+	       rc_alive_fn alive, void *ctx);
+/*
+ * A count of the namespaces that came into the model: rc_gone() leaves
+ * those that came after the epoch its sweep began at.
+ */
+uint64_t rc_epoch(const struct rc *r);
+
+/*
  * The hints whose checks are pending: a namespace whose inode number a
  * new one reuses before a check saw it go is destroyed with their via.
  */

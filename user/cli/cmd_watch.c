@@ -92,6 +92,38 @@ static int sweep(void *ctx, struct nsm_model **out)
 	return cli_discover(ctx, out);
 }
 
+/*
+ * The agent's sweeps after exits: the same range without the engines
+ * (a round trip to each) and quiet, as they run often.
+ */
+static int check_sweep(void *ctx, struct nsm_model **out)
+{
+	const struct cli_common *c = ctx;
+	struct nsm_opts o = c->opts;
+	struct nsm_model *m = NULL;
+	int err;
+
+	o.containers = false;
+	o.details = false;
+	o.bpf = !c->force_proc;
+	err = nsm_model_new(&m, &o);
+	if (!err)
+		err = nsm_discover(m);
+	if (err) {
+		nsm_model_free(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+/* Only a range that sees every holder tells a namespace gone. */
+static bool sees_holders(const struct nsm_opts *o)
+{
+	return o->tasks && o->fds && o->sockets && o->bindmounts &&
+	       o->hierarchy && o->owners;
+}
+
 struct watch_ctl {
 	struct agent_opts o;
 	struct wev_writer out;
@@ -218,6 +250,8 @@ int cmd_watch(int argc, char **argv)
 	w.o.containers = c.opts.containers;
 	w.o.verbose = c.verbose;
 	w.o.sweep = sweep;
+	if (sees_holders(&c.opts))
+		w.o.check_sweep = check_sweep;
 	w.o.sweep_ctx = &c;
 	return watch(&w.o, &w.out);
 }
