@@ -15,6 +15,7 @@ latencies of their destroys.
                       socket holds the namespace
           answer: "held K NS_ID INODE" once the holder is the only one
           besides XPID (the helper processes have exited)
+        ids SPEC...   answer: "ids NS_ID INODE..." (as the mode ids below)
         release K     the holder lets go: fork, scm and late exit, sock
                       closes its socket and lives on.  Answer:
                       "released K T0", T0 the CLOCK_REALTIME ns taken
@@ -209,6 +210,11 @@ class Server:
                 self.release(w[1])
             elif w[0] == "quit":
                 break
+            elif w[0] == "ids":
+                try:
+                    self.say("ids " + " ".join(ids(w[1:])))
+                except OSError as e:
+                    self.say("error ids %s" % e)
             else:
                 self.setup(w[0], w[1], int(w[2]))
             self.reap()
@@ -217,6 +223,8 @@ class Server:
 # ------------------------------------------------------------ ids, alive
 
 def ids(specs):
+    """ "NS_ID INODE" of each spec"""
+    out = []
     for spec in specs:
         p = spec.split(":")
         fd = os.open("/proc/%s/ns/%s" % (p[0], p[1]), os.O_RDONLY)
@@ -224,8 +232,9 @@ def ids(specs):
             up = fcntl.ioctl(fd, NS_GET_PARENT)
             os.close(fd)
             fd = up
-        print(ns_key(fd))
+        out.append(ns_key(fd))
         os.close(fd)
+    return out
 
 
 class FileHandle(ctypes.Structure):
@@ -305,7 +314,7 @@ def main(argv):
         Server(argv[2], argv[3]).run()
         return 0
     if len(argv) >= 3 and argv[1] == "ids":
-        ids(argv[2:])
+        print("\n".join(ids(argv[2:])))
         return 0
     if len(argv) == 3 and argv[1] == "alive":
         return alive(argv[2])

@@ -28,7 +28,7 @@ ROUNDS=${NSMON_EXACT_ROUNDS:-20}	# fewer, to try something out
 # how long a round waits for its destroys before the next one (a round
 # that passes needs its bound; one that fails is measured all the same:
 # its destroys are matched at the end)
-EXIT_ROUND_WAIT_MS=1500
+EXIT_ROUND_WAIT_MS=1000
 # after the last round: the stragglers (the agent's 5 s safety net)
 FINAL_WAIT_MS=6000
 # holders: from the kill of the namespaces' processes to the first
@@ -95,6 +95,31 @@ wait_ms() {
 		(($(now_ns) < end)) || return 1
 		sleep 0.01
 	done
+}
+
+# wait_soon WHAT CMD...: wait_for, polled every 10 ms (a round's set-up)
+wait_soon() {
+	local what=$1
+	shift
+	wait_ms 10000 "$@" || fail "timed out waiting for $what"
+}
+
+# holders_start: holders.py serve, driven through $T_DIR/H.cmd (fd $HC),
+# answering on $T_DIR/H.resp (fd $HR)
+holders_start() {
+	mkfifo "$T_DIR/H.cmd" "$T_DIR/H.resp"
+	exec {HC}<>"$T_DIR/H.cmd" {HR}<>"$T_DIR/H.resp"
+	spawn H python3 "$HOLDERS" serve "$T_DIR/H.cmd" "$T_DIR/H.resp"
+}
+
+# hcall WORD...: a command to holders.py; its answer's words in $HANS
+hcall() {
+	local line
+	echo "$*" >&"$HC"
+	read -r -t 10 -u "$HR" line ||
+		fail "holders.py did not answer \"$*\": $(tail -n3 "$T_DIR/H.err")"
+	read -r -a HANS <<<"$line"
+	[[ ${HANS[0]} != error ]] || fail "holders.py: $line: $(tail -n3 "$T_DIR/H.err")"
 }
 
 # ------------------------------------------------------------ the stream
@@ -179,7 +204,7 @@ final_checks() {
 # zombie, 6 net, 2 uts and 2 ipc namespaces, each the only one of its
 # process; all killed by one kill(1); their destroys expected
 tree_round() {
-	# shellcheck disable=SC2034 # z: set in wait_for's eval
+	# shellcheck disable=SC2034 # z: set in wait_soon's eval
 	local r=$1 u p init z t0 off i ids specs others=() types=()
 	ex_bg unshare -U -r unshare -U -r unshare -U -r sleep 1000
 	u=$BG
@@ -190,21 +215,24 @@ tree_round() {
 		others+=("$BG")
 		types+=("${i#*:}")
 	done
-	wait_for "round $r's processes to unshare" _sleeping "$u" "${others[@]}"
-	wait_for "the init of pid ns of $p" eval "init=\$(cat /proc/$p/task/$p/children) && _sleeping \$init"
+	wait_soon "round $r's processes to unshare" _sleeping "$u" "${others[@]}"
+	wait_soon "the init of pid ns of $p" eval "init=\$(cat /proc/$p/task/$p/children) && _sleeping \$init"
 	init=${init% }
 	ex_other "$init"
-	wait_for "a zombie child of $init" eval \
+	wait_soon "a zombie child of $init" eval \
 		"z=\$(cat /proc/$init/task/$init/children) && [[ \$(awk '{ print \$3 }' /proc/\${z% }/stat) == Z ]]"
 	specs=("$u:user" "$u:user:1" "$u:user:2" "$init:pid")
 	for i in "${!others[@]}"; do specs+=("${others[i]}:${types[i]}"); done
 	# and two that must be ours: 3 deep
 	specs+=("$u:user:3" "$$:user")
-	mapfile -t ids < <(python3 "$HOLDERS" ids "${specs[@]}" | awk '{ print $1 }')
-	[[ ${#ids[@]} -eq ${#specs[@]} ]] || fail "round $r: no ns ids of ${specs[*]}"
+	hcall ids "${specs[@]}"
+	# "ids NS_ID INODE NS_ID INODE ...": the ns_ids
+	ids=()
+	for ((i = 1; i < ${#HANS[@]}; i += 2)); do ids+=("${HANS[i]}"); done
+	[[ ${#ids[@]} -eq ${#specs[@]} ]] || fail "round $r: no ns ids of ${specs[*]}: ${HANS[*]}"
 	[[ ${ids[-1]} == "${ids[-2]}" ]] || fail "round $r: the user namespace of $u is not 3 deep"
 	ids=("${ids[@]:0:${#ids[@]}-2}")
-	wait_for "round $r's creates" stream_has create 0 "${ids[@]}"
+	wait_soon "round $r's creates" stream_has create 0 "${ids[@]}"
 	off=$(stream_size)
 	t0=${EPOCHREALTIME/./}000
 	ex_kill "$u" "$p" "$init" "${others[@]}"
@@ -219,6 +247,7 @@ tree_round() {
 test_exact_exit_tree() {
 	local r
 	exact_watch_start
+	holders_start
 	for ((r = 1; r <= ROUNDS; r++)); do
 		tree_round "$r"
 	done
@@ -227,24 +256,6 @@ test_exact_exit_tree() {
 # timeout exact_exit_tree 90
 
 # ------------------------------------------------------------ holders
-
-# holders_start: holders.py serve, driven through $T_DIR/H.cmd (fd $HC),
-# answering on $T_DIR/H.resp (fd $HR)
-holders_start() {
-	mkfifo "$T_DIR/H.cmd" "$T_DIR/H.resp"
-	exec {HC}<>"$T_DIR/H.cmd" {HR}<>"$T_DIR/H.resp"
-	spawn H python3 "$HOLDERS" serve "$T_DIR/H.cmd" "$T_DIR/H.resp"
-}
-
-# hcall WORD...: a command to holders.py; its answer's words in $HANS
-hcall() {
-	local line
-	echo "$*" >&"$HC"
-	read -r -t 10 -u "$HR" line ||
-		fail "holders.py did not answer \"$*\": $(tail -n3 "$T_DIR/H.err")"
-	read -r -a HANS <<<"$line"
-	[[ ${HANS[0]} != error ]] || fail "holders.py: $line: $(tail -n3 "$T_DIR/H.err")"
-}
 
 # holders_setup N KIND...: per KIND, N processes that unshare (uts for
 # late, else net), each held also by a holder of that kind; $HN[K] the
