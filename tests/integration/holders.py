@@ -13,11 +13,12 @@ latencies of their destroys.
         sock K XPID   a process goes into XPID's net namespace, makes a
                       socket, comes back (closing every nsfs fd): only the
                       socket holds the namespace
+        fd K XPID TYPE  a process opens /proc/XPID/ns/TYPE and keeps it
           answer: "held K NS_ID INODE" once the holder is the only one
           besides XPID (the helper processes have exited)
         ids SPEC...   answer: "ids NS_ID INODE..." (as the mode ids below)
         release K     the holder lets go: fork, scm and late exit, sock
-                      closes its socket and lives on.  Answer:
+                      and fd close theirs and live on.  Answer:
                       "released K T0", T0 the CLOCK_REALTIME ns taken
                       right before the exit or close.
       A holder process exits when it reads EOF: when serve is gone (it
@@ -25,10 +26,11 @@ latencies of their destroys.
   ids SPEC...
       SPEC is PID:TYPE or PID:user:N (N levels up from the process's user
       namespace, NS_GET_PARENT): prints "NS_ID INODE" per SPEC.
-  alive STREAM
-      prints the destroys in a watch --json STREAM whose namespace still
-      exists (an nsfs file handle by ns_id still opens); exit status 1 if
-      there is one.
+  alive STREAM STAMPS GRACE_MS EXPECT
+      prints the destroys in a watch --json STREAM, read (STAMPS) more
+      than GRACE_MS ago, whose namespace still exists (an nsfs file
+      handle by ns_id still opens), saying whether it is one of EXPECT's;
+      exit status 1 if there is one.
   latency STREAM STAMPS EXPECT
       EXPECT lines: "KIND NS_ID T0 BOUND_MS [GROUP RANK]": the destroy of
       NS_ID must be read (STAMPS: "ns seq" per line of STREAM) at most
@@ -103,23 +105,24 @@ class Server:
             os._exit(1)
         os._exit(0)
 
-    def hold(self, k, cmd_r, ready_w, fd, exit_on_release):
-        """a holder: says it is ready, then waits for release or EOF"""
+    def hold(self, k, cmd_r, ready_w, fd, close=None):
+        """a holder of fd: says it is ready, then waits for release (an
+        exit, or close(): a close of fd) or EOF"""
         self.say("%s" % ns_key(fd), ready_w)
         os.close(ready_w)
-        self.wait_release(k, cmd_r, exit_on_release, fd)
+        self.wait_release(k, cmd_r, close)
 
-    def wait_release(self, k, cmd_r, exit_on_release, sock=None):
+    def wait_release(self, k, cmd_r, close=None):
         f = os.fdopen(cmd_r, "r")
         for line in f:
             if line.strip() != "release":
                 continue
-            if exit_on_release:
+            if not close:
                 t0 = time.time_ns()
                 self.say("released %s %d" % (k, t0))
                 os._exit(0)
             t0 = time.time_ns()
-            sock.close()
+            close()
             self.say("released %s %d" % (k, t0))
         os._exit(0)
 
@@ -127,14 +130,20 @@ class Server:
         def opener():
             fd = os.open("/proc/%d/ns/net" % x, os.O_RDONLY)
             if os.fork() == 0:
-                self.hold(k, cmd_r, ready_w, fd, True)
+                self.hold(k, cmd_r, ready_w, fd)
             os._exit(0)
         return [opener]
 
     def do_late(self, k, x, cmd_r, ready_w):
         def opener():
             fd = os.open("/proc/%d/ns/uts" % x, os.O_RDONLY)
-            self.hold(k, cmd_r, ready_w, fd, True)
+            self.hold(k, cmd_r, ready_w, fd)
+        return [opener]
+
+    def do_fd(self, k, x, cmd_r, ready_w, t):
+        def opener():
+            fd = os.open("/proc/%d/ns/%s" % (x, t), os.O_RDONLY)
+            self.hold(k, cmd_r, ready_w, fd, lambda: os.close(fd))
         return [opener]
 
     def do_sock(self, k, x, cmd_r, ready_w):
@@ -149,10 +158,10 @@ class Server:
             os.close(own)
             self.say(key, ready_w)
             os.close(ready_w)
-            self.wait_release(k, cmd_r, False, s)
+            self.wait_release(k, cmd_r, s.close)
         return [opener]
 
-    def setup(self, kind, k, x):
+    def setup(self, kind, k, x, *rest):
         cmd_r, cmd_w = os.pipe()
         ready_r, ready_w = os.pipe()
         pids = []
@@ -162,7 +171,7 @@ class Server:
             def receiver():
                 _, fds, _, _ = socket.recv_fds(sb, 16, 1)
                 sb.close()
-                self.hold(k, cmd_r, ready_w, fds[0], True)
+                self.hold(k, cmd_r, ready_w, fds[0])
 
             def sender():
                 fd = os.open("/proc/%d/ns/net" % x, os.O_RDONLY)
@@ -173,7 +182,7 @@ class Server:
             sa.close()
             sb.close()
         else:
-            fn = getattr(self, "do_" + kind)(k, x, cmd_r, ready_w)[0]
+            fn = getattr(self, "do_" + kind)(k, x, cmd_r, ready_w, *rest)[0]
             pids.append(self.child([cmd_r, ready_w, self.resp], fn))
         os.close(cmd_r)
         os.close(ready_w)
@@ -216,7 +225,7 @@ class Server:
                 except OSError as e:
                     self.say("error ids %s" % e)
             else:
-                self.setup(w[0], w[1], int(w[2]))
+                self.setup(w[0], w[1], int(w[2]), *w[3:])
             self.reap()
 
 
@@ -256,13 +265,20 @@ def exists(ns):
     return False
 
 
-def alive(stream):
-    bad = 0
+def alive(stream, stamps, grace_ms, ours):
+    """destroys read more than grace_ms ago of namespaces that exist"""
+    read = dict(map(int, l.split()[::-1]) for l in open(stamps))
+    ours = set(int(l.split()[1]) for l in open(ours)) if ours else set()
+    now, bad = time.time_ns(), 0
     for line in open(stream, "rb"):
         e = json.loads(line)
-        if e["event"] == "destroy" and "ns_id" in e["ns"] and exists(e["ns"]):
-            print("seq %d: destroy of %s:[%d] (ns_id %d) via %s, but it lives" %
-                  (e["seq"], e["ns"]["type"], e["ns"]["id"], e["ns"]["ns_id"], e["via"]))
+        if e["event"] != "destroy" or "ns_id" not in e["ns"] or \
+                now - read.get(e["seq"], now) < grace_ms * 1000000:
+            continue
+        if exists(e["ns"]):
+            print("seq %d: destroy of %s:[%d] (ns_id %d) via %s, but it lives (%s)" %
+                  (e["seq"], e["ns"]["type"], e["ns"]["id"], e["ns"]["ns_id"], e["via"],
+                   "this test's" if e["ns"]["ns_id"] in ours else "not this test's"))
             bad += 1
     return 1 if bad else 0
 
@@ -316,8 +332,8 @@ def main(argv):
     if len(argv) >= 3 and argv[1] == "ids":
         print("\n".join(ids(argv[2:])))
         return 0
-    if len(argv) == 3 and argv[1] == "alive":
-        return alive(argv[2])
+    if len(argv) == 6 and argv[1] == "alive":
+        return alive(argv[2], argv[3], int(argv[4]), argv[5])
     if len(argv) == 5 and argv[1] == "latency":
         return latency(argv[2], argv[3], argv[4])
     sys.stderr.write(__doc__)
