@@ -28,7 +28,7 @@ ROUNDS=${NSMON_EXACT_ROUNDS:-20}	# fewer, to try something out
 # how long a round waits for its destroys before the next one (a round
 # that passes needs its bound; one that fails is measured all the same:
 # its destroys are matched at the end)
-EXIT_ROUND_WAIT_MS=1000
+EXIT_ROUND_WAIT_MS=500
 # and for the destroys of the namespaces that survived the kill (a
 # process of their own, an fd), once they are let go
 SURVIVOR_WAIT_MS=300
@@ -221,7 +221,7 @@ _child_sleeping() {
 }
 
 _zombie_child() {
-	local z= st
+	local z='' st
 	read -r z <"/proc/$1/task/$1/children" || [[ -n $z ]] &&
 		read -r st <"/proc/$z/stat" && [[ ${st##*) } == Z* ]]
 }
@@ -355,7 +355,7 @@ test_exact_exit_tree() {
 	done
 	final_checks
 }
-# timeout exact_exit_tree 90
+# timeout exact_exit_tree 120
 
 # ------------------------------------------------------------ holders
 
@@ -381,15 +381,17 @@ holders_setup() {
 	done
 	wait_for "the creates of the held namespaces" stream_has create 0 "${HN[@]}"
 	ex_kill "${xs[@]}"
+	HOLD_FROM=${EPOCHREALTIME/./}
 }
 
-# holders_release N QUIET_MS KIND...: after HOLD_MS, the holders of
+# holders_release N QUIET_MS KIND...: HOLD_MS after the kill, the holders of
 # each KIND let go one after the other (waiting for each destroy up to
 # RELEASE_GAP_MS), QUIET_MS between two kinds
 holders_release() {
 	local n=$1 quiet=$2 kind i k first=1
 	shift 2
-	sleep "$(awk -v m="$HOLD_MS" 'BEGIN { print m / 1000 }')"
+	sleep "$(awk -v m="$HOLD_MS" -v d="$((${EPOCHREALTIME/./} - HOLD_FROM))" \
+		'BEGIN { s = m / 1000 - d / 1e6; print s > 0 ? s : 0 }')"
 	for kind in "$@"; do
 		((first)) || sleep "$(awk -v m="$quiet" 'BEGIN { print m / 1000 }')"
 		first=0
