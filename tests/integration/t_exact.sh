@@ -391,7 +391,7 @@ holders_release() {
 	local n=$1 quiet=$2 kind i k first=1
 	shift 2
 	sleep "$(awk -v m="$HOLD_MS" -v d="$((${EPOCHREALTIME/./} - HOLD_FROM))" \
-		'BEGIN { s = m / 1000 - d / 1e6; print s > 0 ? s : 0 }')"
+		'BEGIN { s = m / 1000 - d / 1e6; print (s > 0 ? s : 0) }')"
 	for kind in "$@"; do
 		((first)) || sleep "$(awk -v m="$quiet" 'BEGIN { print m / 1000 }')"
 		first=0
