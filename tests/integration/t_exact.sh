@@ -86,7 +86,6 @@ ex_kill() {
 	EX_OTHER=("${other[@]}")
 }
 
-
 # _sleeping PID...: each has exec'd sleep (done unsharing).  No fork
 # in the polls of a round's set-up: they are many, on a loaded host.
 _sleeping() {
@@ -193,8 +192,9 @@ measure() {
 }
 
 # final_checks: every destroy in the stream is of a namespace that is
-# gone (of every namespace: the test's own and the host's); the stream keeps SPEC's invariants (watch_stop); then fails with
-# all misses (rounds over their bound, order, corrections) at once.
+# gone (of every namespace: the test's own and the host's); the stream
+# keeps SPEC's invariants (watch_stop); then fails with all misses
+# (rounds over their bound, order, early destroys, corrections) at once.
 final_checks() {
 	wait_ms "$FINAL_WAIT_MS" all_destroyed || true
 	measure
@@ -384,9 +384,9 @@ holders_setup() {
 	HOLD_FROM=${EPOCHREALTIME/./}
 }
 
-# holders_release N QUIET_MS KIND...: HOLD_MS after the kill, the holders of
-# each KIND let go one after the other (waiting for each destroy up to
-# RELEASE_GAP_MS), QUIET_MS between two kinds
+# holders_release N QUIET_MS KIND...: HOLD_MS after the kill, the
+# holders of each KIND let go one after the other (waiting for each
+# destroy up to RELEASE_GAP_MS), QUIET_MS between two kinds
 holders_release() {
 	local n=$1 quiet=$2 kind i k first=1
 	shift 2
