@@ -309,10 +309,15 @@ def latency(stream, stamps, expect):
                           (kind, nsid, seq, ms, bound))
         if len(w) > 5:
             groups.setdefault(w[4], []).append((int(w[5]), nsid, seq))
+    disorder = 0
     for g, v in sorted(groups.items()):
         seqs = [s for _, _, s in sorted(v)]
         if None not in seqs and seqs != sorted(seqs):
+            disorder += 1
             misses.append("order %s: destroys by rank have seqs %s (children first)" % (g, seqs))
+    if groups:
+        print("order: %d of %d nested namespaces' destroys not children first" %
+              (disorder, len(groups)))
     for kind, v in kinds.items():
         got = sorted(x for x in v if x is not None)
         worst = "missing" if None in v else "%.1f ms" % got[-1]

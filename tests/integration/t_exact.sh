@@ -242,7 +242,7 @@ tree_spawn() {
 	TP=()
 	ex_bg unshare -U -r unshare -U -r unshare -U -r sleep 1000
 	TP[u]=$BG
-	ex_bg unshare -p -f sh -c 'true & exec sleep 1000'
+	ex_bg unshare -p -f --kill-child sh -c 'true & exec sleep 1000'
 	TP[p]=$BG
 	for i in "${!TREE_TYPES[@]}"; do
 		ex_bg unshare "--${TREE_TYPES[i]}" sleep 1000
@@ -253,7 +253,7 @@ tree_spawn() {
 	TP[so]=$BG
 	ex_bg unshare -U -r sleep 1000
 	TP[fu]=$BG
-	ex_bg unshare -p -f sleep 1000
+	ex_bg unshare -p -f --kill-child sleep 1000
 	TP[fp]=$BG
 	wait_soon "round $1's processes to unshare" _sleeping "${TP[u]}" "${TP[so]}" "${TP[fu]}" "${os[@]}"
 	ex_bg nsenter -t "${TP[so]}" -U unshare -U -r sleep 1000
