@@ -340,9 +340,9 @@ tree_release() {
 	ex_kill "${TP[so]}"
 	expect user "${ID[so]}" "$t0" "$EXIT_BOUND_MS" "s$1" 1
 	hcall release "fu$1"
-	expect close "${ID[fu]}" "${HANS[2]}" "$HOLDER_BOUND_MS"
+	expect close-user "${ID[fu]}" "${HANS[2]}" "$HOLDER_BOUND_MS"
 	hcall release "fp$1"
-	expect close "${ID[fp]}" "${HANS[2]}" "$HOLDER_BOUND_MS"
+	expect close-pid "${ID[fp]}" "${HANS[2]}" "$HOLDER_BOUND_MS"
 	wait_ms "$SURVIVOR_WAIT_MS" stream_has destroy 0 "${ID[so]}" "${ID[fu]}" "${ID[fp]}" || true
 }
 
