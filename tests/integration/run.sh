@@ -112,6 +112,8 @@ for file in "$here"/t_*.sh; do
 		rc=$?
 		took=$((SECONDS - start))
 		why=$(head -n1 "$T_RESULTS/$name.why" 2>/dev/null || true)
+		# what a test measured (t_exact.sh's latencies), pass or fail
+		measured=$(sed -n 's/^measured: /  # /p' "$T_RESULTS/$name.log")
 		if [[ $rc -eq 124 || $rc -eq 137 ]]; then
 			why="timed out after ${limit}s${why:+ ($why)}"
 			rc=1
@@ -121,18 +123,21 @@ for file in "$here"/t_*.sh; do
 		xfail=$(sed -n "s/^# xfail $name \(.*\)/\1/p" "$file")
 		if [[ -n $xfail && $rc -ne 0 && $rc -ne 77 ]]; then
 			echo "skip $name: expected failure ($xfail): $why"
-			tail -n 40 "$T_RESULTS/$name.log" | sed 's/^/  # /'
+			[[ -z $measured ]] || echo "$measured"
+			grep -v '^measured: ' "$T_RESULTS/$name.log" | tail -n 40 | sed 's/^/  # /'
 			skip=$((skip + 1))
 		elif [[ $rc -eq 0 ]]; then
 			echo "ok $name${xfail:+ (marked xfail: the bug is fixed? remove the xfail line)}"
+			[[ -z $measured ]] || echo "$measured"
 			pass=$((pass + 1))
 		elif [[ $rc -eq 77 ]]; then
 			echo "skip $name: ${why:-no reason given}"
 			skip=$((skip + 1))
 		else
 			echo "FAIL $name: ${why:-exit status $rc}"
+			[[ -z $measured ]] || echo "$measured"
 			# the test's own log: commands' stderr, jq dumps
-			tail -n 40 "$T_RESULTS/$name.log" | sed 's/^/  # /'
+			grep -v '^measured: ' "$T_RESULTS/$name.log" | tail -n 40 | sed 's/^/  # /'
 			fail=$((fail + 1))
 		fi
 		[[ -n ${NSMON_TEST_VERBOSE:-} ]] && echo "  # $name took ${took}s"
