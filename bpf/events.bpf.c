@@ -14,9 +14,10 @@
  *            namespace has no other reference; a switch away from such
  *            a namespace.
  *   hints    sys_exit_umount, sys_enter_close of an nsfs fd, the exit
- *            of a process in a non-initial user/PID namespace or of a
- *            known fd holder: user space checks which namespaces held
- *            without processes are gone (nsm_abi.h, user/agent/).
+ *            of a process that may end its user or PID namespace or of
+ *            a known fd holder, a reap soon after such an exit: user
+ *            space checks which namespaces are gone (nsm_abi.h,
+ *            user/agent/).
  *
  * fork and exit run for every task on the host, so their first lines
  * compare a few pointers and counters loaded straight from the task
@@ -504,6 +505,36 @@ int nsm_close(struct trace_event_raw_sys_enter *ctx)
 	net = so->sk->__sk_common.skc_net.net;
 	if (net && net != t->nsproxy->net_ns)
 		hint_slow(NSM_HK_CLOSE, net->ns.inum);
+	return 0;
+}
+
+/*
+ * Set by user space in the first second after an exit that may have
+ * ended a user or PID namespace: a zombie holds its namespaces (and
+ * /proc shows them) until its parent reaps it, and a reap is then a
+ * hint to sweep again.  Off, a wait costs one load.
+ */
+__u32 reap_hints;
+
+static __always_inline void reaped(long ret)
+{
+	if (ret >= 0 && *(volatile __u32 *)&reap_hints)
+		hint_slow(NSM_HK_EXIT, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_wait4")
+int nsm_wait4(struct trace_event_raw_sys_exit *ctx)
+{
+	/* 0: WNOHANG and nothing to reap */
+	if (ctx->ret > 0)
+		reaped(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_waitid")
+int nsm_waitid(struct trace_event_raw_sys_exit *ctx)
+{
+	reaped(ctx->ret);
 	return 0;
 }
 

@@ -310,7 +310,10 @@ tree_round() {
 	tree_spawn "$r"
 	tree_ids "$r"
 	gone=("${ID[u0]}" "${ID[u1]}" "${ID[u2]}" "${ID[pid]}" "${ID[si]}")
-	kill=("${TP[u]}" "${TP[p]}" "${TP[init]}" "${TP[si]}" "${TP[fu]}" "${TP[fp]}" "${TP[finit]}")
+	# not the inits' parents (unshare -f): they reap the inits.  A
+	# zombie holds its PID namespace (and /proc shows it) until it is
+	# reaped; an orphan waits for pid 1, which here reaps seconds late.
+	kill=("${TP[u]}" "${TP[init]}" "${TP[si]}" "${TP[fu]}" "${TP[finit]}")
 	for n in "${!TREE_TYPES[@]}"; do
 		gone+=("${ID[o$n]}")
 		kill+=("${TP[o$n]}")

@@ -4,7 +4,7 @@
  * cannot see (user/agent/liveness.c over the real reconciler): a fake
  * clock, a fake nsfs check whose namespaces die when the test says, and
  * the agent's wait emulated (it sleeps until the next check is due, at
- * most POLL_MS).  A namespace that dies 0.1 s, 2 s, 8 s or 12 s after
+ * most POLL_MS).  A namespace that dies 0.15 s, 2 s, 8 s or 12 s after
  * the hint is reported at the first check after its death: the 250 ms
  * step, the 2 s and 8 s steps (every second up to the lazy-RCU horizon),
  * the safety net; with the via of how it was held.  After an exit the
@@ -203,14 +203,14 @@ static int64_t user_dies(struct bench *b, int64_t dies_ms, int64_t *t)
 	return gone_ms(b, *t);
 }
 
-/* 0.1 s: not at the 10 or 60 ms steps, at the 250 ms one. */
-static void test_dies_after_100ms(void **state)
+/* 0.15 s: not at the 5 to 100 ms steps, at the 250 ms one. */
+static void test_dies_after_150ms(void **state)
 {
 	struct bench b;
 	int64_t t, ms;
 
 	bench_open(&b);
-	ms = user_dies(&b, 100, &t);
+	ms = user_dies(&b, 150, &t);
 	assert_in_range(ms, 250, 251);
 	/* the feed was read before the check */
 	assert_true(b.f.consumed > 0);
@@ -318,15 +318,16 @@ static void test_closed_fd(void **state)
 	liveness_hint(&b.lv, RC_HINT_CLOSE);
 	run_for(&b, 100);
 	assert_int_equal(b.f.destroys, 1);
-	assert_in_range(gone_ms(&b, t), 10, 11);
+	assert_in_range(gone_ms(&b, t), 5, 6);
 	assert_string_equal(b.f.via, "close");
 	bench_close(&b);
 }
 
 /*
- * After an exit the steps up to GONE_UNTIL_MS sweep (10, 60, 250, 500,
- * 1000 ms), not after a close alone; a sweep that costs 40 ms is not run
- * again within GONE_DUTY times that.
+ * After an exit the steps up to GONE_UNTIL_MS sweep (5, 20, 60, 100,
+ * 250, 500, 1000 ms) and a reap is a hint meanwhile; not after a close
+ * alone.  A sweep that costs 40 ms is not run again within GONE_DUTY
+ * times that.
  */
 static void test_gone_sweeps(void **state)
 {
@@ -334,17 +335,22 @@ static void test_gone_sweeps(void **state)
 
 	bench_open(&b);
 	liveness_hint(&b.lv, RC_HINT_CLOSE);
+	assert_false(liveness_gone_phase(&b.lv));
 	run_for(&b, 12000);
 	assert_int_equal(b.f.gones, 0);
 	liveness_hint(&b.lv, RC_HINT_EXIT);
-	run_for(&b, 12000);
-	assert_int_equal(b.f.gones, 5);
+	assert_true(liveness_gone_phase(&b.lv));
+	run_for(&b, 600);
+	assert_true(liveness_gone_phase(&b.lv));
+	run_for(&b, 11400);
+	assert_false(liveness_gone_phase(&b.lv));
+	assert_int_equal(b.f.gones, 7);
 
 	b.f.gones = 0;
 	b.f.gone_cost_ms = 40;
 	liveness_hint(&b.lv, RC_HINT_EXIT);
 	run_for(&b, 12000);
-	/* 10 (until 50, then none before 210), 250, 500, 1000 */
+	/* 5 (until 45, then none before 205), 250, 500, 1000 */
 	assert_int_equal(b.f.gones, 4);
 	bench_close(&b);
 }
@@ -367,7 +373,7 @@ static void test_no_handles(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dies_after_100ms),
+		cmocka_unit_test(test_dies_after_150ms),
 		cmocka_unit_test(test_dies_after_2s),
 		cmocka_unit_test(test_dies_after_8s),
 		cmocka_unit_test(test_dies_after_12s),

@@ -225,7 +225,9 @@ static int gone_sweep(void *ctx)
 {
 	struct agent *a = ctx;
 	uint64_t epoch = rc_epoch(a->rc);
+	int64_t t0 = agent_mono_ns();
 	struct nsm_model *m;
+	size_t n = 0;
 	int err;
 
 	if (!a->o.check_sweep)
@@ -244,8 +246,12 @@ static int gone_sweep(void *ctx)
 	/* a partial sweep misses what still lives: it decides nothing */
 	if (!m->incomplete) {
 		feed_set_holders(a->feed, m);
-		rc_gone(a->rc, m, epoch, liveness_ns_alive, a);
+		n = rc_gone(a->rc, m, epoch, liveness_ns_alive, a);
 	}
+	if (a->o.verbose > 1)
+		fprintf(stderr, "%s: sweep after an exit: %.1f ms, %zu gone%s\n",
+			a->o.name, (agent_mono_ns() - t0) / 1e6, n,
+			m->incomplete ? " (incomplete: none judged)" : "");
 	nsm_model_free(m);
 	return 0;
 }
@@ -445,6 +451,7 @@ static int turn(struct agent *a)
 	lost_resync(&a->lost, false);
 	take_hints(a);
 	liveness_run(&a->live);
+	feed_set_reap_hints(a->feed, liveness_gone_phase(&a->live));
 	pace_read(&a->pace);
 	rc_flush(a->rc);
 	return err;

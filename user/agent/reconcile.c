@@ -506,44 +506,6 @@ static const char *gone_via(const struct live *l, unsigned hints)
 	return "close";
 }
 
-size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
-		   rc_closed_fn closed, void *ctx)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < r->cap && !r->err;) {
-		struct live *l = &r->v[i];
-		struct wev e = { .kind = WEV_DESTROY };
-
-		if (!l->id || !l->ns_id ||
-		    (!all && l->held & H_PROCS && l->type != NSM_USER &&
-		     l->type != NSM_PID) ||
-		    alive(ctx, l->type, l->id, l->ns_id) != 0) {
-			i++;
-			continue;
-		}
-		/*
-		 * An nsfs fd of it closed since the last round: its last
-		 * reference, unless the last sweep saw processes alone hold
-		 * it (another tool's reader came and went).
-		 */
-		e.via = closed && closed(ctx, l->id) &&
-				(l->held & ~H_PROCS || !l->held)
-			? "close" : gone_via(l, hints);
-		e.type = l->type;
-		e.id = l->id;
-		e.ns_id = l->ns_id;
-		now(&e);
-		known(r, l->id, l->ns_id, false);
-		if (shown(r, l->type))
-			emit(r, &e);
-		/* del() may shift a later entry into slot i */
-		del(r, l);
-		n++;
-	}
-	return n;
-}
-
 /* How many user/PID parents l has in the model (its nesting depth). */
 static unsigned depth_of(const struct rc *r, const struct live *l)
 {
@@ -557,20 +519,54 @@ static unsigned depth_of(const struct rc *r, const struct live *l)
 }
 
 /*
- * The order of the destroys of one check: what a namespace holds goes
- * before it (owned namespaces, then PID, then user namespaces; children
- * before their parents).
+ * Namespaces found gone by one check, destroyed in the order of SPEC:
+ * what a namespace holds goes before it (owned namespaces, then PID,
+ * then user namespaces; children before their parents).
  */
-static unsigned gone_rank(const struct rc *r, const struct live *l)
+struct gone {
+	uint64_t id;
+	unsigned rank;
+	const char *via;
+};
+
+struct gone_list {
+	struct gone *v;
+	size_t n, cap;
+};
+
+static void gone_add(struct rc *r, struct gone_list *g, const struct live *l,
+		     const char *via)
 {
 	unsigned k = l->type == NSM_USER ? 2 : l->type == NSM_PID ? 1 : 0;
 
-	return k << 8 | (255 - (depth_of(r, l) & 255));
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 16;
+		void *v = realloc(g->v, cap * sizeof(*g->v));
+
+		if (!v) {
+			r->err = -ENOMEM;
+			return;
+		}
+		g->v = v;
+		g->cap = cap;
+	}
+	g->v[g->n++] = (struct gone){
+		.id = l->id,
+		.rank = k << 8 | (255 - (depth_of(r, l) & 255)),
+		.via = via,
+	};
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+	const struct gone *x = a, *y = b;
+
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
 /* Whether a namespace that stays in the model holds l (owner, parent). */
 static bool held_by_model(const struct rc *r, const struct live *l,
-			  const uint64_t *gone, size_t ngone)
+			  const struct gone *gone, size_t ngone)
 {
 	size_t i, j;
 
@@ -581,7 +577,7 @@ static bool held_by_model(const struct rc *r, const struct live *l,
 
 		if (!o->id || (o->owner != l->id && o->parent != l->id))
 			continue;
-		for (j = 0; j < ngone && gone[j] != o->id; j++)
+		for (j = 0; j < ngone && gone[j].id != o->id; j++)
 			;
 		if (j == ngone)
 			return true;
@@ -589,11 +585,53 @@ static bool held_by_model(const struct rc *r, const struct live *l,
 	return false;
 }
 
-static int cmp_rank(const void *a, const void *b)
+/*
+ * Destroys the list in order; with check, not one that a namespace
+ * staying in the model holds (a sweep's judgement, not the kernel's).
+ */
+static size_t gone_emit(struct rc *r, struct gone_list *g, bool check)
 {
-	const uint64_t *x = a, *y = b;
+	size_t i, n = 0;
 
-	return x[1] < y[1] ? -1 : x[1] > y[1];
+	if (!r->err && g->n > 1)
+		qsort(g->v, g->n, sizeof(*g->v), cmp_rank);
+	for (i = 0; i < g->n && !r->err; i++) {
+		struct live *l = find(r, g->v[i].id);
+
+		if (!l || (check && held_by_model(r, l, g->v + i, g->n - i)))
+			continue;
+		destroy_swept(r, l, NULL, g->v[i].via);
+		n++;
+	}
+	free(g->v);
+	return n;
+}
+
+size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
+		   rc_closed_fn closed, void *ctx)
+{
+	struct gone_list g = { 0 };
+	size_t i;
+
+	for (i = 0; i < r->cap && !r->err; i++) {
+		struct live *l = &r->v[i];
+
+		if (!l->id || !l->ns_id ||
+		    (!all && l->held & H_PROCS && l->type != NSM_USER &&
+		     l->type != NSM_PID) ||
+		    alive(ctx, l->type, l->id, l->ns_id) != 0)
+			continue;
+		/*
+		 * An nsfs fd of it closed since the last round: its last
+		 * reference, unless the last sweep saw processes alone hold
+		 * it (another tool's reader came and went).
+		 */
+		gone_add(r, &g, l,
+			 closed && closed(ctx, l->id) &&
+					 (l->held & ~H_PROCS || !l->held)
+				 ? "close" : gone_via(l, hints));
+	}
+	return gone_emit(r, &g, false);
 }
 
 uint64_t rc_epoch(const struct rc *r)
@@ -617,8 +655,8 @@ static const char *swept_via(const struct live *l)
 size_t rc_gone(struct rc *r, const struct nsm_model *m, uint64_t epoch,
 	       rc_alive_fn alive, void *ctx)
 {
-	uint64_t (*v)[2] = NULL, *ids = NULL;
-	size_t i, n = 0, cap = 0, done = 0;
+	struct gone_list g = { 0 };
+	size_t i;
 
 	for (i = 0; i < r->cap && !r->err; i++) {
 		struct live *l = &r->v[i];
@@ -642,42 +680,9 @@ size_t rc_gone(struct rc *r, const struct nsm_model *m, uint64_t epoch,
 		if (l->type != NSM_USER && l->type != NSM_PID &&
 		    (!l->ns_id || alive(ctx, l->type, l->id, l->ns_id) != 0))
 			continue;
-		if (n == cap) {
-			void *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
-
-			if (!nv) {
-				r->err = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
-		v[n][0] = l->id;
-		v[n][1] = gone_rank(r, l);
-		n++;
+		gone_add(r, &g, l, swept_via(l));
 	}
-	if (r->err || !n)
-		goto out;
-	ids = malloc(n * sizeof(*ids));
-	if (!ids) {
-		r->err = -ENOMEM;
-		goto out;
-	}
-	qsort(v, n, sizeof(*v), cmp_rank);
-	for (i = 0; i < n; i++)
-		ids[i] = v[i][0];
-	for (i = 0; i < n; i++) {
-		struct live *l = find(r, ids[i]);
-
-		/* held by one that stays: not gone after all */
-		if (!l || held_by_model(r, l, ids + i, n - i))
-			continue;
-		destroy_swept(r, l, NULL, swept_via(l));
-		done++;
-	}
-out:
-	free(v);
-	free(ids);
-	return done;
+	return gone_emit(r, &g, true);
 }
 
 void rc_hints(struct rc *r, unsigned hints)
