@@ -57,6 +57,15 @@ check_stream() {
 		{ echo "$why" >&2; fail "nsmon watch stream: $(head -n1 <<<"$why")"; }
 }
 
+# lost_then_sync: every lost is followed by its own sync, reason lost,
+# with only that sync's corrections (via sweep) between them: never a
+# second lost, nor any other event, before it.
+lost_then_sync() {
+	jq -se '. as $e | [range(0; length) | select($e[.].event == "lost")]
+		| all(.[]; . as $i | [$e[$i + 1:][] | select(.via != "sweep")][0]
+			| .event == "sync" and .reason == "lost")' "$WOUT" >/dev/null
+}
+
 # events FILTER [JQ ARGS...]: the events FILTER selects, as a JSON array.
 events() {
 	local filter=$1
@@ -374,11 +383,7 @@ test_watch_lost_resync() {
 	watch_stop
 	events '.event == "lost"' | jq -e 'length >= 1 and all(.[]; .count > 0)' >/dev/null ||
 		fail "no lost event with a count"
-	# lost is always followed by a sync, with only its corrections between
-	jq -se '. as $e | [range(0; length) | select($e[.].event == "lost")]
-		| all(.[]; . as $i | [$e[$i + 1:][] | select(.via != "sweep")][0].event
-			| . == "sync" or . == "lost")' "$WOUT" >/dev/null ||
-		fail "a lost event is not followed by a sync"
+	lost_then_sync || fail "a lost event is not followed by its own sync"
 	local want ps nsids
 	want=$(printf '%s\n' "${ids[@]}" | jq -sc 'sort')
 	ps=$(printf '%s\n' "${pids[@]}" | jq -sc .)
