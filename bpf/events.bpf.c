@@ -70,6 +70,24 @@ __u64 nlost;
 __u32 batching;
 
 /*
+ * Set by user space from a loss until the sweep that repairs it starts
+ * (user/agent/lost.c): whatever happens meanwhile that sweep finds, so
+ * a record is not even tried, only counted (nshed; the lost event says
+ * how many), and a ring that overflowed is not kept full by a burst.
+ * One load, only where a record is about to be written.
+ */
+__u32 shedding;
+__u64 nshed;
+
+static __always_inline bool shed(void)
+{
+	if (!*(volatile __u32 *)&shedding)
+		return false;
+	__sync_fetch_and_add(&nshed, 1);
+	return true;
+}
+
+/*
  * Lazy records: what a task's exit reports (its destroys, the exit
  * hint).  Nobody waits on an exit: such a record wakes the reader only
  * while it sleeps without a deadline (lazy_wakes, set by user space);
@@ -203,6 +221,8 @@ static __always_inline struct nsm_ev *out_get(struct out *o)
 	if (o->tried)
 		return o->e;
 	o->tried = true;
+	if (shed())
+		return NULL;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	o->e = e;
 	if (!e) {
@@ -365,6 +385,8 @@ static __noinline void hint_slow(__u32 k, __u64 id)
 		how = SUB_QUIET;
 	/* a plain add (BPF_XADD): any CPU, any clang */
 	__sync_fetch_and_add(&hints[k], 1);
+	if (shed())
+		return;
 	h = bpf_ringbuf_reserve(&events, sizeof(*h), 0);
 	if (!h)
 		return;

@@ -131,7 +131,8 @@ if live != doc:
 ev = stats["events"]
 print(f"soak {secs} s: {stats['lines']} lines, creates {ev.get('create', 0)}, "
       f"destroys {ev.get('destroy', 0)}, switches {ev.get('switch', 0)}, "
-      f"lost events {ev.get('lost', 0)} ({stats['lost']} records), syncs {ev.get('sync', 0)}, "
+      f"lost events {ev.get('lost', 0)} ({stats['lost']} records, {stats.get('shed', 0)} shed), "
+      f"syncs {ev.get('sync', 0)}, "
       f"containers {ev.get('container', 0)}")
 print(f"VmRSS {first[1]} KiB after warm-up ({first[0]} s), {last[1]} KiB at {last[0]} s, "
       f"max {max(r[1] for r in after)}; fds {first[2]} -> {last[2]}; "

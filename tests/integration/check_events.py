@@ -8,9 +8,10 @@
     events: action, container {id, name, engine, pid}; creates: container)
   - every destroy follows exactly one earlier create of the same namespace
     (id and ns_id), and a create is never repeated while its namespace lives
-  - every lost is followed by a sync (reason lost), not by a sync for
-    another reason first; events may come between them (the agent keeps
-    reading while its loss-resync waits, at most one a second)
+  - every lost is followed by its own sync (reason lost): only that
+    sync's corrections (creates and destroys via sweep) come between them,
+    so no other event and no second lost; shed, where the lost has it,
+    counts some of its count
   - a sync's corrected counts are the sweep creates (and at most the sweep
     destroys) right before it
   - creates via start only before the start sync, which comes first
@@ -49,6 +50,7 @@ class Checker:
         self.seq = 0
         self.counts = {}
         self.lost_total = 0
+        self.shed_total = 0
         self.pending_lost = None  # seq of a lost not yet followed by its sync
         self.sweep_created = 0  # sweep corrections since the last sync
         self.sweep_destroyed = 0
@@ -104,11 +106,12 @@ class Checker:
             self.bad(seq, f"time {e.get('time')!r} is not RFC 3339 with ns")
         ev = e.get("event")
         self.counts[ev] = self.counts.get(ev, 0) + 1
-        # events may come between a lost and its sync: the agent keeps
-        # reading while a loss-resync waits (one a second at most)
-        if ev != "sync" and (ev not in ("create", "destroy") or e.get("via") != "sweep"):
+        correction = ev in ("create", "destroy") and e.get("via") == "sweep"
+        if ev != "sync" and not correction:
             # a sync's corrections come right before it
             self.sweep_created = self.sweep_destroyed = 0
+        if self.pending_lost is not None and ev != "sync" and not correction:
+            self.bad(seq, f"{ev} between lost (seq {self.pending_lost}) and its sync")
         if seq == 1 and ev not in ("create", "sync"):
             self.bad(seq, f"the stream starts with {ev}")
         getattr(self, "ev_" + str(ev), self.ev_unknown)(e, seq)
@@ -225,8 +228,13 @@ class Checker:
             self.bad(seq, f"lost count {e.get('count')!r}")
         else:
             self.lost_total += e["count"]
-        if self.pending_lost is None:
-            self.pending_lost = seq
+        if "shed" in e:
+            if not is_uint(e["shed"]) or not is_uint(e.get("count")) or \
+                    e["shed"] > e["count"]:
+                self.bad(seq, f"lost shed {e['shed']!r} of count {e.get('count')!r}")
+            else:
+                self.shed_total += e["shed"]
+        self.pending_lost = seq
 
     def ev_container(self, e, seq):
         if e.get("action") not in CONTAINER_ACTIONS:
@@ -277,6 +285,7 @@ def main(argv):
                        for k, t in sorted(c.live.items(), key=lambda kv: kv[0][0])], out)
     if stats:
         print(json.dumps({"lines": n, "events": c.counts, "lost": c.lost_total,
+                          "shed": c.shed_total,
                           "live": len(c.live),
                           "creates_without_ns_id": c.no_ns_id}, sort_keys=True))
     for p in c.problems[:20]:

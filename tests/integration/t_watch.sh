@@ -57,6 +57,15 @@ check_stream() {
 		{ echo "$why" >&2; fail "nsmon watch stream: $(head -n1 <<<"$why")"; }
 }
 
+# lost_then_sync: every lost is followed by its own sync, reason lost,
+# with only that sync's corrections (via sweep) between them: never a
+# second lost, nor any other event, before it.
+lost_then_sync() {
+	jq -se '. as $e | [range(0; length) | select($e[.].event == "lost")]
+		| all(.[]; . as $i | [$e[$i + 1:][] | select(.via != "sweep")][0]
+			| .event == "sync" and .reason == "lost")' "$WOUT" >/dev/null
+}
+
 # events FILTER [JQ ARGS...]: the events FILTER selects, as a JSON array.
 events() {
 	local filter=$1
@@ -354,9 +363,16 @@ test_watch_unprivileged() {
 # its invariants and still ends with the exact destroys.
 _cont() { kill -CONT "$1" 2>/dev/null || true; }
 
+# _our_creates IDS PIDS: the creates of those uts namespaces by those
+# pids (other processes on this host may reuse the inode numbers).
+_our_creates() {
+	events '.event == "create" and .ns.type == "uts" and (.ns.id as $i | $ids | index($i))
+		and (.pid as $p | $ps | index($p))' --argjson ids "$1" --argjson ps "$2"
+}
+
 test_watch_lost_resync() {
 	watch_start --ring-size 4096
-	local i pids=() ids=() got
+	local i pids=() ids=() got want ps nsids
 	kill -STOP "$W"
 	defer _cont "$W"
 	for ((i = 0; i < 20; i++)); do
@@ -368,28 +384,23 @@ test_watch_lost_resync() {
 		wait_unshared "$i" uts
 		ids+=("$(ns_ino "$i" uts)")
 	done
+	want=$(printf '%s\n' "${ids[@]}" | jq -sc 'sort')
+	ps=$(printf '%s\n' "${pids[@]}" | jq -sc .)
 	kill -CONT "$W"
-	wait_for "a sync after lost" grep -q '"reason":"lost"' "$WOUT"
+	# the records that fit, then the loss-resync's sweep: all 20 are in
+	# the stream before they go (a loss-resync that began before the
+	# STOP, other processes here fill a 4 KiB ring too, saw none of them:
+	# not any sync after a lost will do)
+	wait_for "the creates of the 20 uts namespaces" \
+		eval '[[ $(_our_creates "$want" "$ps" | jq length) -ge 20 ]]'
 	for i in "${pids[@]}"; do kill -TERM "$i"; wait "$i" || true; done
 	watch_stop
 	events '.event == "lost"' | jq -e 'length >= 1 and all(.[]; .count > 0)' >/dev/null ||
 		fail "no lost event with a count"
-	# lost is always followed by a sync, with only its corrections between
-	jq -se '. as $e | [range(0; length) | select($e[.].event == "lost")]
-		| all(.[]; . as $i | [$e[$i + 1:][] | select(.via != "sweep")][0].event
-			| . == "sync" or . == "lost")' "$WOUT" >/dev/null ||
-		fail "a lost event is not followed by a sync"
-	local want ps nsids
-	want=$(printf '%s\n' "${ids[@]}" | jq -sc 'sort')
-	ps=$(printf '%s\n' "${pids[@]}" | jq -sc .)
-	# by pid too: other processes on this host may reuse the inode numbers
-	got=$(events '.event == "create" and .ns.type == "uts" and (.ns.id as $i | $ids | index($i))
-		and (.pid as $p | $ps | index($p))' \
-		--argjson ids "$want" --argjson ps "$ps" | jq -c 'map(.ns.id) | sort')
+	lost_then_sync || fail "a lost event is not followed by its own sync"
+	got=$(_our_creates "$want" "$ps" | jq -c 'map(.ns.id) | sort')
 	expect_json "one create of each of the 20 uts namespaces" "$got" "$want"
-	nsids=$(events '.event == "create" and .ns.type == "uts" and (.ns.id as $i | $ids | index($i))
-		and (.pid as $p | $ps | index($p))' \
-		--argjson ids "$want" --argjson ps "$ps" | jq -c 'map(.ns.ns_id)')
+	nsids=$(_our_creates "$want" "$ps" | jq -c 'map(.ns.ns_id)')
 	got=$(events '.event == "destroy" and (.ns.ns_id as $i | $n | index($i))' \
 		--argjson n "$nsids" | jq -c 'map(.ns.id) | sort')
 	expect_json "one destroy of each of the 20 uts namespaces" "$got" "$want"

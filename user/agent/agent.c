@@ -185,7 +185,7 @@ static uint64_t lost_quick(void *ctx)
 {
 	struct agent *a = ctx;
 
-	return feed_nlost(a->feed);
+	return feed_nlost(a->feed) + feed_nshed(a->feed);
 }
 
 static uint64_t lost_total(void *ctx, uint64_t dflt)
@@ -195,11 +195,25 @@ static uint64_t lost_total(void *ctx, uint64_t dflt)
 	return feed_lost_total(a->feed, dflt);
 }
 
-static void lost_report(void *ctx, uint64_t count)
+static uint64_t lost_shed(void *ctx)
 {
 	struct agent *a = ctx;
 
-	rc_lost(a->rc, count);
+	return feed_nshed(a->feed);
+}
+
+static void set_shedding(void *ctx, bool on)
+{
+	struct agent *a = ctx;
+
+	feed_set_shedding(a->feed, on);
+}
+
+static void lost_report(void *ctx, uint64_t count, uint64_t shed)
+{
+	struct agent *a = ctx;
+
+	rc_lost(a->rc, count, shed);
 }
 
 static int resync(struct agent *a, const char *reason);
@@ -265,6 +279,8 @@ static const struct liveness_ops liveness_ops = {
 static const struct lost_ops lost_ops = {
 	.quick = lost_quick,
 	.total = lost_total,
+	.shed = lost_shed,
+	.shedding = set_shedding,
 	.consume = consume,
 	.report = lost_report,
 	.resync = lost_sweep,

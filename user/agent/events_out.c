@@ -198,6 +198,8 @@ static void print_json(struct line *l, uint64_t seq, const struct wev *e)
 	case WEV_LOST:
 		put(l, ",\"count\":");
 		put_u64(l, e->count);
+		put(l, ",\"shed\":");
+		put_u64(l, e->shed);
 		break;
 	case WEV_CONTAINER:
 		put(l, ",\"action\":\"");
@@ -280,7 +282,9 @@ static void print_text(FILE *out, uint64_t seq, const char *time,
 			e->incomplete ? ", incomplete" : "");
 		break;
 	case WEV_LOST:
-		fprintf(out, " %llu records", (unsigned long long)e->count);
+		fprintf(out, " %llu records (%llu shed)",
+			(unsigned long long)e->count,
+			(unsigned long long)e->shed);
 		break;
 	case WEV_CONTAINER:
 		text_container(out, e);

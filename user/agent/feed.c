@@ -186,6 +186,21 @@ uint64_t feed_lost_total(const struct feed *f, uint64_t dflt)
 	return sum;
 }
 
+uint64_t feed_nshed(const struct feed *f)
+{
+	return __atomic_load_n(&f->skel->bss->nshed, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Sequentially consistent: a program that loaded the knob before it
+ * went off counts its record (nshed) and one after writes it, so a
+ * read of the ring and then of nshed misses neither.
+ */
+void feed_set_shedding(struct feed *f, bool on)
+{
+	__atomic_store_n(&f->skel->bss->shedding, on, __ATOMIC_SEQ_CST);
+}
+
 /*
  * The processes whose exit may free a namespace by closing its fd or
  * socket (exit_files() comes after the exit tracepoint): their exit is

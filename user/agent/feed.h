@@ -5,7 +5,7 @@
  * decoded into events (struct wev), its lost counters, the maps it keeps
  * in step with the model (known namespaces, holder processes) and the
  * .bss knobs through which the reader paces it (batching, lazy wakeups,
- * hints).
+ * hints) or sheds its load after a loss (shedding).
  */
 #ifndef NSMON_FEED_H
 #define NSMON_FEED_H
@@ -58,6 +58,10 @@ void feed_calibrate(struct feed *f);
 uint64_t feed_nlost(const struct feed *f);
 /* The losses summed over the CPUs' counters; dflt if they cannot be read. */
 uint64_t feed_lost_total(const struct feed *f, uint64_t dflt);
+/* The records the programs shed (feed_set_shedding()): no syscall. */
+uint64_t feed_nshed(const struct feed *f);
+/* From a loss until its sweep: the programs count records, write none. */
+void feed_set_shedding(struct feed *f, bool on);
 
 /* The known map follows the model (reconcile.c's known callback). */
 void feed_known(struct feed *f, uint64_t id, uint64_t ns_id, bool alive);

@@ -690,9 +690,9 @@ void rc_hints(struct rc *r, unsigned hints)
 	r->hints = hints;
 }
 
-void rc_lost(struct rc *r, uint64_t count)
+void rc_lost(struct rc *r, uint64_t count, uint64_t shed)
 {
-	struct wev e = { .kind = WEV_LOST, .count = count };
+	struct wev e = { .kind = WEV_LOST, .count = count, .shed = shed };
 
 	now(&e);
 	emit(r, &e);

@@ -132,8 +132,8 @@ uint64_t rc_epoch(const struct rc *r);
  */
 void rc_hints(struct rc *r, unsigned hints);
 
-/* The kernel dropped count records. */
-void rc_lost(struct rc *r, uint64_t count);
+/* The kernel dropped count records, shed of them on purpose (lost.h). */
+void rc_lost(struct rc *r, uint64_t count, uint64_t shed);
 
 /* A container engine reported a change (kind CONTAINER; time set here). */
 void rc_container(struct rc *r, struct wev *e);

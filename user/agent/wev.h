@@ -48,8 +48,8 @@ struct wev {
 	size_t namespaces;
 	size_t created, destroyed;
 	bool incomplete;	/* the sweep missed what it should hold */
-	/* lost */
-	uint64_t count;
+	/* lost: count records, shed of them shed by the kernel */
+	uint64_t count, shed;
 	/* container (pid: its init, 0 = unknown) */
 	const char *action;
 	const char *ctr_id, *ctr_name, *ctr_engine;
