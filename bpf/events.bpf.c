@@ -72,16 +72,20 @@ __u32 batching;
 /*
  * Set by user space from a loss until the sweep that repairs it starts
  * (user/agent/lost.c): whatever happens meanwhile that sweep finds, so
- * a record is not even tried, only counted (nshed; the lost event says
- * how many), and a ring that overflowed is not kept full by a burst.
- * One load, only where a record is about to be written.
+ * while the ring is more than half full a record is not even tried,
+ * only counted (nshed; the lost event says how many), and a burst does
+ * not keep an overflowed ring full.  With room, records go in as ever:
+ * an exact event beats a sweep's correction.  One load, only where a
+ * record is about to be written.
  */
 __u32 shedding;
 __u64 nshed;
 
 static __always_inline bool shed(void)
 {
-	if (!*(volatile __u32 *)&shedding)
+	if (!*(volatile __u32 *)&shedding ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) <=
+		    bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 2)
 		return false;
 	__sync_fetch_and_add(&nshed, 1);
 	return true;

@@ -445,8 +445,8 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 			continue;
 		}
 		if (l) {
+			s.destroyed += shown(r, l->type);
 			destroy_swept(r, l, NULL, NULL);
-			s.destroyed++;
 		}
 		l = add(r, ns->id);
 		if (!l) {
@@ -461,7 +461,7 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 		l->held = held_of(ns);
 		known(r, ns->id, ns->ns_id, true);
 		if (!start)
-			s.created++;
+			s.created += shown(r, ns->type);
 		if (!shown(r, ns->type) || (start && !r->o.initial))
 			continue;
 		holder(m, ns, &e);
@@ -474,14 +474,17 @@ void rc_sync(struct rc *r, const struct nsm_model *m, const char *reason)
 	/* what the model holds and the sweep no longer finds */
 	for (i = 0; i < r->cap && !r->err;) {
 		if (r->v[i].id && r->v[i].mark != r->gen) {
+			s.destroyed += shown(r, r->v[i].type);
 			/* del() may shift a later entry into slot i */
 			destroy_swept(r, &r->v[i], NULL, NULL);
-			s.destroyed++;
 			continue;
 		}
 		i++;
 	}
-	s.namespaces = r->n;
+	/* what the stream shows: -t leaves the other types out */
+	s.namespaces = 0;
+	for (i = 0; i < r->cap; i++)
+		s.namespaces += r->v[i].id && shown(r, r->v[i].type);
 	s.incomplete = m->incomplete;
 	now(&s);
 	emit(r, &s);
