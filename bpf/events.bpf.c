@@ -311,6 +311,21 @@ static __always_inline void emit_destroy(struct out *o, __u32 via, __u32 type,
 	r->ns_id = ns_id;
 }
 
+/* Held a little beyond its last task: user space may find it gone. */
+static __always_inline void emit_dying(struct out *o, __u32 type,
+				       const struct ns_val *n)
+{
+	struct nsm_ev_ns *r = out_ns(o);
+
+	if (!r)
+		return;
+	r->kind = NSM_EV_DYING;
+	r->via = NSM_EV_VIA_EXIT;
+	r->type = type;
+	r->id = n->inum;
+	r->ns_id = n->ns_id;
+}
+
 /* ------------------------------------------------------------- fork */
 
 static __noinline void fork_slow(struct task_struct *parent,
@@ -617,6 +632,13 @@ static __noinline void exit_slow(struct task_struct *t)
 	if (s.fc.inum && s.fc.inum != s.ns[NSM_TIME].inum && s.fc.refs == 1)
 		emit_destroy(&o, NSM_EV_VIA_EXIT, NSM_TIME, s.fc.inum,
 			     s.fc.ns_id);
+	for (int i = 0; i < NSM_NTYPES; i++) {
+		int extra = s.ns[i].refs - own_refs(&s, i);
+
+		if (i != NSM_USER && i != NSM_PID && s.ns[i].inum &&
+		    extra > 0 && extra <= HELD_NEAR)
+			emit_dying(&o, i, &s.ns[i]);
+	}
 	out_end(&o, SUB_LAZY);
 	if (exit_near(t, &s))
 		hint_slow(NSM_HK_EXIT, 0);

@@ -176,6 +176,14 @@ enum nsm_ev_kind {
 	NSM_EV_CREATE = 1,
 	NSM_EV_SWITCH,
 	NSM_EV_DESTROY,
+	/*
+	 * The last task of its nsproxy exited, but a few references more
+	 * than the nsproxy's hold the namespace: an fd, a mount, a socket,
+	 * or a reader's for a moment (another tool's, a liveness check).
+	 * Not reported; if it is found gone soon after, the exit was its
+	 * end.
+	 */
+	NSM_EV_DYING,
 };
 
 /* SPEC's via of create, switch and destroy. */

@@ -284,7 +284,7 @@ static void test_safety_net(void **state)
 /*
  * A net namespace a process held at the last sweep is not checked at
  * the early steps (its process's exit would have been reported by the
- * feed), only from CHECK_ALL_FROM_MS on, when every namespace is.
+ * feed), only at CHECK_ALL_AT_MS, when every namespace is.
  */
 static void test_held_by_procs_from_check_all(void **state)
 {
@@ -299,8 +299,8 @@ static void test_held_by_procs_from_check_all(void **state)
 	assert_int_equal(b.f.destroys, 0);
 	run_for(&b, 1000);
 	assert_int_equal(b.f.destroys, 1);
-	assert_in_range(gone_ms(&b, t), CHECK_ALL_FROM_MS,
-			CHECK_ALL_FROM_MS + 1);
+	assert_in_range(gone_ms(&b, t), CHECK_ALL_AT_MS,
+			CHECK_ALL_AT_MS + 1);
 	assert_string_equal(b.f.via, "exit");
 	bench_close(&b);
 }

@@ -472,6 +472,40 @@ static void test_gone(void **state)
 	sink_close(&s);
 }
 
+static int all_gone(void *ctx, enum nsm_type type, uint64_t id,
+		    uint64_t ns_id)
+{
+	return 0;
+}
+
+/*
+ * The feed's note that a namespace's last task exited while a reader
+ * held it for a moment: found gone soon after, it is destroyed via exit
+ * with that task; found gone much later, via what held it.
+ */
+static void test_dying(void **state)
+{
+	struct wev d = { .kind = WEV_DYING, .id = 400, .ns_id = 401,
+			 .pid = 77, .tid = 78, .comm = "last" };
+	struct sink s;
+
+	sink_open(&s, false);
+	feed_ns(&s, NSM_NET, 400, 1, 0);
+	feed_ns(&s, NSM_UTS, 500, 1, 0);
+	clock_gettime(CLOCK_REALTIME, &d.time);
+	rc_event(s.rc, &d);
+	d.id = 500;
+	d.ns_id = 501;
+	d.time.tv_sec -= 10;
+	rc_event(s.rc, &d);
+	assert_int_equal(lines(&s), 2);
+	assert_int_equal(rc_liveness(s.rc, true, RC_HINT_EXIT, all_gone, NULL,
+				     NULL), 2);
+	assert_int_equal(count(&s, "\"id\":400,", "\"pid\":77,\"tid\":78,\"comm\":\"last\",\"via\":\"exit\""), 1);
+	assert_int_equal(count(&s, "\"id\":500,", "\"via\":\"close\""), 1);
+	sink_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_no_initial),
 		cmocka_unit_test(test_each_seq),
 		cmocka_unit_test(test_gone),
+		cmocka_unit_test(test_dying),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -201,6 +201,8 @@ static void print_json(struct line *l, uint64_t seq, const struct wev *e)
 		put(l, ",\"shed\":");
 		put_u64(l, e->shed);
 		break;
+	case WEV_DYING:		/* the reconciler's: never emitted */
+		break;
 	case WEV_CONTAINER:
 		put(l, ",\"action\":\"");
 		put(l, e->action);
@@ -288,6 +290,8 @@ static void print_text(FILE *out, uint64_t seq, const char *time,
 		break;
 	case WEV_CONTAINER:
 		text_container(out, e);
+		break;
+	case WEV_DYING:
 		break;
 	}
 	fputc('\n', out);

@@ -82,7 +82,9 @@ static int fold_ns(struct feed *f, const struct nsm_ev *r,
 
 		if (n->kind != kind || n->type >= NSM_NTYPES)
 			continue;
-		e.kind = kind == NSM_EV_CREATE ? WEV_CREATE : WEV_DESTROY;
+		e.kind = kind == NSM_EV_CREATE	 ? WEV_CREATE
+			 : kind == NSM_EV_DESTROY ? WEV_DESTROY
+						  : WEV_DYING;
 		e.via = via_name(n->via);
 		e.type = n->type;
 		e.id = n->id;
@@ -141,6 +143,7 @@ static int on_record(void *ctx, void *data, size_t len)
 	}
 	e.nchanges = 0;
 	err |= fold_ns(f, r, &e, NSM_EV_DESTROY);
+	err |= fold_ns(f, r, &e, NSM_EV_DYING);
 	/* a gone reader ends the ring buffer's loop, and ours */
 	return err ? -EPIPE : 0;
 }

@@ -135,7 +135,7 @@ size_t liveness_run(struct liveness *lv)
 	if (!lv->handles || due_ms(lv, now) > 0)
 		return 0;
 	full = now >= lv->next_full ||
-	       (lv->step >= 0 && check_steps_ms[lv->step] >= CHECK_ALL_FROM_MS);
+	       (lv->step >= 0 && check_steps_ms[lv->step] == CHECK_ALL_AT_MS);
 	/* what the feed reported comes first (an exit's destroys) */
 	lv->ops->consume(lv->ctx);
 	gone_sweep(lv, now);

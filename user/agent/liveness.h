@@ -35,12 +35,13 @@
 /* a sweep costs ms: at most this share of the time goes to them */
 #define GONE_DUTY 4
 /*
- * From this step on a check covers every namespace: one that a process
- * held when the model last learnt of it may be held only by an fd or a
- * mount since, and the owners of a namespace freed by a worker (a net
- * namespace's cleanup_net) go later still.
+ * At this step a check covers every namespace: one that a process held
+ * when the model last learnt of it may be held only by an fd or a
+ * mount since.  Not at every step: each check opens the namespace (an
+ * nsfs handle), a reference that an exit at that moment counts, and
+ * then its destroy is not seen as the exit's.
  */
-#define CHECK_ALL_FROM_MS 1000
+#define CHECK_ALL_AT_MS 1000
 /* the safety net: every namespace, this often */
 #define LIVENESS_MS 5000
 /* closed nsfs fds remembered between two rounds of checks */

@@ -28,6 +28,20 @@ enum {
 	H_FD = 4,		/* an nsfs fd or a socket */
 };
 
+/*
+ * The last task of these exited while a few references more held them
+ * (WEV_DYING): found gone within DYING_MS, the exit was their end.
+ */
+#define RC_NDYING 64
+#define DYING_MS 250
+
+struct dying {
+	uint64_t id, ns_id;
+	struct timespec time;	/* of the exit */
+	pid_t pid, tid;
+	char comm[17];
+};
+
 struct rc {
 	struct rc_opts o;
 	struct live *v;
@@ -37,6 +51,8 @@ struct rc {
 	int err;
 	unsigned hints;		/* RC_HINT_*: pending liveness checks */
 	uint64_t epoch;		/* +1 per namespace added */
+	struct dying dying[RC_NDYING];
+	unsigned ndying;	/* added ever: the next slot, mod RC_NDYING */
 };
 
 static size_t slot_of(uint64_t id, size_t cap)
@@ -339,9 +355,43 @@ static void fold_switch(struct rc *r, struct wev *e)
 		emit(r, e);
 }
 
+static void fold_dying(struct rc *r, const struct wev *e)
+{
+	struct dying *d = &r->dying[r->ndying++ % RC_NDYING];
+
+	*d = (struct dying){
+		.id = e->id,
+		.ns_id = e->ns_id,
+		.time = e->time,
+		.pid = e->pid,
+		.tid = e->tid,
+	};
+	memcpy(d->comm, e->comm, sizeof(d->comm));
+}
+
+/* The exit that l's last task made, if it was lately. */
+static const struct dying *dying_of(const struct rc *r, const struct live *l,
+				    const struct timespec *now)
+{
+	unsigned i, n = r->ndying < RC_NDYING ? r->ndying : RC_NDYING;
+
+	for (i = 0; i < n; i++) {
+		const struct dying *d = &r->dying[i];
+		int64_t ms = (now->tv_sec - d->time.tv_sec) * 1000 +
+			     (now->tv_nsec - d->time.tv_nsec) / 1000000;
+
+		if (d->id == l->id && d->ns_id == l->ns_id && ms <= DYING_MS)
+			return d;
+	}
+	return NULL;
+}
+
 void rc_event(struct rc *r, struct wev *e)
 {
 	switch (e->kind) {
+	case WEV_DYING:
+		fold_dying(r, e);
+		break;
 	case WEV_CREATE:
 		fold_create(r, e);
 		break;
@@ -560,6 +610,35 @@ static void gone_add(struct rc *r, struct gone_list *g, const struct live *l,
 	};
 }
 
+/*
+ * A destroy that a check found: via the exit of its last task, with
+ * who that was, if it was lately (a reader held the namespace for a
+ * moment then), else via.
+ */
+static void destroy_gone(struct rc *r, struct live *l,
+			 const struct timespec *now, const char *via)
+{
+	const struct dying *d = dying_of(r, l, now);
+	struct wev e = {
+		.kind = WEV_DESTROY,
+		.via = d ? "exit" : via,
+		.type = l->type,
+		.id = l->id,
+		.ns_id = l->ns_id,
+		.time = *now,
+	};
+
+	if (d) {
+		e.pid = d->pid;
+		e.tid = d->tid;
+		memcpy(e.comm, d->comm, sizeof(e.comm));
+	}
+	known(r, l->id, l->ns_id, false);
+	if (shown(r, l->type))
+		emit(r, &e);
+	del(r, l);
+}
+
 static int cmp_rank(const void *a, const void *b)
 {
 	const struct gone *x = a, *y = b;
@@ -594,8 +673,10 @@ static bool held_by_model(const struct rc *r, const struct live *l,
  */
 static size_t gone_emit(struct rc *r, struct gone_list *g, bool check)
 {
+	struct timespec t;
 	size_t i, n = 0;
 
+	clock_gettime(CLOCK_REALTIME, &t);
 	if (!r->err && g->n > 1)
 		qsort(g->v, g->n, sizeof(*g->v), cmp_rank);
 	for (i = 0; i < g->n && !r->err; i++) {
@@ -603,7 +684,7 @@ static size_t gone_emit(struct rc *r, struct gone_list *g, bool check)
 
 		if (!l || (check && held_by_model(r, l, g->v + i, g->n - i)))
 			continue;
-		destroy_swept(r, l, NULL, g->v[i].via);
+		destroy_gone(r, l, &t, g->v[i].via);
 		n++;
 	}
 	free(g->v);
@@ -619,9 +700,16 @@ size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
 	for (i = 0; i < r->cap && !r->err; i++) {
 		struct live *l = &r->v[i];
 
+		/*
+		 * Not all: user and PID namespaces, and those a sweep saw
+		 * held by a mount, an fd or a socket.  One only tasks held
+		 * (or made since the last sweep, by a task) ends with an
+		 * exit the feed reports; opening it now and then would only
+		 * add a reference that an exit at that moment counts.
+		 */
 		if (!l->id || !l->ns_id ||
-		    (!all && l->held & H_PROCS && l->type != NSM_USER &&
-		     l->type != NSM_PID) ||
+		    (!all && !(l->held & ~H_PROCS) && l->type != NSM_USER &&
+		     l->type != NSM_PID && !(closed && closed(ctx, l->id))) ||
 		    alive(ctx, l->type, l->id, l->ns_id) != 0)
 			continue;
 		/*
@@ -648,11 +736,14 @@ uint64_t rc_epoch(const struct rc *r)
  * events.bpf.c): if the feed did not, an fd, a socket or a mount was
  * the last.
  */
-static const char *swept_via(const struct live *l)
+static const char *swept_via(const struct rc *r, const struct live *l)
 {
 	if (l->type == NSM_USER || l->type == NSM_PID)
 		return gone_via(l, RC_HINT_EXIT);
-	return l->held & H_BIND && !(l->held & H_FD) ? "umount" : "close";
+	if (l->held & (H_BIND | H_FD))
+		return gone_via(l, 0);
+	/* not seen held by anything but tasks: what prompted the check */
+	return r->hints & RC_HINT_UMOUNT ? "umount" : "close";
 }
 
 size_t rc_gone(struct rc *r, const struct nsm_model *m, uint64_t epoch,
@@ -683,7 +774,7 @@ size_t rc_gone(struct rc *r, const struct nsm_model *m, uint64_t epoch,
 		if (l->type != NSM_USER && l->type != NSM_PID &&
 		    (!l->ns_id || alive(ctx, l->type, l->id, l->ns_id) != 0))
 			continue;
-		gone_add(r, &g, l, swept_via(l));
+		gone_add(r, &g, l, swept_via(r, l));
 	}
 	return gone_emit(r, &g, true);
 }

@@ -95,8 +95,8 @@ enum {
 
 /*
  * Checks the namespaces that could have gone unseen: with all, every one
- * in the model; else user and PID namespaces and those no process was
- * seen to hold (bind mounts, fds, sockets, or unknown).  Those gone are
+ * in the model; else user and PID namespaces, those a sweep saw held by
+ * a bind mount, an fd or a socket, and those whose nsfs fd was closed.  Those gone are
  * destroyed with the via of how they were held (an nsfs fd of it was
  * closed: close; a bind mount: umount; an fd or socket: close; user,
  * PID: exit), else of the hints.  Returns how

@@ -22,6 +22,11 @@ enum wev_kind {
 	WEV_SYNC,
 	WEV_LOST,
 	WEV_CONTAINER,
+	/*
+	 * Not printed: the feed's note that a namespace's last task exited
+	 * while a few references more held it (NSM_EV_DYING).
+	 */
+	WEV_DYING,
 };
 
 struct wev_change {
