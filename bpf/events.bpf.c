@@ -387,10 +387,11 @@ static __noinline void hint_slow(__u32 k, __u64 id)
 {
 	struct nsm_hint *h;
 	/*
-	 * An exit's hint wakes the reader too: a user or PID namespace it
-	 * ends is found gone by a sweep right after it (user/agent/).
+	 * An exit that may end a user or PID namespace wakes the reader: a
+	 * sweep right after it finds what it ended (user/agent/).  Another
+	 * exit in such a namespace is lazy, as its destroys are.
 	 */
-	int how = SUB_WAKE;
+	int how = k == NSM_HK_EXIT_NS ? SUB_LAZY : SUB_WAKE;
 
 	if (k >= NSM_HINT_N)
 		return;
@@ -431,11 +432,69 @@ static __always_inline void hint(__u32 k)
  * little later, and again, until they are gone.
  */
 /*
- * A user namespace with this few references left (its processes'
- * credentials, an exec's mm, ucounts, its children and the namespaces
- * it owns) may end with this exit; one with more has other processes.
+ * A zombie holds its namespaces (and /proc shows them) until its parent
+ * reaps it.  The exits that may end a user or PID namespace are kept
+ * here, by the parent's tgid and the pid the parent knows them by, and
+ * their reap by wait4() is a hint to sweep again.  Set by user space in
+ * the first second after such an exit; off, a wait costs one load.
+ */
+__u32 reap_hints;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);	/* parent tgid << 32 | pid in its PID ns */
+	__type(value, __u8);
+} zombies SEC(".maps");
+
+static __always_inline void note_zombie(struct task_struct *t)
+{
+	struct task_struct *p = t->real_parent;
+	struct upid_abi up = {};
+	__u64 key;
+	__u8 one = 1;
+
+	/* the child's number at the level of the parent's PID namespace */
+	upid_read(&up, &t->thread_pid->numbers, p->thread_pid->level);
+	key = (__u64)p->tgid << 32 | (__u32)up.nr;
+	bpf_map_update_elem(&zombies, &key, &one, BPF_ANY);
+}
+
+SEC("tracepoint/syscalls/sys_exit_wait4")
+int nsm_wait4(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 key;
+
+	/* 0: WNOHANG and nothing to reap */
+	if (ctx->ret <= 0 || !*(volatile __u32 *)&reap_hints)
+		return 0;
+	key = (bpf_get_current_pid_tgid() & ~0xffffffffULL) | (__u32)ctx->ret;
+	if (!bpf_map_delete_elem(&zombies, &key))
+		hint_slow(NSM_HK_EXIT, 0);
+	return 0;
+}
+
+/*
+ * A user namespace with this few references left, besides those of the
+ * namespaces this exit ends with its nsproxy (a process's credentials,
+ * an exec's mm, ucounts, a child namespace), may end with this exit;
+ * one with more has other processes.
  */
 #define USER_NEAR 8
+
+/* The namespaces of the task's nsproxy that u owns, if it is the last. */
+static __always_inline int owned_by_nsproxy(struct task_struct *t,
+					    struct user_namespace *u)
+{
+	struct nsproxy *np = t->nsproxy;
+
+	if (!np || np->count.refs.counter != 1)
+		return 0;
+	return (np->uts_ns->user_ns == u) + (np->ipc_ns->user_ns == u) +
+	       (np->mnt_ns->user_ns == u) + (np->net_ns->user_ns == u) +
+	       (np->cgroup_ns->user_ns == u) +
+	       (np->pid_ns_for_children->user_ns == u);
+}
 
 /*
  * Whether this exit may end the task's user namespace (few references
@@ -452,7 +511,7 @@ static __always_inline bool may_end_userpid(struct task_struct *t)
 
 	if (u->level) {
 		ns_common_val(&v, &u->ns);
-		if (v.refs <= USER_NEAR)
+		if (v.refs - owned_by_nsproxy(t, u) <= USER_NEAR)
 			return true;
 	}
 	if (!pid->level)
@@ -466,7 +525,13 @@ static __always_inline void exit_hint(struct task_struct *t)
 	__u32 tgid;
 
 	if (may_end_userpid(t)) {
+		note_zombie(t);
 		hint_slow(NSM_HK_EXIT, 0);
+		return;
+	}
+	/* its credentials and struct pids go after this tracepoint */
+	if (t->real_cred->user_ns->level || t->thread_pid->level) {
+		hint(NSM_HK_EXIT_NS);
 		return;
 	}
 	if (!*(volatile __u32 *)&nholders)
@@ -546,36 +611,6 @@ int nsm_close(struct trace_event_raw_sys_enter *ctx)
 	net = so->sk->__sk_common.skc_net.net;
 	if (net && net != t->nsproxy->net_ns)
 		hint_slow(NSM_HK_CLOSE, net->ns.inum);
-	return 0;
-}
-
-/*
- * Set by user space in the first second after an exit that may have
- * ended a user or PID namespace: a zombie holds its namespaces (and
- * /proc shows them) until its parent reaps it, and a reap is then a
- * hint to sweep again.  Off, a wait costs one load.
- */
-__u32 reap_hints;
-
-static __always_inline void reaped(long ret)
-{
-	if (ret >= 0 && *(volatile __u32 *)&reap_hints)
-		hint_slow(NSM_HK_EXIT, 0);
-}
-
-SEC("tracepoint/syscalls/sys_exit_wait4")
-int nsm_wait4(struct trace_event_raw_sys_exit *ctx)
-{
-	/* 0: WNOHANG and nothing to reap */
-	if (ctx->ret > 0)
-		reaped(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_waitid")
-int nsm_waitid(struct trace_event_raw_sys_exit *ctx)
-{
-	reaped(ctx->ret);
 	return 0;
 }
 

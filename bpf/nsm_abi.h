@@ -242,8 +242,11 @@ struct nsm_ev {
 enum nsm_hint_kind {
 	NSM_HK_UMOUNT,		/* a umount2() succeeded */
 	NSM_HK_CLOSE,		/* close() of an nsfs fd */
-	NSM_HK_EXIT,		/* the exit of a process in a non-initial
-				 * user or PID namespace, or of a holder */
+	NSM_HK_EXIT,		/* an exit that may end a user or PID
+				 * namespace (user space sweeps), or a
+				 * holder's */
+	NSM_HK_EXIT_NS,		/* another exit in a non-initial user or
+				 * PID namespace (checks only) */
 	NSM_HINT_N,
 };
 

@@ -280,6 +280,7 @@ unsigned feed_take_hints(struct feed *f, bool idle, bool hold)
 		[NSM_HK_UMOUNT] = RC_HINT_UMOUNT,
 		[NSM_HK_CLOSE] = RC_HINT_CLOSE,
 		[NSM_HK_EXIT] = RC_HINT_EXIT,
+		[NSM_HK_EXIT_NS] = RC_HINT_EXIT_NS,
 	};
 	__u64 *c = (__u64 *)f->skel->bss->hints;
 	unsigned got = 0;

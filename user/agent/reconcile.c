@@ -553,7 +553,7 @@ static const char *gone_via(const struct live *l, unsigned hints)
 	/* created by the feed since the last sweep: what prompted us */
 	if (hints & RC_HINT_UMOUNT)
 		return "umount";
-	if (hints & RC_HINT_EXIT && l->held & H_PROCS)
+	if (hints & (RC_HINT_EXIT | RC_HINT_EXIT_NS) && l->held & H_PROCS)
 		return "exit";
 	/* fds and sockets closed by an exit give no hint */
 	return "close";

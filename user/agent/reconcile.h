@@ -90,7 +90,8 @@ typedef bool (*rc_closed_fn)(void *ctx, uint64_t id);
 enum {
 	RC_HINT_UMOUNT = 1,
 	RC_HINT_CLOSE = 2,
-	RC_HINT_EXIT = 4,
+	RC_HINT_EXIT = 4,	/* sweeps too (liveness.c) */
+	RC_HINT_EXIT_NS = 8,
 };
 
 /*
