@@ -236,6 +236,7 @@ int nsm_ns_add_tref(struct nsm_ns *ns, enum nsm_via via, pid_t pid,
 		    pid_t tid, int fd);
 int nsm_pids_add(struct nsm_pids *p, pid_t pid);
 int nsm_ids_add(struct nsm_ids *p, uint64_t id);
+/* A warning in m; m NULL (the agent's live reads): dropped. */
 void nsm_warn(struct nsm_model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*

@@ -82,11 +82,16 @@ struct ee {
 	size_t nctrs;
 	struct nsm_idmap *by_pid;	/* the last sweep's processes -> ctr */
 	struct nsm_dk *dk;	/* every engine's transfers */
+	struct se *se;		/* containerd's and CRI-O's state */
+	int ndk;		/* of the last ee_pollfds(): dk's, then se's */
 	ee_emit_fn emit;
 	void *ctx;
 	FILE *warn;
 	char cgid[65];		/* ee_container_of()'s answer from a cgroup */
 };
+
+static void on_state(void *ctx, const char *action,
+		     const struct nsm_container *c);
 
 struct ee *ee_new(ee_emit_fn emit, void *ctx, FILE *warn)
 {
@@ -96,9 +101,11 @@ struct ee *ee_new(ee_emit_fn emit, void *ctx, FILE *warn)
 		return NULL;
 	ee->by_pid = nsm_idmap_new();
 	ee->dk = nsm_dk_new();
-	if (!ee->by_pid || !ee->dk) {
+	ee->se = se_new(on_state, ee, warn);
+	if (!ee->by_pid || !ee->dk || !ee->se) {
 		nsm_idmap_free(ee->by_pid);
 		nsm_dk_free(ee->dk);
+		se_free(ee->se);
 		free(ee);
 		return NULL;
 	}
@@ -155,6 +162,7 @@ void ee_free(struct ee *ee)
 		return;
 	/* first: no callback comes after this */
 	nsm_dk_free(ee->dk);
+	se_free(ee->se);
 	for (i = 0; i < ee->nc; i++) {
 		while (ee->c[i]->head)
 			pop(ee->c[i]);
@@ -524,6 +532,31 @@ static void turn(struct ee *ee, struct conn *c, const struct pend *p,
 	}
 }
 
+/* A start or stop of containerd's or CRI-O's, from their state. */
+static void on_state(void *ctx, const char *action,
+		     const struct nsm_container *c)
+{
+	struct ee *ee = ctx;
+	struct ee_event e = {
+		.action = action, .id = c->id, .name = c->name,
+		.engine = c->engine, .pid = c->pid,
+	};
+	struct ctr *k = ctr_get(ee, c->id, c->engine);
+	bool start = !strcmp(action, "start");
+
+	if (k) {
+		ctr_set_name(k, c->name);
+		if (start)
+			k->pid = c->pid;
+	}
+	ee->emit(ee->ctx, &e);
+	if (k && !start) {
+		if (k->pid && nsm_idmap_get(ee->by_pid, k->pid) == k)
+			nsm_idmap_put(ee->by_pid, k->pid, NULL);
+		k->pid = 0;
+	}
+}
+
 /* A start, or an event of a container whose process is not known. */
 static bool needs_inspect(const struct ee *ee, const struct pend *p)
 {
@@ -784,6 +817,8 @@ void ee_sync(struct ee *ee, const struct nsm_model *m)
 	for (i = 0; i < ee->nc; i++)
 		conn_open(ee, ee->c[i]);
 	take_containers(ee, m);
+	/* after: its starts and stops update what take_containers() took */
+	se_sync(ee->se, m);
 	/* they connect at the next ee_tick(): no event in the midst of a sync */
 }
 
@@ -805,10 +840,16 @@ void ee_tick(struct ee *ee)
 
 int ee_pollfds(struct ee *ee, struct pollfd *p, int max)
 {
-	return nsm_dk_pollfds(ee->dk, p, max);
+	int n = nsm_dk_pollfds(ee->dk, p, max - SE_MAX_POLLFDS);
+
+	ee->ndk = n;
+	return n + se_pollfds(ee->se, p + n, max - n);
 }
 
 void ee_read(struct ee *ee, const struct pollfd *p, int n)
 {
-	nsm_dk_ready(ee->dk, p, n);
+	int ndk = n < ee->ndk ? n : ee->ndk;
+
+	nsm_dk_ready(ee->dk, p, ndk);
+	se_read(ee->se, p + ndk, n - ndk);
 }
