@@ -135,6 +135,8 @@ for file in "$here"/t_*.sh; do
 			tail -n 40 "$T_RESULTS/$name.log" | sed 's/^/  # /'
 			fail=$((fail + 1))
 		fi
+		# what a test measured (lib.sh's note), whatever its result
+		[[ -e $T_RESULTS/$name.note ]] && sed 's/^/  # /' "$T_RESULTS/$name.note"
 		[[ -n ${NSMON_TEST_VERBOSE:-} ]] && echo "  # $name took ${took}s"
 	done
 done

@@ -211,7 +211,8 @@ ctr_rm_all() {
 # earlier start counts as 0) or after the kill began (the issue's bound on
 # the event path; the worst of 20 is printed).
 test_watch_containerd() {
-	local ns=nsmonwatch id pid i t0 ms worst_start=0 worst_stop=0 want=()
+	local ns=nsmonwatch id pid i t0 tb ms worst_start=0 worst_stop=0 want=()
+	local worst_began=0
 	start_containerd "$ns"
 	busybox_rootfs "$T_DIR/rootfs"
 	python3 "$here_wc/../helpers/oci_image.py" "$T_DIR/rootfs" \
@@ -221,11 +222,14 @@ test_watch_containerd() {
 	watch_start_stamped --no-initial
 	for ((i = 0; i < 20; i++)); do
 		id=nsmon-w$i-$$
+		tb=$(date +%s%N)
 		"${CTR[@]}" run -d nsmon.test/busybox:latest "$id" /bin/sleep 1000 >/dev/null
 		t0=$(date +%s%N)
 		pid=$("${CTR[@]}" tasks ls | awk -v id="$id" '$1 == id { print $2 }')
 		[[ $pid -gt 0 ]] || fail "no pid for task $id"
 		wait_action start "$id"
+		ms=$(ms_after "$tb" "$(seq_of start "$id")")
+		((ms > worst_began)) && worst_began=$ms
 		ms=$(ms_after "$t0" "$(seq_of start "$id")")
 		((ms < 0)) && ms=0
 		((ms > worst_start)) && worst_start=$ms
@@ -245,7 +249,8 @@ test_watch_containerd() {
 			"$(jq -nc --arg n "$ns/$1" --argjson p "$2" \
 				'[["start", $n, "containerd", $p], ["stop", $n, "containerd", $p]]')"
 	done
-	echo "containerd: worst of 20: start read ${worst_start} ms after ctr run returned, stop ${worst_stop} ms after the kill began" >&2
+	note "containerd, worst of 20: start read ${worst_start} ms after ctr run returned" \
+		"(${worst_began} ms after it began), stop ${worst_stop} ms after the kill began"
 	((worst_start <= 1000 && worst_stop <= 1000)) ||
 		fail "containerd events later than 1 s: start ${worst_start} ms, stop ${worst_stop} ms (worst of 20)"
 }
