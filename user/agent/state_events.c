@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,6 +83,7 @@ struct se {
 	struct nsm_idmap *by_wd;	/* wd -> struct dir */
 	struct dir *dirs;	/* every one, to go through */
 	size_t ndirs, nrunning;
+	size_t max_running;	/* SE_MAX_RUNNING, or less for the fd limit */
 	unsigned gen;
 	/* during se_sync(): what runs in its model started before */
 	const struct nsm_model *m;
@@ -95,9 +97,15 @@ struct se {
 struct se *se_new(se_fn fn, void *ctx, FILE *warn)
 {
 	struct se *se = calloc(1, sizeof(*se));
+	struct rlimit rl;
 
 	if (!se)
 		return NULL;
+	/* a pidfd each: a quarter of the fds at most, the sweeps need theirs */
+	se->max_running = SE_MAX_RUNNING;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < se->max_running)
+		se->max_running = rl.rlim_cur / 4;
 	se->by_wd = nsm_idmap_new();
 	se->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	se->efd = epoll_create1(EPOLL_CLOEXEC);
@@ -209,7 +217,7 @@ static void ctr_read(struct se *se, struct dir *d, int fd)
 		return;
 	if (dockers(se, c))
 		goto not_followed;
-	if (se->nrunning >= SE_MAX_RUNNING) {
+	if (se->nrunning >= se->max_running) {
 		warn_once(se, &se->warned_running,
 			  "more containers than watch follows at once");
 		goto out;

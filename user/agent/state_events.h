@@ -23,7 +23,8 @@
 #define SE_MAX_POLLFDS 2
 /* directories watched at most (an inotify watch each) */
 #define SE_MAX_DIRS 16384
-/* containers whose init is followed at once (a pidfd each) */
+/* containers whose init is followed at once (a pidfd each; no more than
+ * a quarter of RLIMIT_NOFILE) */
 #define SE_MAX_RUNNING 4096
 
 /*
