@@ -16,6 +16,8 @@ here_wc=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here_wc/t_containers.sh"
 # shellcheck source=t_watch.sh
 source "$here_wc/t_watch.sh"
+# shellcheck source=t_inroot.sh
+source "$here_wc/t_inroot.sh"
 
 # wait_event WHAT FILTER [JQ ARGS...]: waits (30 s) for an event FILTER selects.
 wait_event() {
@@ -329,4 +331,40 @@ test_watch_crio_hostile() {
 		"$(jq -nc --arg id "$id" --argjson p "$c" '[["start", $id, $p]]')"
 	expect_json "container events naming host process $h" \
 		"$(events '.event == "container" and .container.pid == $p' --argjson p "$h")" '[]' 
+}
+
+# A "crio" inside a container: in a PID namespace of its own, chrooted
+# into a root of its own (t_inroot.sh's chrooted.py), its run root at
+# /run/crio there.  Its container's init, a process in its PID namespace
+# chrooted into /ctr of that root, is reported with its pid in ours; a
+# container whose pidfile names a host process by our number, one in the
+# same root but not in the engine's PID namespace (which has no such
+# pid), is not.
+test_watch_crio_in_container() {
+	local e=$T_DIR/e run engine init inner ns_pid h id bad
+	[[ $(printf '%s\n' 6.11 "$(uname -r)" | sort -V | head -n1) == 6.11 ]] ||
+		skip "no NS_GET_TGID_FROM_PIDNS (Linux 6.11) to follow such an engine live"
+	run=$e/run/crio/overlay-containers
+	mkdir -p "$run"
+	busybox_rootfs "$e/ctr"
+	chrooted_py
+	spawn h chroot "$e/ctr" /bin/sleep 1000
+	spawn engine unshare -p -f --kill-child sh -c \
+		"chroot '$e/ctr' /bin/sleep 1000 & exec python3 '$T_DIR/chrooted.py' crio '$e' --runroot /run/crio"
+	wait_ready engine
+	init=$(pgrep -P "$engine")
+	inner=$(pgrep -P "$init")
+	[[ -n $inner && $(cat "/proc/$init/comm") == crio ]] || fail "no fake crio with its container"
+	ns_pid=$(awk '/^NSpid:/ { print $NF }' "/proc/$inner/status")
+	watch_start --no-initial
+	id=$(hexid 7) bad=$(hexid 8)
+	crio_fixture "$e/run/crio" "$bad" "$h" container host /ctr
+	crio_fixture "$e/run/crio" "$id" "$ns_pid" container inner /ctr
+	wait_action start "$id"
+	kill_pid "$engine"
+	wait_action stop "$id"
+	watch_stop
+	expect_json "container events of $id" "$(ctr_events "$id")" \
+		"$(jq -nc --argjson p "$inner" '[["start", "inner", "crio", $p], ["stop", "inner", "crio", $p]]')"
+	expect_json "container events of $bad (host process $h)" "$(ctr_events "$bad")" '[]'
 }
