@@ -75,6 +75,16 @@ struct conn {
 	bool overflowed;	/* said that events were dropped */
 };
 
+/* A start or stop of containerd's or CRI-O's found in a sync: held. */
+struct held {
+	struct held *next;
+	const char *action;	/* a static string */
+	char *id;
+	char *name;
+	enum nsm_engine_kind engine;
+	pid_t pid;
+};
+
 struct ee {
 	struct conn **c;
 	size_t nc;
@@ -84,6 +94,8 @@ struct ee {
 	struct nsm_dk *dk;	/* every engine's transfers */
 	struct se *se;		/* containerd's and CRI-O's state */
 	int ndk;		/* of the last ee_pollfds(): dk's, then se's */
+	bool syncing;		/* in ee_sync(): se's events are held */
+	struct held *held, **held_tail;	/* until the next ee_tick() */
 	ee_emit_fn emit;
 	void *ctx;
 	FILE *warn;
@@ -112,7 +124,15 @@ struct ee *ee_new(ee_emit_fn emit, void *ctx, FILE *warn)
 	ee->emit = emit;
 	ee->ctx = ctx;
 	ee->warn = warn;
+	ee->held_tail = &ee->held;
 	return ee;
+}
+
+static void held_free(struct held *h)
+{
+	free(h->id);
+	free(h->name);
+	free(h);
 }
 
 static void ctr_free(struct ctr *c)
@@ -170,6 +190,12 @@ void ee_free(struct ee *ee)
 		free(ee->c[i]);
 	}
 	free(ee->c);
+	while (ee->held) {
+		struct held *h = ee->held;
+
+		ee->held = h->next;
+		held_free(h);
+	}
 	ctrs_free(ee->ctrs, ee->nctrs);
 	nsm_idmap_free(ee->by_pid);
 	free(ee);
@@ -532,6 +558,46 @@ static void turn(struct ee *ee, struct conn *c, const struct pend *p,
 	}
 }
 
+/*
+ * Found in a sync: emitted at the next ee_tick(), not in the midst of
+ * one (before the start sync, or between a sync's corrections and it).
+ */
+static void hold(struct ee *ee, const struct ee_event *e)
+{
+	struct held *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return;
+	h->action = e->action;
+	h->id = strdup(e->id);
+	h->name = strdup(e->name);
+	h->engine = e->engine;
+	h->pid = e->pid;
+	if (!h->id || !h->name) {
+		held_free(h);
+		return;
+	}
+	*ee->held_tail = h;
+	ee->held_tail = &h->next;
+}
+
+static void emit_held(struct ee *ee)
+{
+	struct held *h;
+
+	while ((h = ee->held)) {
+		struct ee_event e = {
+			.action = h->action, .id = h->id, .name = h->name,
+			.engine = h->engine, .pid = h->pid,
+		};
+
+		ee->held = h->next;
+		ee->emit(ee->ctx, &e);
+		held_free(h);
+	}
+	ee->held_tail = &ee->held;
+}
+
 /* A start or stop of containerd's or CRI-O's, from their state. */
 static void on_state(void *ctx, const char *action,
 		     const struct nsm_container *c)
@@ -549,7 +615,10 @@ static void on_state(void *ctx, const char *action,
 		if (start)
 			k->pid = c->pid;
 	}
-	ee->emit(ee->ctx, &e);
+	if (ee->syncing)
+		hold(ee, &e);
+	else
+		ee->emit(ee->ctx, &e);
 	if (k && !start) {
 		if (k->pid && nsm_idmap_get(ee->by_pid, k->pid) == k)
 			nsm_idmap_put(ee->by_pid, k->pid, NULL);
@@ -818,7 +887,9 @@ void ee_sync(struct ee *ee, const struct nsm_model *m)
 		conn_open(ee, ee->c[i]);
 	take_containers(ee, m);
 	/* after: its starts and stops update what take_containers() took */
+	ee->syncing = true;
 	se_sync(ee->se, m);
+	ee->syncing = false;
 	/* they connect at the next ee_tick(): no event in the midst of a sync */
 }
 
@@ -827,6 +898,7 @@ void ee_tick(struct ee *ee)
 	int64_t now = 0;
 	size_t i;
 
+	emit_held(ee);
 	for (i = 0; i < ee->nc; i++) {
 		if (ee->c[i]->up)
 			continue;

@@ -64,8 +64,9 @@ void ee_free(struct ee *ee);
  */
 void ee_sync(struct ee *ee, const struct nsm_model *m);
 /*
- * Reconnects the engines that are down, when due (EE_RETRY_MS), and runs
- * the engines' timeouts (connect, inspect).
+ * Emits the starts and stops that ee_sync() found (held: not in the midst
+ * of a sync), reconnects the engines that are down, when due
+ * (EE_RETRY_MS), and runs the engines' timeouts (connect, inspect).
  */
 void ee_tick(struct ee *ee);
 /* The fds to wait for, with their .events, at most max; how many. */
