@@ -264,9 +264,10 @@ hexid() { printf "$1%.0s" {1..64}; }
 # in a run root that has no overlay-containers yet: a container whose init
 # is a real process, chrooted into its bundle's root (root.path), starts
 # once its state names it and stops when that process is killed; another
-# stops when its directory is removed (the process lives on).
+# stops when its directory is removed (the process lives on); a third,
+# begun under another name and renamed to its id, starts under its id.
 test_watch_crio() {
-	local root=$T_DIR/crio a b ida idb
+	local root=$T_DIR/crio a b c ida idb idc
 	mkdir -p "$root"
 	busybox_rootfs "$T_DIR/rootfs"
 	watch_start --no-initial --engine "crio=$root"
@@ -281,11 +282,21 @@ test_watch_crio() {
 	wait_action start "$idb"
 	rm -rf "${root:?}/overlay-containers/$idb"
 	wait_action stop "$idb"
+	idc=$(hexid c)
+	spawn c chroot "$T_DIR/rootfs" /bin/sleep 1002
+	crio_fixture "$root" staging "$c" container later
+	rm "$root/overlay-containers/staging/userdata/config.json"
+	mv "$root/overlay-containers/staging" "$root/overlay-containers/$idc"
+	crio_fixture "$root" "$idc" "$c" container later "$T_DIR/rootfs"
+	wait_action start "$idc"
 	watch_stop
 	expect_json "container events of $ida" "$(ctr_events "$ida")" \
 		"$(jq -nc --argjson p "$a" '[["start", "web", "crio", $p], ["stop", "web", "crio", $p]]')"
 	expect_json "container events of $idb" "$(ctr_events "$idb")" \
 		"$(jq -nc --argjson p "$b" '[["start", "POD", "crio", $p], ["stop", "POD", "crio", $p]]')"
+	expect_json "container events of $idc" "$(ctr_events "$idc")" \
+		"$(jq -nc --argjson p "$c" '[["start", "later", "crio", $p]]')"
+	expect_json "container events of staging" "$(ctr_events staging)" '[]'
 }
 
 # Hostile CRI-O state, written while watch runs: a pidfile naming a host

@@ -374,7 +374,16 @@ static void dir_add(struct se *se, struct eng *g, size_t depth,
 	} else {
 		/* the same directory again (a listing, an event after it) */
 		d = nsm_idmap_get(se->by_wd, (uint64_t)wd);
-		if (!d)
+		/*
+		 * moved here from elsewhere (its MOVE_SELF is still queued):
+		 * what is below it was watched under its old path
+		 */
+		if (d && (d->eng != g || strcmp(d->rel, rel))) {
+			subtree_drop(se, d);
+			d = NULL;
+			wd = inotify_add_watch(se->ifd, self, mask_of(g, depth));
+		}
+		if (!d && wd >= 0)
 			d = dir_new(se, g, depth, rel, wd);
 	}
 	if (d) {
