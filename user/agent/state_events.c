@@ -200,6 +200,20 @@ static size_t star_names(const struct dir *d, char *buf, size_t size,
 	return n;
 }
 
+/*
+ * A container's directory once it has started (or is not to be): what is
+ * written there (containerd's log.json at every command of the engine)
+ * need not wake us; only its going does.
+ */
+static void quiet(struct se *se, int fd)
+{
+	char self[40];
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	/* the same inode: its watch (wd) is kept, with this mask instead */
+	inotify_add_watch(se->ifd, self, IN_ONLYDIR | IN_MOVE_SELF);
+}
+
 /* A container's directory (fd) changed: has it started? */
 static void ctr_read(struct se *se, struct dir *d, int fd)
 {
@@ -228,11 +242,13 @@ static void ctr_read(struct se *se, struct dir *d, int fd)
 	d->c = c;
 	d->pidfd = pidfd;
 	se->nrunning++;
+	quiet(se, fd);
 	if (!listed(se->m, c))
 		se->fn(se->ctx, "start", c);
 	return;
 not_followed:
 	d->done = true;
+	quiet(se, fd);
 out:
 	nsm_container_free(c);
 	close(pidfd);
@@ -327,7 +343,11 @@ static void dir_list(struct se *se, struct dir *d, int fd)
 	int dup;
 
 	if (d->depth == d->eng->nlevels) {
-		ctr_read(se, d, fd);
+		/* dir_add() gave its watch the full mask again */
+		if (d->done)
+			quiet(se, fd);
+		else
+			ctr_read(se, d, fd);
 		return;
 	}
 	dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
