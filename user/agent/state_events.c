@@ -188,6 +188,7 @@ static size_t star_names(const struct dir *d, char *buf, size_t size,
 	char *p, *save = NULL;
 	size_t lvl = 0, n = 0;
 
+	names[0] = NULL;
 	if (snprintf(buf, size, "%s", d->rel) >= (int)size)
 		return 0;
 	/* rel is "./LEVEL0/LEVEL1/..." */
@@ -225,7 +226,9 @@ static void ctr_read(struct se *se, struct dir *d, int fd)
 
 	if (d->done)
 		return;
-	star_names(d, buf, sizeof(buf), names);
+	/* every layout has a "*" level: the container's id */
+	if (!star_names(d, buf, sizeof(buf), names))
+		return;
 	if (nsm_engine_read_live(NULL, &d->eng->e, fd, names, &c, &pidfd) ||
 	    !c)
 		return;
