@@ -389,19 +389,23 @@ static void dir_add(struct se *se, struct eng *g, size_t depth,
 	wd = se->ndirs < SE_MAX_DIRS
 		     ? inotify_add_watch(se->ifd, self, mask_of(g, depth))
 		     : -1;
-	if (wd < 0) {
+	if (wd < 0 && se->ndirs >= SE_MAX_DIRS) {
 		warn_once(se, &se->warned_watch,
-			  se->ndirs < SE_MAX_DIRS && errno == ENOSPC
-				  ? "inotify: fs.inotify.max_user_watches reached"
-				  : "more directories than watch follows at once");
-	} else {
+			  "more directories than watch follows at once");
+	} else if (wd < 0 && errno == ENOSPC) {
+		warn_once(se, &se->warned_watch,
+			  "inotify: fs.inotify.max_user_watches reached");
+	} else if (wd >= 0) {
 		/* the same directory again (a listing, an event after it) */
 		d = nsm_idmap_get(se->by_wd, (uint64_t)wd);
+		/* another engine's too (one directory named twice): its own */
+		if (d && d->eng != g)
+			goto out;
 		/*
 		 * moved here from elsewhere (its MOVE_SELF is still queued):
 		 * what is below it was watched under its old path
 		 */
-		if (d && (d->eng != g || strcmp(d->rel, rel))) {
+		if (d && strcmp(d->rel, rel)) {
 			subtree_drop(se, d);
 			d = NULL;
 			wd = inotify_add_watch(se->ifd, self, mask_of(g, depth));
@@ -413,6 +417,7 @@ static void dir_add(struct se *se, struct eng *g, size_t depth,
 		d->gen = se->gen;
 		dir_list(se, d, fd);
 	}
+out:
 	close(fd);
 }
 
