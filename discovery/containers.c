@@ -44,6 +44,16 @@ static const struct nsm_engine_ops *const engine_ops[NSM_NENGINE_KINDS] = {
 	[NSM_ENGINE_CRIO] = &nsm_engine_crio_ops,
 };
 
+const struct nsm_engine_ops *nsm_engine_ops_of(enum nsm_engine_kind k)
+{
+	return k < NSM_NENGINE_KINDS ? engine_ops[k] : NULL;
+}
+
+const char *const *nsm_engine_state_levels(enum nsm_engine_kind k)
+{
+	return k < NSM_NENGINE_KINDS ? engine_ops[k]->levels : NULL;
+}
+
 int nsm_engine_parse(const char *s, struct nsm_engine *e)
 {
 	const char *eq = strchr(s, '=');

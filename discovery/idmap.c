@@ -113,6 +113,35 @@ int nsm_idmap_put(struct nsm_idmap *map, uint64_t key, void *val)
 	return 0;
 }
 
+/*
+ * Linear probing without tombstones: the slots after the freed one, up to
+ * an empty one, move back into it when their home slot is not between
+ * (Knuth's algorithm R), so that every probe chain stays unbroken.
+ */
+void nsm_idmap_del(struct nsm_idmap *map, uint64_t key)
+{
+	size_t mask = map->cap - 1, i, j, h;
+	struct slot *s;
+
+	if (!key)
+		return;
+	s = find(map, key);
+	if (!s->key)
+		return;
+	i = (size_t)(s - map->slots);
+	map->slots[i].key = 0;
+	map->count--;
+	for (j = (i + 1) & mask; map->slots[j].key; j = (j + 1) & mask) {
+		h = hash(map->slots[j].key, map->cap);
+		/* h cyclically in (i, j]: it stays */
+		if (i <= j ? (i < h && h <= j) : (i < h || h <= j))
+			continue;
+		map->slots[i] = map->slots[j];
+		map->slots[j].key = 0;
+		i = j;
+	}
+}
+
 size_t nsm_idmap_count(const struct nsm_idmap *map)
 {
 	return map->count;

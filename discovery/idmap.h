@@ -14,6 +14,8 @@ void nsm_idmap_free(struct nsm_idmap *map);
 void *nsm_idmap_get(const struct nsm_idmap *map, uint64_t key);
 /* Inserts or replaces; key must not be 0.  Returns 0 or -ENOMEM. */
 int nsm_idmap_put(struct nsm_idmap *map, uint64_t key, void *val);
+/* Removes key (if there). */
+void nsm_idmap_del(struct nsm_idmap *map, uint64_t key);
 size_t nsm_idmap_count(const struct nsm_idmap *map);
 
 #endif

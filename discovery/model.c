@@ -364,8 +364,11 @@ void nsm_warn(struct nsm_model *m, const char *fmt, ...)
 	va_list ap;
 	char *s;
 
-	/* A warning that cannot be stored is dropped: it is only a warning. */
-	if (grow((void **)&m->warnings, m->nwarnings, &m->warnings_cap,
+	/*
+	 * A warning that cannot be stored is dropped: it is only a warning.
+	 * No model (the agent's live reads): nowhere to keep it.
+	 */
+	if (!m || grow((void **)&m->warnings, m->nwarnings, &m->warnings_cap,
 		 sizeof(*m->warnings)))
 		return;
 	va_start(ap, fmt);

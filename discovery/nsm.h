@@ -236,6 +236,7 @@ int nsm_ns_add_tref(struct nsm_ns *ns, enum nsm_via via, pid_t pid,
 		    pid_t tid, int fd);
 int nsm_pids_add(struct nsm_pids *p, pid_t pid);
 int nsm_ids_add(struct nsm_ids *p, uint64_t id);
+/* A warning in m; m NULL (the agent's live reads): dropped. */
 void nsm_warn(struct nsm_model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
@@ -460,6 +461,13 @@ struct nsm_container {
 	/* "compose" (com.docker.compose.project), "pod" (Kubernetes), NULL */
 	const char *group_kind;
 	char *group_name;	/* pod: "NAMESPACE/NAME" */
+	/*
+	 * containerd, CRI-O: its OCI bundle's root.path (config.json) as
+	 * written, relative to the bundle or absolute in the engine's root;
+	 * NULL: not said.  Not output: the live checks compare it with the
+	 * root of the process the engine names (nsm_engine_read_live()).
+	 */
+	char *rootfs;
 };
 
 /* Adds a container to m, taking over c (freed on error). */
@@ -470,6 +478,28 @@ const char *nsm_container_label(const struct nsm_container *c,
 				const char *key);
 /* "docker:web": malloc'ed. */
 char *nsm_container_ref(const struct nsm_container *c);
+
+/*
+ * containerd and CRI-O as their state directory lays them out, for
+ * following it as it changes (the agent): the names of the directory
+ * levels from e->fd down to one container's directory, NULL-terminated,
+ * "*" where any name goes (one not starting with '.'; those names make
+ * the container's key); NULL for an engine that has none (Docker, podman:
+ * their event streams).
+ */
+const char *const *nsm_engine_state_levels(enum nsm_engine_kind k);
+/*
+ * One container of e, read now from its directory dirfd (at the levels
+ * above; names: those of its "*" levels, in order, NULL-terminated) as
+ * the container pass reads it, then checked before the agent names its
+ * process (discovery/ctrlive.c): 0 and *out NULL if it is none (not
+ * started, another engine's) or its process does not check out; else
+ * *out (c->pid: its init in our PID namespace) and *pidfd, a pidfd of
+ * that init, both the caller's.  m (may be NULL) takes the warnings.
+ */
+int nsm_engine_read_live(struct nsm_model *m, const struct nsm_engine *e,
+			 int dirfd, const char *const *names,
+			 struct nsm_container **out, int *pidfd);
 
 /*
  * The container pass: finds the engines (opts.engines, and with

@@ -3,7 +3,11 @@
  * containerd.c - containerd, read through the state of its runtime v2
  * shims: STATE/io.containerd.runtime.v2.task/NAMESPACE/ID/{config.json,
  * init.pid}, one directory per containerd namespace ("default", "moby"
- * for Docker, "k8s.io" for the CRI plugin).
+ * for Docker, "k8s.io" for the CRI plugin).  The shim makes the task's
+ * directory (its OCI bundle) when the task is created, runc writes
+ * init.pid (by a rename) once the init process exists, and the directory
+ * goes (renamed to ".ID", then removed) when the task is deleted, not
+ * when it exits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,23 +17,23 @@
 
 #include "engine.h"
 
-struct walk {
-	struct nsm_model *m;
-	const struct nsm_engine *e;
-	const char *nsname;
+static const char *const levels[] = {
+	"io.containerd.runtime.v2.task", "*", "*", NULL,
 };
 
-/* One task directory (ID/) of a containerd namespace. */
-static int task(void *ctx, int fd, const char *id)
+/* One task directory (names: NAMESPACE, ID). */
+static int task(struct nsm_model *m, const struct nsm_engine *e, int fd,
+		const char *const *names, struct nsm_container **out)
 {
 	static const char *const keys[] = {
 		"io.kubernetes.cri.container-name", NULL,
 	};
-	const struct walk *w = ctx;
+	const char *nsname = names[0];
 	struct nsm_container *c;
 	int err;
 
-	c = nsm_oci_container(w->m, fd, "init.pid", id, w->e->kind);
+	*out = NULL;
+	c = nsm_oci_container(m, fd, "init.pid", names[1], e->kind);
 	if (!c)
 		return -ENOMEM;
 	/* a task directory without init.pid: created, not started */
@@ -37,34 +41,21 @@ static int task(void *ctx, int fd, const char *id)
 		nsm_container_free(c);
 		return 0;
 	}
-	err = nsm_oci_name(c, keys,
-			   strcmp(w->nsname, "default") ? w->nsname : NULL);
+	err = nsm_oci_name(c, keys, strcmp(nsname, "default") ? nsname : NULL);
 	if (!err)
 		err = nsm_container_add_label(c, "io.containerd.namespace",
-					      w->nsname);
+					      nsname);
 	if (err) {
 		nsm_container_free(c);
 		return err;
 	}
-	return nsm_container_add(w->m, c);
-}
-
-/* One containerd namespace's directory of tasks. */
-static int containerd_ns(void *ctx, int fd, const char *nsname)
-{
-	struct walk w = *(const struct walk *)ctx;
-	int dfd = nsm_oci_opendir(fd, ".");
-
-	w.nsname = nsname;
-	return dfd < 0 ? 0 : nsm_oci_each_dir(w.m, w.e, dfd, NULL, task, &w);
+	*out = c;
+	return 0;
 }
 
 static int list(struct nsm_model *m, const struct nsm_engine *e)
 {
-	struct walk w = { .m = m, .e = e };
-	int fd = nsm_oci_open_state(m, e, "io.containerd.runtime.v2.task");
-
-	return fd < 0 ? 0 : nsm_oci_each_dir(m, e, fd, NULL, containerd_ns, &w);
+	return nsm_oci_list(m, e, &nsm_engine_containerd_ops);
 }
 
 const struct nsm_engine_ops nsm_engine_containerd_ops = {
@@ -72,4 +63,6 @@ const struct nsm_engine_ops nsm_engine_containerd_ops = {
 	.default_path = "/run/containerd",
 	.list = list,
 	.paused_by_freezer = true,
+	.levels = levels,
+	.read = task,
 };

@@ -13,23 +13,23 @@
 
 #include "engine.h"
 
-struct walk {
-	struct nsm_model *m;
-	const struct nsm_engine *e;
+static const char *const levels[] = {
+	"overlay-containers", "*", "userdata", NULL,
 };
 
-/* One container's userdata directory. */
-static int container(void *ctx, int fd, const char *id)
+/* One container's userdata directory (names: ID). */
+static int container(struct nsm_model *m, const struct nsm_engine *e, int fd,
+		     const char *const *names, struct nsm_container **out)
 {
 	static const char *const keys[] = {
 		"io.kubernetes.container.name",
 		"io.kubernetes.cri-o.ContainerName", NULL,
 	};
-	const struct walk *w = ctx;
 	struct nsm_container *c;
 	int err;
 
-	c = nsm_oci_container(w->m, fd, "pidfile", id, w->e->kind);
+	*out = NULL;
+	c = nsm_oci_container(m, fd, "pidfile", names[0], e->kind);
 	if (!c)
 		return -ENOMEM;
 	/* podman keeps its containers in the same tree */
@@ -43,15 +43,13 @@ static int container(void *ctx, int fd, const char *id)
 		nsm_container_free(c);
 		return err;
 	}
-	return nsm_container_add(w->m, c);
+	*out = c;
+	return 0;
 }
 
 static int list(struct nsm_model *m, const struct nsm_engine *e)
 {
-	struct walk w = { .m = m, .e = e };
-	int fd = nsm_oci_open_state(m, e, "overlay-containers");
-
-	return fd < 0 ? 0 : nsm_oci_each_dir(m, e, fd, "userdata", container, &w);
+	return nsm_oci_list(m, e, &nsm_engine_crio_ops);
 }
 
 const struct nsm_engine_ops nsm_engine_crio_ops = {
@@ -59,4 +57,6 @@ const struct nsm_engine_ops nsm_engine_crio_ops = {
 	.default_path = "/run/containers/storage",
 	.list = list,
 	.paused_by_freezer = true,
+	.levels = levels,
+	.read = container,
 };

@@ -29,7 +29,22 @@ struct nsm_engine_ops {
 	int (*list)(struct nsm_model *m, const struct nsm_engine *e);
 	/* its state does not record a pause: the cgroup freezer tells */
 	bool paused_by_freezer;
+	/*
+	 * Engines read through their state directory (containerd, CRI-O):
+	 * the names of the directory levels from it down to one
+	 * container's, NULL-terminated (nsm_engine_state_levels()); and
+	 * the one container whose directory is fd (names: those of its
+	 * "*" levels, in order, NULL-terminated), as list() lists it: 0
+	 * with *out NULL if it is none (not started, another engine's),
+	 * -ENOMEM.  NULL for the others.
+	 */
+	const char *const *levels;
+	int (*read)(struct nsm_model *m, const struct nsm_engine *e, int fd,
+		    const char *const *names, struct nsm_container **out);
 };
+
+/* The ops of engine kind k (containers.c's table). */
+const struct nsm_engine_ops *nsm_engine_ops_of(enum nsm_engine_kind k);
 
 extern const struct nsm_engine_ops nsm_engine_docker_ops;
 extern const struct nsm_engine_ops nsm_engine_podman_ops;
@@ -42,7 +57,15 @@ int nsm_container_add_label(struct nsm_container *c, const char *key,
 /* Adds every string member of obj (labels, annotations) as a label. */
 int nsm_container_add_labels(struct nsm_container *c, const cJSON *obj);
 
-/* engines/oci.c: a container from an OCI bundle (config.json, pid file). */
+/*
+ * engines/oci.c: list() of an engine with levels and read: every
+ * container below its state directory.  The levels are a fixed name, then
+ * "*" levels, each of which may be followed by one fixed name (CRI-O's
+ * "overlay-containers", "*", "userdata").
+ */
+int nsm_oci_list(struct nsm_model *m, const struct nsm_engine *e,
+		 const struct nsm_engine_ops *ops);
+/* A container from an OCI bundle (config.json, pid file). */
 struct nsm_container *nsm_oci_container(struct nsm_model *m, int dirfd,
 					const char *pidfile, const char *id,
 					enum nsm_engine_kind kind);

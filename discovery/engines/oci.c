@@ -39,6 +39,18 @@ static pid_t read_pidfile(int dirfd, const char *name)
 	return v > 0 && v < 1 << 30 ? (pid_t)v : 0;
 }
 
+/* config.json's root.path, as written: where the container's root is. */
+static int bundle_root(struct nsm_container *c, const cJSON *cfg)
+{
+	const cJSON *root = cJSON_GetObjectItemCaseSensitive(cfg, "root");
+	const cJSON *path = cJSON_GetObjectItemCaseSensitive(root, "path");
+
+	if (!cJSON_IsString(path) || !*path->valuestring)
+		return 0;
+	c->rootfs = strdup(path->valuestring);
+	return c->rootfs ? 0 : -ENOMEM;
+}
+
 struct nsm_container *nsm_oci_container(struct nsm_model *m, int dirfd,
 					const char *pidfile, const char *id,
 					enum nsm_engine_kind kind)
@@ -64,6 +76,8 @@ struct nsm_container *nsm_oci_container(struct nsm_model *m, int dirfd,
 	if (cfg && nsm_container_add_labels(
 			   c, cJSON_GetObjectItemCaseSensitive(cfg,
 							       "annotations")))
+		goto fail;
+	if (cfg && bundle_root(c, cfg))
 		goto fail;
 	cJSON_Delete(cfg);
 	free(text);
@@ -143,3 +157,53 @@ int nsm_oci_each_dir(struct nsm_model *m, const struct nsm_engine *e,
 	return err;
 }
 
+/* Where nsm_oci_list() is: the directory levels still to go down. */
+struct walk {
+	struct nsm_model *m;
+	const struct nsm_engine *e;
+	const struct nsm_engine_ops *ops;
+	const char *const *level;	/* the next one; NULL: containers */
+	const char *names[8];		/* of the "*" levels above */
+	size_t nnames;
+};
+
+static int walk_level(struct walk *w, int dir);
+
+/* One directory of a "*" level (and its fixed name below, if any). */
+static int walk_entry(void *ctx, int fd, const char *name)
+{
+	struct walk w = *(const struct walk *)ctx;
+	struct nsm_container *c;
+	int err, dir;
+
+	if (w.nnames + 1 >= sizeof(w.names) / sizeof(w.names[0]))
+		return 0;
+	w.names[w.nnames++] = name;
+	if (*w.level) {
+		dir = nsm_oci_opendir(fd, ".");
+		return dir < 0 ? 0 : walk_level(&w, dir);
+	}
+	w.names[w.nnames] = NULL;
+	err = w.ops->read(w.m, w.e, fd, w.names, &c);
+	return err || !c ? err : nsm_container_add(w.m, c);
+}
+
+/* The directory dir (taken over) holds the "*" level w->level. */
+static int walk_level(struct walk *w, int dir)
+{
+	const char *sub = NULL;
+
+	w->level++;
+	if (*w->level && strcmp(*w->level, "*"))
+		sub = *w->level++;
+	return nsm_oci_each_dir(w->m, w->e, dir, sub, walk_entry, w);
+}
+
+int nsm_oci_list(struct nsm_model *m, const struct nsm_engine *e,
+		 const struct nsm_engine_ops *ops)
+{
+	struct walk w = { .m = m, .e = e, .ops = ops, .level = ops->levels + 1 };
+	int fd = nsm_oci_open_state(m, e, ops->levels[0]);
+
+	return fd < 0 ? 0 : walk_level(&w, fd);
+}

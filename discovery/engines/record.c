@@ -37,6 +37,7 @@ void nsm_container_free(struct nsm_container *c)
 	free(c->id);
 	free(c->name);
 	free(c->group_name);
+	free(c->rootfs);
 	free(c);
 }
 

@@ -18,6 +18,8 @@
 #   assert_field ID FIELD JSON   .FIELD of the namespace equals JSON
 #   assert_jq MSG FILTER [JQ ARGS...]   jq -e FILTER $DOC, else fail MSG
 #   fail MSG / skip MSG      end the test (skip: exit 77)
+#   note MSG                 a line that run.sh prints under the test's
+#                            result (what it measured)
 #
 # T_DIR is a fresh directory, removed at exit; T_UNIQ a name unique to this
 # test run (for ip netns names).
@@ -66,6 +68,10 @@ fail() {
 	[[ -e $T_WHY ]] || echo "$*" >"$T_WHY"
 	echo "FAIL: $*" >&2
 	exit 1
+}
+
+note() {
+	echo "$*" >>"$T_RESULTS/$T_NAME.note"
 }
 
 skip() {

@@ -140,6 +140,8 @@ for file in "$here"/t_*.sh; do
 			grep -v '^measured: ' "$T_RESULTS/$name.log" | tail -n 40 | sed 's/^/  # /'
 			fail=$((fail + 1))
 		fi
+		# what a test measured (lib.sh's note), whatever its result
+		[[ -e $T_RESULTS/$name.note ]] && sed 's/^/  # /' "$T_RESULTS/$name.note"
 		[[ -n ${NSMON_TEST_VERBOSE:-} ]] && echo "  # $name took ${took}s"
 	done
 done

@@ -179,15 +179,14 @@ clean_run_containerd() {
 	rmdir "$r/s" "$r/fifo" "$r/runc" "$r" 2>/dev/null || true
 }
 
-# containerd on $T_DIR (own root, state, sockets), a task in a containerd
-# namespace of the test's, run from a plain rootfs (ctr run --rootfs: no
-# image store, no registry); found through the containerd process (its
-# --config names the state directory), paused through the freezer.
-test_containerd() {
-	local d=$T_DIR/ctrd ns=nsmontest id=nsmon-ctr-$$ pid
+# start_containerd NS: containerd on $T_DIR/ctrd (own root, state,
+# sockets; no CRI plugin), CTR the ctr command line for its containerd
+# namespace NS; what it leaves under /run/containerd is taken back after
+# the test.
+start_containerd() {
+	local d=$T_DIR/ctrd ns=$1
 	command -v containerd >/dev/null && command -v ctr >/dev/null ||
 		skip "containerd/ctr are missing (containerd, scripts/deps.sh)"
-	busybox_rootfs "$T_DIR/rootfs"
 	mkdir -p "$d"
 	cat >"$d/config.toml" <<-EOC
 		version = 2
@@ -206,7 +205,18 @@ test_containerd() {
 	# /run/containerd: take back what this test's run left there
 	defer clean_run_containerd "$d/config.toml" "$ns"
 	spawn ctrd containerd --config "$d/config.toml"
-	wait_for "containerd's socket" ctr -a "$d/c.sock" version
+	CTR=(ctr -a "$d/c.sock" -n "$ns")
+	wait_for "containerd's socket" "${CTR[@]}" version
+}
+
+# containerd (start_containerd), a task in a containerd namespace of the
+# test's, run from a plain rootfs (ctr run --rootfs: no image store, no
+# registry); found through the containerd process (its --config names the
+# state directory), paused through the freezer.
+test_containerd() {
+	local d=$T_DIR/ctrd ns=nsmontest id=nsmon-ctr-$$ pid
+	start_containerd "$ns"
+	busybox_rootfs "$T_DIR/rootfs"
 	defer ctr -a "$d/c.sock" -n "$ns" containers rm "$id"
 	defer ctr -a "$d/c.sock" -n "$ns" tasks rm -f "$id"
 	ctr -a "$d/c.sock" -n "$ns" run -d --rootfs "$T_DIR/rootfs" "$id" /bin/sleep 1000 >/dev/null
@@ -305,16 +315,21 @@ test_podman() {
 # sandbox holds a net and uts namespace, the app joins them.  A podman
 # container in the same tree (no cri-o annotations) is not CRI-O's; a
 # config.json that is not JSON is a warning.
+# crio_fixture RUNROOT ID PID TYPE NAME [ROOTFS]: one container's userdata
+# (ROOTFS: the bundle's root.path).
 crio_fixture() {
-	local root=$1 id=$2 pid=$3 type=$4 name=$5 u=$root/overlay-containers/$2/userdata
+	local pid=$3 type=$4 name=$5 u
+	# not on the line above: its words expand before any is assigned
+	u=$1/overlay-containers/$2/userdata
 	mkdir -p "$u"
 	echo "$pid" >"$u/pidfile"
-	jq -n --arg type "$type" --arg name "$name" '{ociVersion: "1.0.2",
+	jq -n --arg type "$type" --arg name "$name" --arg rootfs "${6:-}" '{ociVersion: "1.0.2",
 		annotations: {"io.kubernetes.cri-o.ContainerType": $type,
 			"io.kubernetes.cri-o.ContainerName": ("k8s_" + $name),
 			"io.kubernetes.container.name": $name,
 			"io.kubernetes.pod.name": "web-pod",
-			"io.kubernetes.pod.namespace": "shop"}}' >"$u/config.json"
+			"io.kubernetes.pod.namespace": "shop"}} +
+		(if $rootfs == "" then {} else {root: {path: $rootfs}} end)' >"$u/config.json"
 }
 
 test_crio_fixture() {

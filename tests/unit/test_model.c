@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "idmap.h"
 #include "nsm.h"
 
 /* The kernel's fixed inode numbers of the initial namespaces. */
@@ -568,6 +569,39 @@ static void missing_root(void **state)
 }
 
 /* The building blocks the passes use. */
+/*
+ * Deletes keep every other key reachable (their probe chains unbroken):
+ * random puts and deletes against a plain array, through a few growths.
+ */
+static void idmap_del(void **state)
+{
+	enum { N = 3000 };
+	static uintptr_t want[N];
+	struct nsm_idmap *map = nsm_idmap_new();
+	unsigned seed = 17;
+	size_t i, k, n = 0;
+
+	(void)state;
+	assert_non_null(map);
+	memset(want, 0, sizeof(want));
+	for (i = 0; i < 40000; i++) {
+		k = 1 + rand_r(&seed) % (N - 1);
+		if (rand_r(&seed) % 3) {
+			n += !want[k];
+			want[k] = i + 1;
+			assert_int_equal(nsm_idmap_put(map, k, (void *)want[k]), 0);
+		} else {
+			n -= !!want[k];
+			want[k] = 0;
+			nsm_idmap_del(map, k);
+		}
+	}
+	assert_int_equal(nsm_idmap_count(map), n);
+	for (k = 1; k < N; k++)
+		assert_ptr_equal(nsm_idmap_get(map, k), (void *)want[k]);
+	nsm_idmap_free(map);
+}
+
 static void model_api(void **state)
 {
 	struct nsm_model *m = NULL;
@@ -639,6 +673,7 @@ int main(void)
 		cmocka_unit_test(bad_tree),
 		cmocka_unit_test(missing_root),
 		cmocka_unit_test(model_api),
+		cmocka_unit_test(idmap_del),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, setup_basic,

@@ -75,6 +75,16 @@ struct conn {
 	bool overflowed;	/* said that events were dropped */
 };
 
+/* A start or stop of containerd's or CRI-O's found in a sync: held. */
+struct held {
+	struct held *next;
+	const char *action;	/* a static string */
+	char *id;
+	char *name;
+	enum nsm_engine_kind engine;
+	pid_t pid;
+};
+
 struct ee {
 	struct conn **c;
 	size_t nc;
@@ -82,11 +92,18 @@ struct ee {
 	size_t nctrs;
 	struct nsm_idmap *by_pid;	/* the last sweep's processes -> ctr */
 	struct nsm_dk *dk;	/* every engine's transfers */
+	struct se *se;		/* containerd's and CRI-O's state */
+	int ndk;		/* of the last ee_pollfds(): dk's, then se's */
+	bool syncing;		/* in ee_sync(): se's events are held */
+	struct held *held, **held_tail;	/* until the next ee_tick() */
 	ee_emit_fn emit;
 	void *ctx;
 	FILE *warn;
 	char cgid[65];		/* ee_container_of()'s answer from a cgroup */
 };
+
+static void on_state(void *ctx, const char *action,
+		     const struct nsm_container *c);
 
 struct ee *ee_new(ee_emit_fn emit, void *ctx, FILE *warn)
 {
@@ -96,16 +113,26 @@ struct ee *ee_new(ee_emit_fn emit, void *ctx, FILE *warn)
 		return NULL;
 	ee->by_pid = nsm_idmap_new();
 	ee->dk = nsm_dk_new();
-	if (!ee->by_pid || !ee->dk) {
+	ee->se = se_new(on_state, ee, warn);
+	if (!ee->by_pid || !ee->dk || !ee->se) {
 		nsm_idmap_free(ee->by_pid);
 		nsm_dk_free(ee->dk);
+		se_free(ee->se);
 		free(ee);
 		return NULL;
 	}
 	ee->emit = emit;
 	ee->ctx = ctx;
 	ee->warn = warn;
+	ee->held_tail = &ee->held;
 	return ee;
+}
+
+static void held_free(struct held *h)
+{
+	free(h->id);
+	free(h->name);
+	free(h);
 }
 
 static void ctr_free(struct ctr *c)
@@ -155,6 +182,7 @@ void ee_free(struct ee *ee)
 		return;
 	/* first: no callback comes after this */
 	nsm_dk_free(ee->dk);
+	se_free(ee->se);
 	for (i = 0; i < ee->nc; i++) {
 		while (ee->c[i]->head)
 			pop(ee->c[i]);
@@ -162,6 +190,12 @@ void ee_free(struct ee *ee)
 		free(ee->c[i]);
 	}
 	free(ee->c);
+	while (ee->held) {
+		struct held *h = ee->held;
+
+		ee->held = h->next;
+		held_free(h);
+	}
 	ctrs_free(ee->ctrs, ee->nctrs);
 	nsm_idmap_free(ee->by_pid);
 	free(ee);
@@ -524,6 +558,74 @@ static void turn(struct ee *ee, struct conn *c, const struct pend *p,
 	}
 }
 
+/*
+ * Found in a sync: emitted at the next ee_tick(), not in the midst of
+ * one (before the start sync, or between a sync's corrections and it).
+ */
+static void hold(struct ee *ee, const struct ee_event *e)
+{
+	struct held *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return;
+	h->action = e->action;
+	h->id = strdup(e->id);
+	h->name = strdup(e->name);
+	h->engine = e->engine;
+	h->pid = e->pid;
+	if (!h->id || !h->name) {
+		held_free(h);
+		return;
+	}
+	*ee->held_tail = h;
+	ee->held_tail = &h->next;
+}
+
+static void emit_held(struct ee *ee)
+{
+	struct held *h;
+
+	while ((h = ee->held)) {
+		struct ee_event e = {
+			.action = h->action, .id = h->id, .name = h->name,
+			.engine = h->engine, .pid = h->pid,
+		};
+
+		ee->held = h->next;
+		ee->emit(ee->ctx, &e);
+		held_free(h);
+	}
+	ee->held_tail = &ee->held;
+}
+
+/* A start or stop of containerd's or CRI-O's, from their state. */
+static void on_state(void *ctx, const char *action,
+		     const struct nsm_container *c)
+{
+	struct ee *ee = ctx;
+	struct ee_event e = {
+		.action = action, .id = c->id, .name = c->name,
+		.engine = c->engine, .pid = c->pid,
+	};
+	struct ctr *k = ctr_get(ee, c->id, c->engine);
+	bool start = !strcmp(action, "start");
+
+	if (k) {
+		ctr_set_name(k, c->name);
+		if (start)
+			k->pid = c->pid;
+	}
+	if (ee->syncing)
+		hold(ee, &e);
+	else
+		ee->emit(ee->ctx, &e);
+	if (k && !start) {
+		if (k->pid && nsm_idmap_get(ee->by_pid, k->pid) == k)
+			nsm_idmap_put(ee->by_pid, k->pid, NULL);
+		k->pid = 0;
+	}
+}
+
 /* A start, or an event of a container whose process is not known. */
 static bool needs_inspect(const struct ee *ee, const struct pend *p)
 {
@@ -784,6 +886,10 @@ void ee_sync(struct ee *ee, const struct nsm_model *m)
 	for (i = 0; i < ee->nc; i++)
 		conn_open(ee, ee->c[i]);
 	take_containers(ee, m);
+	/* after: its starts and stops update what take_containers() took */
+	ee->syncing = true;
+	se_sync(ee->se, m);
+	ee->syncing = false;
 	/* they connect at the next ee_tick(): no event in the midst of a sync */
 }
 
@@ -792,6 +898,7 @@ void ee_tick(struct ee *ee)
 	int64_t now = 0;
 	size_t i;
 
+	emit_held(ee);
 	for (i = 0; i < ee->nc; i++) {
 		if (ee->c[i]->up)
 			continue;
@@ -805,10 +912,16 @@ void ee_tick(struct ee *ee)
 
 int ee_pollfds(struct ee *ee, struct pollfd *p, int max)
 {
-	return nsm_dk_pollfds(ee->dk, p, max);
+	int n = nsm_dk_pollfds(ee->dk, p, max - SE_MAX_POLLFDS);
+
+	ee->ndk = n;
+	return n + se_pollfds(ee->se, p + n, max - n);
 }
 
 void ee_read(struct ee *ee, const struct pollfd *p, int n)
 {
-	nsm_dk_ready(ee->dk, p, n);
+	int ndk = n < ee->ndk ? n : ee->ndk;
+
+	nsm_dk_ready(ee->dk, p, ndk);
+	se_read(ee->se, p + ndk, n - ndk);
 }

@@ -2,8 +2,10 @@
 /*
  * engine_events.h - `nsmon watch` follows the container engines that
  * stream their events (Docker, podman: GET /events on the API socket):
- * container start, stop, pause, unpause.  The engines are those the last
- * sweep found; one that goes away is tried again every few seconds.
+ * container start, stop, pause, unpause; and containerd's and CRI-O's
+ * containers, start and stop, through their state (state_events.h).  The
+ * engines are those the last sweep found; one that goes away is tried
+ * again every few seconds.
  *
  * Never blocks: the engines are spoken to through the discovery
  * library's Docker client (libcurl's multi interface), driven by the
@@ -25,6 +27,7 @@
 #include <sys/types.h>
 
 #include "nsm.h"
+#include "state_events.h"
 
 /* an engine that is down or talks garbage is tried again this often */
 #define EE_RETRY_MS 5000
@@ -32,9 +35,10 @@
 #define EE_MAX_ENGINES 16
 /*
  * the most fds ee_pollfds() asks to wait for: per engine its stream and
- * the inspect that is out (one at a time per engine)
+ * the inspect that is out (one at a time per engine); and those that
+ * follow containerd's and CRI-O's state (state_events.h)
  */
-#define EE_MAX_POLLFDS (2 * EE_MAX_ENGINES)
+#define EE_MAX_POLLFDS (2 * EE_MAX_ENGINES + SE_MAX_POLLFDS)
 
 /* One container event of an engine. */
 struct ee_event {
@@ -55,12 +59,14 @@ void ee_free(struct ee *ee);
 /*
  * After a sweep: follows the Docker and podman engines in m->engines
  * (besides those already followed), connects those that are down now,
- * and takes m's containers and their processes as what is known.
+ * follows the state of its containerd and CRI-O engines (se_sync()), and
+ * takes m's containers and their processes as what is known.
  */
 void ee_sync(struct ee *ee, const struct nsm_model *m);
 /*
- * Reconnects the engines that are down, when due (EE_RETRY_MS), and runs
- * the engines' timeouts (connect, inspect).
+ * Emits the starts and stops that ee_sync() found (held: not in the midst
+ * of a sync), reconnects the engines that are down, when due
+ * (EE_RETRY_MS), and runs the engines' timeouts (connect, inspect).
  */
 void ee_tick(struct ee *ee);
 /* The fds to wait for, with their .events, at most max; how many. */
