@@ -373,8 +373,22 @@ int BPF_PROG(nsm_fork, struct task_struct *parent, struct task_struct *child)
  * lost: a hint only says "check now").
  */
 __u64 hints[NSM_HINT_N];
-/* processes with an nsfs fd or a socket of another net ns (the sweep) */
-__u32 nholders;
+/*
+ * Processes with an nsfs fd or a socket of another net ns (the sweeps),
+ * and those that came back by setns: the holders map, and in front of
+ * it a filter every exit can afford (a hash lookup cost ~400 ns an exit
+ * here): a bit per tgid mod 65536, set for each holder.  User space
+ * rebuilds it word by word at each sweep (a holder's bit never goes out
+ * meanwhile); a bit of a process gone is only a lookup in vain.
+ */
+#define HOLDER_WORDS 1024
+__u64 holder_bits[HOLDER_WORDS];
+
+static __always_inline bool maybe_holder(__u32 tgid)
+{
+	return holder_bits[(tgid >> 6) & (HOLDER_WORDS - 1)] &
+	       (1ULL << (tgid & 63));
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -502,9 +516,9 @@ static __always_inline int owned_by_nsproxy(struct task_struct *t,
  * rest).  A task in the initial ones cannot: the common case costs two
  * loads.
  */
-static __always_inline bool may_end_userpid(struct task_struct *t)
+static __always_inline bool may_end_userpid(struct task_struct *t,
+					    struct user_namespace *u)
 {
-	struct user_namespace *u = t->real_cred->user_ns;
 	struct pid *pid = t->thread_pid;
 	struct upid_abi up = {};
 	struct ns_val v = {};
@@ -520,29 +534,28 @@ static __always_inline bool may_end_userpid(struct task_struct *t)
 	return up.nr == 1;
 }
 
+
 static __always_inline void exit_hint(struct task_struct *t)
 {
+	struct user_namespace *u = t->real_cred->user_ns;
 	__u32 tgid;
 
-	if (may_end_userpid(t)) {
+	/* its credentials and struct pids go after this tracepoint */
+	if (u->level || t->thread_pid->level) {
+		if (!may_end_userpid(t, u)) {
+			hint(NSM_HK_EXIT_NS);
+			return;
+		}
 		note_zombie(t);
 		hint_slow(NSM_HK_EXIT, 0);
 		return;
 	}
-	/* its credentials and struct pids go after this tracepoint */
-	if (t->real_cred->user_ns->level || t->thread_pid->level) {
-		hint(NSM_HK_EXIT_NS);
-		return;
-	}
-	if (!*(volatile __u32 *)&nholders)
-		return;
 	tgid = t->tgid;
-	if (!bpf_map_lookup_elem(&holders, &tgid))
+	if (!maybe_holder(tgid) || !bpf_map_lookup_elem(&holders, &tgid))
 		return;
 	hint(NSM_HK_EXIT);
 	/* gone, it holds nothing, and its tgid may come back */
-	if (!bpf_map_delete_elem(&holders, &tgid))
-		__sync_fetch_and_add(&nholders, -1);
+	bpf_map_delete_elem(&holders, &tgid);
 }
 
 /*
@@ -783,8 +796,10 @@ static __always_inline int compare_now(long ret, __u32 via)
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 		__u8 one = 1;
 
-		if (!bpf_map_update_elem(&holders, &tgid, &one, BPF_NOEXIST))
-			__sync_fetch_and_add(&nholders, 1);
+		bpf_map_update_elem(&holders, &tgid, &one, BPF_NOEXIST);
+		__sync_fetch_and_or(&holder_bits[(tgid >> 6) &
+						 (HOLDER_WORDS - 1)],
+				    1ULL << (tgid & 63));
 	}
 	return 0;
 }

@@ -259,7 +259,7 @@ static int gone_sweep(void *ctx)
 	feed_consume(a->feed);
 	/* a partial sweep misses what still lives: it decides nothing */
 	if (!m->incomplete) {
-		feed_set_holders(a->feed, m);
+		feed_set_holders(a->feed, m, false);
 		n = rc_gone(a->rc, m, epoch, liveness_ns_alive, a);
 	}
 	if (a->o.verbose > 1)
@@ -303,7 +303,7 @@ static int resync(struct agent *a, const char *reason)
 	if (err)
 		return err;
 	feed_calibrate(a->feed);
-	feed_set_holders(a->feed, m);
+	feed_set_holders(a->feed, m, true);
 	/* rediscovery: the engines this sweep found, those down retried */
 	if (a->ee)
 		ee_sync(a->ee, m);

@@ -204,21 +204,30 @@ void feed_set_shedding(struct feed *f, bool on)
 	__atomic_store_n(&f->skel->bss->shedding, on, __ATOMIC_SEQ_CST);
 }
 
+#define HOLDER_WORDS (sizeof(f->skel->bss->holder_bits) / sizeof(__u64))
+
 /*
  * The processes whose exit may free a namespace by closing its fd or
  * socket (exit_files() comes after the exit tracepoint): their exit is
- * a hint.  From the sweep, and nsm_setns_exit adds those that came back
- * by setns since; another fd opened since waits for the safety net.
+ * a hint.  From the sweeps, and nsm_setns_exit adds those that came
+ * back by setns since.  exact (a resync): the map and its filter are
+ * rebuilt, else (the sweeps after exits, often) only added to, so that
+ * no holder is missing meanwhile.
  */
-void feed_set_holders(struct feed *f, const struct nsm_model *m)
+void feed_set_holders(struct feed *f, const struct nsm_model *m, bool exact)
 {
-	__u32 key, n = 0;
+	__u64 *bits = f->skel->bss->holder_bits;
+	__u32 key;
 	__u8 one = 1;
 	size_t i, j;
 
-	while (!bpf_map_get_next_key(f->holders_fd, NULL, &key))
-		if (bpf_map_delete_elem(f->holders_fd, &key))
-			break;
+	if (exact) {
+		while (!bpf_map_get_next_key(f->holders_fd, NULL, &key))
+			if (bpf_map_delete_elem(f->holders_fd, &key))
+				break;
+		for (i = 0; i < HOLDER_WORDS; i++)
+			__atomic_store_n(&bits[i], 0, __ATOMIC_RELAXED);
+	}
 	for (i = 0; i < m->nns; i++) {
 		const struct nsm_ns *ns = m->ns[i];
 
@@ -226,15 +235,13 @@ void feed_set_holders(struct feed *f, const struct nsm_model *m)
 			if (ns->refs[j].via != NSM_VIA_FD &&
 			    ns->refs[j].via != NSM_VIA_SOCKET)
 				continue;
-			/* a pid holding several refs is one key: nholders
-			 * counts keys, as the programs' exits take them off */
 			key = ns->refs[j].pid;
-			if (!bpf_map_update_elem(f->holders_fd, &key, &one,
-						 BPF_NOEXIST))
-				n++;
+			/* the key first: the filter lets the lookup through */
+			bpf_map_update_elem(f->holders_fd, &key, &one, BPF_ANY);
+			__atomic_fetch_or(&bits[(key >> 6) & (HOLDER_WORDS - 1)],
+					  1ULL << (key & 63), __ATOMIC_RELEASE);
 		}
 	}
-	__atomic_store_n(&f->skel->bss->nholders, n, __ATOMIC_RELAXED);
 }
 
 /*

@@ -66,7 +66,7 @@ void feed_set_shedding(struct feed *f, bool on);
 /* The known map follows the model (reconcile.c's known callback). */
 void feed_known(struct feed *f, uint64_t id, uint64_t ns_id, bool alive);
 /* The processes whose exit may close a namespace's last fd (a sweep's). */
-void feed_set_holders(struct feed *f, const struct nsm_model *m);
+void feed_set_holders(struct feed *f, const struct nsm_model *m, bool exact);
 
 /* The knobs (events.bpf.c): records do not wake the reader. */
 void feed_set_batching(struct feed *f, bool on);
