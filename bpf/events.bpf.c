@@ -15,9 +15,8 @@
  *            a namespace.
  *   hints    sys_exit_umount, sys_enter_close of an nsfs fd, the exit
  *            of a process that may end its user or PID namespace or of
- *            a known fd holder, a reap soon after such an exit: user
- *            space checks which namespaces are gone (nsm_abi.h,
- *            user/agent/).
+ *            a known fd holder: user space checks which namespaces are
+ *            gone (nsm_abi.h, user/agent/).
  *
  * fork and exit run for every task on the host, so their first lines
  * compare a few pointers and counters loaded straight from the task
@@ -446,49 +445,6 @@ static __always_inline void hint(__u32 k)
  * little later, and again, until they are gone.
  */
 /*
- * A zombie holds its namespaces (and /proc shows them) until its parent
- * reaps it.  The exits that may end a user or PID namespace are kept
- * here, by the parent's tgid and the pid the parent knows them by, and
- * their reap by wait4() is a hint to sweep again.  Set by user space in
- * the first second after such an exit; off, a wait costs one load.
- */
-__u32 reap_hints;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);	/* parent tgid << 32 | pid in its PID ns */
-	__type(value, __u8);
-} zombies SEC(".maps");
-
-static __always_inline void note_zombie(struct task_struct *t)
-{
-	struct task_struct *p = t->real_parent;
-	struct upid_abi up = {};
-	__u64 key;
-	__u8 one = 1;
-
-	/* the child's number at the level of the parent's PID namespace */
-	upid_read(&up, &t->thread_pid->numbers, p->thread_pid->level);
-	key = (__u64)p->tgid << 32 | (__u32)up.nr;
-	bpf_map_update_elem(&zombies, &key, &one, BPF_ANY);
-}
-
-SEC("tracepoint/syscalls/sys_exit_wait4")
-int nsm_wait4(struct trace_event_raw_sys_exit *ctx)
-{
-	__u64 key;
-
-	/* 0: WNOHANG and nothing to reap */
-	if (ctx->ret <= 0 || !*(volatile __u32 *)&reap_hints)
-		return 0;
-	key = (bpf_get_current_pid_tgid() & ~0xffffffffULL) | (__u32)ctx->ret;
-	if (!bpf_map_delete_elem(&zombies, &key))
-		hint_slow(NSM_HK_EXIT, 0);
-	return 0;
-}
-
-/*
  * A user namespace with this few references left, besides those of the
  * namespaces this exit ends with its nsproxy (a process's credentials,
  * an exec's mm, ucounts, a child namespace), may end with this exit;
@@ -546,7 +502,6 @@ static __always_inline void exit_hint(struct task_struct *t)
 			hint(NSM_HK_EXIT_NS);
 			return;
 		}
-		note_zombie(t);
 		hint_slow(NSM_HK_EXIT, 0);
 		return;
 	}
@@ -635,6 +590,21 @@ int nsm_close(struct trace_event_raw_sys_enter *ctx)
  * it later, inherited it or got it over a unix socket).
  */
 #define HELD_NEAR 2
+/*
+ * The initial namespaces have the inode numbers below this
+ * (PROC_DYNAMIC_FIRST): they never end, however few hold them.
+ */
+#define NSM_DYNAMIC_FIRST 0xF0000000U
+
+/* A namespace of the exiting nsproxy held a little beyond it. */
+static __always_inline bool held_near(const struct ns_set *s, int i)
+{
+	int extra = s->ns[i].refs - own_refs(s, i);
+
+	return i != NSM_USER && i != NSM_PID &&
+	       s->ns[i].inum >= NSM_DYNAMIC_FIRST && extra > 0 &&
+	       extra <= HELD_NEAR;
+}
 
 /*
  * The last task of an nsproxy exits, and a namespace in it stays only a
@@ -649,13 +619,9 @@ static __always_inline bool exit_near(struct task_struct *t,
 
 	if (fc && fc->level)
 		return true;
-	for (int i = 0; i < NSM_NTYPES; i++) {
-		int extra = s->ns[i].refs - own_refs(s, i);
-
-		if (i != NSM_USER && i != NSM_PID && s->ns[i].inum &&
-		    extra > 0 && extra <= HELD_NEAR)
+	for (int i = 0; i < NSM_NTYPES; i++)
+		if (held_near(s, i))
 			return true;
-	}
 	return false;
 }
 
@@ -680,13 +646,9 @@ static __noinline void exit_slow(struct task_struct *t)
 	if (s.fc.inum && s.fc.inum != s.ns[NSM_TIME].inum && s.fc.refs == 1)
 		emit_destroy(&o, NSM_EV_VIA_EXIT, NSM_TIME, s.fc.inum,
 			     s.fc.ns_id);
-	for (int i = 0; i < NSM_NTYPES; i++) {
-		int extra = s.ns[i].refs - own_refs(&s, i);
-
-		if (i != NSM_USER && i != NSM_PID && s.ns[i].inum &&
-		    extra > 0 && extra <= HELD_NEAR)
+	for (int i = 0; i < NSM_NTYPES; i++)
+		if (held_near(&s, i))
 			emit_dying(&o, i, &s.ns[i]);
-	}
 	out_end(&o, SUB_LAZY);
 	if (exit_near(t, &s))
 		hint_slow(NSM_HK_EXIT, 0);

@@ -467,7 +467,6 @@ static int turn(struct agent *a)
 	lost_resync(&a->lost, false);
 	take_hints(a);
 	liveness_run(&a->live);
-	feed_set_reap_hints(a->feed, liveness_gone_phase(&a->live));
 	pace_read(&a->pace);
 	rc_flush(a->rc);
 	return err;

@@ -261,12 +261,6 @@ void feed_set_batching(struct feed *f, bool on)
 	__atomic_store_n(&f->skel->bss->batching, on, __ATOMIC_SEQ_CST);
 }
 
-void feed_set_reap_hints(struct feed *f, bool on)
-{
-	if (f->skel->bss->reap_hints != on)
-		__atomic_store_n(&f->skel->bss->reap_hints, on, __ATOMIC_RELAXED);
-}
-
 void feed_set_lazy_wakes(struct feed *f, bool on)
 {
 	/* sequentially consistent: the read that follows must see what a

@@ -72,8 +72,6 @@ void feed_set_holders(struct feed *f, const struct nsm_model *m, bool exact);
 void feed_set_batching(struct feed *f, bool on);
 /* Lazy records (an exit's) wake the reader. */
 void feed_set_lazy_wakes(struct feed *f, bool on);
-/* Whether a reap (wait4, waitid) is a hint: after an exit, briefly. */
-void feed_set_reap_hints(struct feed *f, bool on);
 /* Before each read: lazy records read from here on are counted anew. */
 void feed_clear_lazy(struct feed *f);
 /*

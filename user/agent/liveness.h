@@ -20,12 +20,14 @@
  * After a hint (nsm_abi.h) at t: checks at t + each step, restarted by
  * the next hint.  A namespace closed or lazily unmounted goes at the
  * return to user space; a zombie holds its user and PID namespaces
- * until it is reaped (the first sweeps after an exit, and reaps, wake
- * us); the kernel frees a user namespace's last credentials through
- * lazy RCU, up to ~10 s later: the checks go on every second until 11 s.
+ * until it is reaped (the early steps: most parents reap at once; a
+ * hint on wait4 would cost every fork+exit of the host ~190 ns); the
+ * kernel frees a user namespace's last credentials through lazy RCU, up
+ * to ~10 s later: the checks go on every second until 11 s.
  */
-#define LIVENESS_STEPS_MS { 5, 20, 60, 100, 250, 500, 1000, 2000, 3000, \
-			   4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000 }
+#define LIVENESS_STEPS_MS { 5, 15, 30, 45, 60, 80, 100, 150, 250, 500, \
+			   1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, \
+			   9000, 10000, 11000 }
 /*
  * Steps up to here also sweep after an exit (liveness_ops.gone): a user
  * or PID namespace that nothing holds any more is gone then, not when
@@ -93,14 +95,6 @@ static inline bool liveness_quiet(const struct liveness *lv)
 	static const int steps[] = LIVENESS_STEPS_MS;
 
 	return lv->step >= 0 && steps[lv->step] <= QUIET_UNTIL_MS;
-}
-/* Sweeps after an exit are due: a reap is a hint then. */
-static inline bool liveness_gone_phase(const struct liveness *lv)
-{
-	static const int steps[] = LIVENESS_STEPS_MS;
-
-	return lv->step >= 0 && lv->hints & RC_HINT_EXIT &&
-	       steps[lv->step] <= GONE_UNTIL_MS;
 }
 /* Hints came (RC_HINT_* bits): checks from now on, at the steps. */
 void liveness_hint(struct liveness *lv, unsigned hints);
