@@ -20,6 +20,8 @@
 #               a switch and a destroy each call) at rising rates for 3 s
 #               against the default ring buffer: the highest event rate
 #               with no loss
+#   programs    each BPF program's run_time_ns / run_cnt on plain
+#               fork+exit (nsloop N 0) and on unshare+exit (nsloop 0 M)
 #   syscall     what one system call (getppid) costs anywhere on the host
 #               with no agent, nsmon and bpftrace: any syscall
 #               tracepoint puts every syscall on the kernel's slow path
@@ -31,7 +33,7 @@
 # LAT_GAPS, LAT_WRAP (a command
 # the latency workload runs under, e.g. "taskset -c 0"), STAMP_WRAP (the
 # stamper's, "chrt -f 10"), RATES (unshare calls/s, 0 = as fast as
-# nsloop goes) NETNS NSMON NSMON_ARGS, PARTS (which of overhead syscall
+# nsloop goes) NETNS NSMON NSMON_ARGS, PARTS (which of overhead programs syscall
 # latency throughput memory to run; all by default).  Needs root; tears
 # down only what it made.
 set -euo pipefail
@@ -50,7 +52,7 @@ NETNS=${NETNS:-10000}
 NSMON=${NSMON:-build/nsmon}
 NSMON=$(realpath "$NSMON")
 NSMON_ARGS=${NSMON_ARGS:-}
-PARTS=${PARTS:-overhead syscall latency throughput memory}
+PARTS=${PARTS:-overhead programs syscall latency throughput memory}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-agent: needs root" >&2; exit 1; }
@@ -240,6 +242,35 @@ read -r bc1 bt1 <<<"$bare1"
 if [[ ${bc1:-0} -gt ${bc0:-0} ]]; then
 	echo "  the bare reader's program: $((bc1 - bc0)) runs, $(((bt1 - bt0) / (bc1 - bc0))) ns a run"
 fi
+fi
+
+# ------------------------------------------------------------- programs
+# Each program's cost per run, by workload apart: a plain fork+exit (what
+# every process of the host pays) and an unshare+exit (a create, a
+# switch, a destroy), from the kernel's own accounting; an average over
+# both would hide the first behind the second.
+if part programs; then
+echo
+echo "## programs: run_time_ns / run_cnt (kernel.bpf_stats_enabled), $STATS_RUNS runs each"
+stats0=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+for load in "$N 0" "0 $M"; do
+	: >"$out/pp"
+	start_agent nsmon
+	for ((r = 0; r < STATS_RUNS; r++)); do
+		progs >"$out/p0"
+		# shellcheck disable=SC2086 # two numbers
+		"$out/nsloop" $load >/dev/null
+		progs | awk 'NR == FNR { c[$1] = $2; t[$1] = $3; next }
+			{ print $1, $2 - c[$1], $3 - t[$1] }' "$out/p0" - >>"$out/pp"
+	done
+	stop_agent
+	echo "  nsloop $load:"
+	awk -v r="$STATS_RUNS" '{ c[$1] += $2; t[$1] += $3 }
+		END { for (p in c) if (c[p] >= 100 * r)
+			printf "    %-18s %7d runs a round, %6.0f ns a run\n", p, c[p] / r, t[p] / c[p] }' "$out/pp" | sort
+done
+sysctl -qw kernel.bpf_stats_enabled="$stats0"
 fi
 
 # -------------------------------------------------------------- syscall
