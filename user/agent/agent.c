@@ -230,6 +230,19 @@ static const struct pace_ops pace_ops = {
 	.consume = consume,
 };
 
+/* One of the caller's sweeps; the model is free meanwhile. */
+static int sweep_unlocked(struct agent *a,
+			  int (*sweep)(void *ctx, struct nsm_model **out),
+			  struct nsm_model **m)
+{
+	int err;
+
+	pthread_mutex_unlock(&a->lock);
+	err = sweep(a->o.sweep_ctx, m);
+	pthread_mutex_lock(&a->lock);
+	return err;
+}
+
 /*
  * After an exit: a sweep of what holds namespaces (the caller's
  * check_sweep), the destroys of what it no longer finds, and its fd and
@@ -246,9 +259,7 @@ static int gone_sweep(void *ctx)
 
 	if (!a->o.check_sweep)
 		return -EOPNOTSUPP;
-	pthread_mutex_unlock(&a->lock);
-	err = a->o.check_sweep(a->o.sweep_ctx, &m);
-	pthread_mutex_lock(&a->lock);
+	err = sweep_unlocked(a, a->o.check_sweep, &m);
 	if (err)
 		return err;
 	/*
@@ -295,11 +306,8 @@ static const struct lost_ops lost_ops = {
 static int resync(struct agent *a, const char *reason)
 {
 	struct nsm_model *m;
-	int err;
+	int err = sweep_unlocked(a, a->o.sweep, &m);
 
-	pthread_mutex_unlock(&a->lock);
-	err = a->o.sweep(a->o.sweep_ctx, &m);
-	pthread_mutex_lock(&a->lock);
 	if (err)
 		return err;
 	feed_calibrate(a->feed);
