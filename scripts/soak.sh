@@ -6,8 +6,12 @@
 # Workload: tests/helpers/nschurn at its steady rate (children that
 # unshare and exit, PID namespaces, setns, namespaces held by fds and
 # bind mounts and let go) with bursts of up to 400 children that overflow
-# the agent's 4 KiB ring; a container started and removed every 20 s
-# when a Docker engine with a busybox image is there.
+# the agent's 4 KiB ring; and, with dockerd and busybox-static installed
+# (scripts/deps.sh), a Docker engine of the soak's own (its data-root,
+# exec-root and socket under OUTDIR, vfs, no bridge, no iptables) that
+# runs a busybox container (from /bin/busybox, imported) back to back:
+# `docker run --rm --network none IMAGE sleep 2`, a second's pause
+# between two (ENGINE=no: none).  nsmon is told its socket (--engine).
 #
 # What it checks, at the end:
 #   - the agent's RSS and open fds are flat: the last sample within 5 %
@@ -45,12 +49,21 @@ out=${2:-$(mktemp -d /tmp/nsmon-soak-XXXX)}
 mkdir -p "$out"
 mnt=$out/mnt
 W= C= D=
+K=
+dk() { docker -H "unix://$out/docker/docker.sock" "$@"; }
 cleanup() {
 	[[ -z $D ]] || kill "$D" 2>/dev/null || true
 	[[ -z $C ]] || kill "$C" 2>/dev/null || true
 	[[ -z $W ]] || kill -INT "$W" 2>/dev/null || true
+	if [[ -n $K ]]; then
+		dk ps -aq 2>/dev/null | xargs -r docker -H "unix://$out/docker/docker.sock" rm -f >/dev/null 2>&1 || true
+		kill "$K" 2>/dev/null || true
+	fi
 	wait 2>/dev/null || true
 	umount -R "$mnt" 2>/dev/null || true
+	# what our dockerd left mounted under its own directories
+	awk -v d="$out/docker" 'index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo |
+		sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
@@ -59,7 +72,29 @@ mkdir -p "$mnt"
 mount -t tmpfs nsmon-soak "$mnt"
 mount --make-private "$mnt"
 
-"$nsmon" watch --json --ring-size 4096 >"$out/watch.jsonl" 2>"$out/watch.err" &
+# The engine first: the agent follows it from its start sweep on.
+engine=()
+if [[ ${ENGINE:-docker} == docker ]] && command -v dockerd >/dev/null && command -v docker >/dev/null &&
+	[[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1; then
+	mkdir -p "$out/docker" "$out/rootfs/bin" "$out/rootfs/proc" "$out/rootfs/dev"
+	dockerd --iptables=false --ip6tables=false --bridge=none \
+		--data-root "$out/docker/data" --exec-root "$out/docker/exec" \
+		--pidfile "$out/docker/docker.pid" --host "unix://$out/docker/docker.sock" \
+		--storage-driver vfs --log-level warn >"$out/dockerd.log" 2>&1 &
+	K=$!
+	for ((i = 0; i < 300; i++)); do
+		dk version >/dev/null 2>&1 && break
+		kill -0 "$K" 2>/dev/null || break
+		sleep 0.1
+	done
+	dk version >/dev/null 2>&1 || { tail -n 20 "$out/dockerd.log" >&2; exit 1; }
+	cp /bin/busybox "$out/rootfs/bin/busybox"
+	ln -sf busybox "$out/rootfs/bin/sleep"
+	tar -C "$out/rootfs" -c . | dk import - nsmon-soak/busybox >/dev/null
+	engine=(--engine "docker=$out/docker/docker.sock")
+fi
+
+"$nsmon" watch --json --ring-size 4096 "${engine[@]}" >"$out/watch.jsonl" 2>"$out/watch.err" &
 W=$!
 for ((i = 0; i < 300; i++)); do
 	grep -q '"reason":"start"' "$out/watch.jsonl" 2>/dev/null && break
@@ -69,17 +104,18 @@ done
 "$churn" -t "$secs" -b 400 -d "$mnt" >"$out/churn.out" 2>"$out/churn.err" &
 C=$!
 
-if command -v docker >/dev/null && docker image inspect busybox >/dev/null 2>&1; then
+if [[ -n $K ]]; then
 	(
 		while :; do
-			docker run --rm --name "nsmon-soak-$$" busybox sleep 5 >/dev/null 2>&1 || true
-			sleep 15
+			dk run --rm --network none nsmon-soak/busybox sleep 2 >/dev/null 2>>"$out/docker.err" &&
+				echo ok >>"$out/docker.runs" || echo failed >>"$out/docker.runs"
+			sleep 1
 		done
 	) &
 	D=$!
-	echo "containers: docker run --rm busybox every 20 s" >"$out/containers"
+	echo "containers: docker run --rm busybox sleep 2, back to back (own dockerd)" >"$out/containers"
 else
-	echo "containers: none (no docker with a busybox image)" >"$out/containers"
+	echo "containers: none (ENGINE=no, or no dockerd or static busybox)" >"$out/containers"
 fi
 
 nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
@@ -137,6 +173,22 @@ print(f"soak {secs} s: {stats['lines']} lines, creates {ev.get('create', 0)}, "
 print(f"VmRSS {first[1]} KiB after warm-up ({first[0]} s), {last[1]} KiB at {last[0]} s, "
       f"max {max(r[1] for r in after)}; fds {first[2]} -> {last[2]}; "
       f"model == discover: {live == doc} ({len(live)} namespaces)")
+# every container that ran has its start and its stop in the stream
+import os
+runs = open(out + "/docker.runs").read().split() if os.path.exists(out + "/docker.runs") else []
+if runs:
+    acts = {}
+    for l in open(out + "/watch.jsonl"):
+        e = json.loads(l)
+        if e.get("event") == "container" and e["container"].get("engine") == "docker":
+            acts.setdefault(e["container"]["id"], set()).add(e["action"])
+    ok = runs.count("ok")
+    full = sum(1 for a in acts.values() if {"start", "stop"} <= a)
+    print(f"docker: {ok} containers ran ({runs.count('failed')} runs failed); "
+          f"{len(acts)} in the stream, {full} with start and stop")
+    # the last one may still run when the stream ends
+    if full < ok - 1 or len(acts) > ok + 1:
+        bad.append(f"docker: {ok} containers ran, {full} with start and stop in the stream")
 for b in bad:
     print("FAIL " + b)
 sys.exit(1 if bad else 0)
