@@ -235,29 +235,30 @@ static void now(struct wev *e)
 
 static const char *gone_via(const struct live *l, unsigned hints);
 
-/*
- * A destroy of l that the feed did not report, at time t (NULL: now);
- * l is removed.  via: NULL for "sweep".
- */
+/* The destroy e of l, which the feed did not report: l is removed. */
+static void destroy_unreported(struct rc *r, struct live *l, struct wev *e)
+{
+	e->kind = WEV_DESTROY;
+	e->type = l->type;
+	e->id = l->id;
+	e->ns_id = l->ns_id;
+	known(r, l->id, l->ns_id, false);
+	if (shown(r, l->type))
+		emit(r, e);
+	del(r, l);
+}
+
+/* A destroy a sweep found, at time t (NULL: now); via NULL: "sweep". */
 static void destroy_swept(struct rc *r, struct live *l,
 			  const struct timespec *t, const char *via)
 {
-	struct wev e = {
-		.kind = WEV_DESTROY,
-		.via = via ? via : "sweep",
-		.type = l->type,
-		.id = l->id,
-		.ns_id = l->ns_id,
-	};
+	struct wev e = { .via = via ? via : "sweep" };
 
 	if (t)
 		e.time = *t;
 	else
 		now(&e);
-	known(r, l->id, l->ns_id, false);
-	if (shown(r, l->type))
-		emit(r, &e);
-	del(r, l);
+	destroy_unreported(r, l, &e);
 }
 
 static void fold_create(struct rc *r, struct wev *e)
@@ -619,24 +620,14 @@ static void destroy_gone(struct rc *r, struct live *l,
 			 const struct timespec *now, const char *via)
 {
 	const struct dying *d = dying_of(r, l, now);
-	struct wev e = {
-		.kind = WEV_DESTROY,
-		.via = d ? "exit" : via,
-		.type = l->type,
-		.id = l->id,
-		.ns_id = l->ns_id,
-		.time = *now,
-	};
+	struct wev e = { .via = d ? "exit" : via, .time = *now };
 
 	if (d) {
 		e.pid = d->pid;
 		e.tid = d->tid;
 		memcpy(e.comm, d->comm, sizeof(e.comm));
 	}
-	known(r, l->id, l->ns_id, false);
-	if (shown(r, l->type))
-		emit(r, &e);
-	del(r, l);
+	destroy_unreported(r, l, &e);
 }
 
 static int cmp_rank(const void *a, const void *b)
