@@ -106,8 +106,11 @@ C=$!
 
 if [[ -n $K ]]; then
 	(
+		n=0
 		while :; do
-			dk run --rm --network none nsmon-soak/busybox sleep 2 >/dev/null 2>>"$out/docker.err" &&
+			n=$((n + 1))
+			dk run --rm --network none --name "nsmon-soak-$$-$n" nsmon-soak/busybox sleep 2 \
+				>/dev/null 2>>"$out/docker.err" &&
 				echo ok >>"$out/docker.runs" || echo failed >>"$out/docker.runs"
 			sleep 1
 		done
@@ -146,9 +149,9 @@ C=
 fail=0
 python3 "$check" --stats --live "$out/live.json" "$out/watch.jsonl" \
 	>"$out/stats.json" 2>"$out/check.err" || fail=1
-python3 - "$out" "$secs" <<'EOF' || fail=1
+python3 - "$out" "$secs" "$$" <<'EOF' || fail=1
 import json, sys
-out, secs = sys.argv[1], int(sys.argv[2])
+out, secs, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rows = [l.split("\t") for l in open(out + "/samples.tsv").read().split("\n")[1:] if l]
 rows = [(int(s), int(r), int(f), int(n)) for s, r, f, n in rows]
 warm = max(60, secs // 10)
@@ -180,7 +183,9 @@ if runs:
     acts = {}
     for l in open(out + "/watch.jsonl"):
         e = json.loads(l)
-        if e.get("event") == "container" and e["container"].get("engine") == "docker":
+        # ours only: other containers may come and go on the host
+        if e.get("event") == "container" and e["container"].get("engine") == "docker" and \
+                e["container"].get("name", "").startswith(f"nsmon-soak-{pid}-"):
             acts.setdefault(e["container"]["id"], set()).add(e["action"])
     ok = runs.count("ok")
     full = sum(1 for a in acts.values() if {"start", "stop"} <= a)
