@@ -178,8 +178,12 @@ fuzz: $(BPF_SKELS)
 		$(LDLIBS) -o $(BUILD)/fuzz/fuzz_engine_event
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-Idiscovery -Ibpf tests/fuzz/fuzz_encode.c discovery/encode.c -o $(BUILD)/fuzz/fuzz_encode
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		$(INC_SERVE) tests/fuzz/fuzz_serve_parse.c user/serve/listen.c user/serve/query.c \
+		user/serve/auth.c user/agent/events_out.c discovery/nstype.c discovery/encode.c \
+		-o $(BUILD)/fuzz/fuzz_serve_parse
 	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs $(BUILD)/fuzz/corpus-engine_event \
-		$(BUILD)/fuzz/corpus-encode
+		$(BUILD)/fuzz/corpus-encode $(BUILD)/fuzz/corpus-serve_parse
 	# new inputs go to build/; the checked-in seeds are only read
 	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-mountinfo tests/fuzz/corpus/mountinfo
@@ -189,6 +193,8 @@ fuzz: $(BPF_SKELS)
 		$(BUILD)/fuzz/corpus-engine_event tests/fuzz/corpus/engine_event
 	$(BUILD)/fuzz/fuzz_encode -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-encode tests/fuzz/corpus/encode
+	$(BUILD)/fuzz/fuzz_serve_parse -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz/corpus-serve_parse tests/fuzz/corpus/serve_parse
 
 clean:
 	rm -rf $(BUILD)
