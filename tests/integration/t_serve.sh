@@ -210,7 +210,31 @@ test_serve_resync() {
 	wait_for "a first frame" grep -q . "$T_DIR/E.out"
 	[[ $(head -n1 "$T_DIR/E.out") == "event: resync" ]] ||
 		fail "Last-Event-ID older than --backlog 16: first line $(head -n1 "$T_DIR/E.out")"
+	# an id of another run (past the newest event): a resync too
+	sse_open F -H "Last-Event-ID: 999999999999"
+	wait_for "a first frame" grep -q . "$T_DIR/F.out"
+	[[ $(head -n1 "$T_DIR/F.out") == "event: resync" ]] ||
+		fail "Last-Event-ID past the newest: first line $(head -n1 "$T_DIR/F.out")"
 	serve_stop
+}
+
+test_serve_usage() {
+	run_nsmon "$NSMON" serve --help
+	[[ $RC == 0 ]] && grep -q -- '--listen ADDR' "$OUT" && grep -q -- '--ring-size' "$OUT" ||
+		fail "serve --help: exit $RC"
+	local args
+	for args in "--listen nohost:1" "--listen 127.0.0.1:70000" "--listen unix:" \
+		"--backlog 0" "--backlog x" "--types bogus" "--token-file /dev/null --no-auth" \
+		"--proc-root /proc/1" "--bogus"; do
+		# shellcheck disable=SC2086
+		run_nsmon "$NSMON" serve $args
+		[[ $RC == 2 ]] || fail "serve $args: exit $RC, not 2"
+		[[ $(wc -l <"$ERR") -le 2 ]] || fail "serve $args: $(cat "$ERR")"
+	done
+	# an empty token file: refused before anything loads
+	: >"$T_DIR/empty"
+	run_nsmon "$NSMON" serve --token-file "$T_DIR/empty"
+	[[ $RC == 1 ]] && grep -q 'token-file.*empty' "$ERR" || fail "empty --token-file: exit $RC: $(cat "$ERR")"
 }
 
 test_serve_auth() {

@@ -2,7 +2,8 @@
 /*
  * test_serve_backlog.c - the event ring of `nsmon serve`
  * (user/serve/backlog.c): a reader resumes after any seq still kept,
- * gets a resync when events after its point were pushed out, is told it
+ * gets a resync when events after its point were pushed out or its point
+ * is past the newest event (another run's id), is told it
  * fell behind (-ESTALE) when the ring passes it, filters by kind and
  * type, copies in bounded chunks, and wait/close wake it.
  */
@@ -92,6 +93,10 @@ static void resume_and_resync(void **state)
 	s = drain(&b, &after, &all, &rc);
 	assert_string_equal(s, "3;4;5;6;");
 	free(s);
+	/* an id past the newest: another run's; resync, from now */
+	id = 99;
+	assert_true(backlog_start(&b, &id, &after));
+	assert_int_equal(after, 6);
 	/* a reader at 2 that the ring passes has fallen behind */
 	after = 2;
 	push(&b, 7, WEV_SYNC, 0);

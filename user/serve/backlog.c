@@ -106,6 +106,10 @@ bool backlog_start(struct backlog *b, const uint64_t *id, uint64_t *after)
 	} else if (*id < b->evicted_seq) {
 		*after = b->evicted_seq;
 		resync = true;
+	} else if (*id > b->last_seq) {
+		/* an id from another run (seqs start at 1 in each): from now */
+		*after = b->last_seq;
+		resync = true;
 	} else {
 		*after = *id;
 	}

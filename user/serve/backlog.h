@@ -54,8 +54,9 @@ void backlog_close(struct backlog *b);
 
 /*
  * Where a reader starts: after *id (Last-Event-ID), or now (id NULL).
- * true when events after *id were pushed out already: the reader must
- * resync; it then goes on from the oldest one kept.
+ * true when events after *id were pushed out already (the reader then
+ * goes on from the oldest one kept), or *id is past the newest event (an
+ * id of another run; from now on): the reader must resync.
  */
 bool backlog_start(struct backlog *b, const uint64_t *id, uint64_t *after);
 /*
