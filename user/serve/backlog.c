@@ -96,6 +96,16 @@ bool backlog_closed(struct backlog *b)
 	return closed;
 }
 
+bool backlog_passed(struct backlog *b, uint64_t after)
+{
+	bool passed;
+
+	pthread_mutex_lock(&b->lock);
+	passed = after < b->evicted_seq;
+	pthread_mutex_unlock(&b->lock);
+	return passed;
+}
+
 bool backlog_start(struct backlog *b, const uint64_t *id, uint64_t *after)
 {
 	bool resync = false;

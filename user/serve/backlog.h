@@ -74,6 +74,8 @@ int backlog_copy(struct backlog *b, uint64_t *after,
  */
 int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms);
 bool backlog_closed(struct backlog *b);
+/* Whether events after `after` were pushed out (a reader there lost them). */
+bool backlog_passed(struct backlog *b, uint64_t after);
 
 int backlog_buf_add(struct backlog_buf *out, const char *s, size_t len);
 

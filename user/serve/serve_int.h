@@ -18,6 +18,8 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define SSE_PING_MS 15000
+/* an SSE connection that took no byte this long is cut: twice the ping */
+#define SSE_TIMEOUT_S 30
 /* bytes of frames copied out of the backlog at once */
 #define SSE_CHUNK (64 << 10)
 

@@ -20,6 +20,7 @@ struct sse_client {
 	struct backlog_buf pend;
 	size_t off;		/* of pend, already handed to MHD */
 	bool ended;		/* the shutdown frame is in pend */
+	bool dropped;		/* counted in sse_dropped */
 };
 
 static const char resync_frame[] =
@@ -59,8 +60,10 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (c->ended)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		err = refill(c);
-		if (err == -ESTALE)
+		if (err == -ESTALE) {
+			c->dropped = true;
 			c->s->sse_dropped++;
+		}
 		if (err)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
@@ -72,10 +75,18 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	return n;
 }
 
+/*
+ * A client that stops reading blocks its connection's send, not us: its
+ * reader is not called again, and libmicrohttpd cuts the connection when
+ * nothing went out for SSE_TIMEOUT_S.  Had the backlog passed it by then,
+ * it was dropped for falling behind, and is counted so.
+ */
 static void sse_free(void *cls)
 {
 	struct sse_client *c = cls;
 
+	if (!c->dropped && !c->ended && backlog_passed(&c->s->backlog, c->after))
+		c->s->sse_dropped++;
 	c->s->sse_clients--;
 	free(c->pend.p);
 	free(c);
@@ -116,5 +127,7 @@ enum MHD_Result sse_open(struct serve *s, struct MHD_Connection *c,
 		return MHD_NO;
 	}
 	s->sse_clients++;
+	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+				  SSE_TIMEOUT_S);
 	return serve_queue(s, c, MHD_HTTP_OK, r, "text/event-stream");
 }
