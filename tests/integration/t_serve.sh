@@ -269,6 +269,15 @@ test_serve_unix() {
 	[[ $RC == 1 ]] || fail "a second serve on $sock: exit $RC"
 	serve_stop
 	[[ ! -e $sock ]] || fail "$sock left behind"
+	# a stop as soon as the socket is there (before or during the start
+	# sweep, whichever it meets): exit 0, the socket removed
+	local rc=0
+	spawn S2 "$NSMON" serve --listen "unix:$sock"
+	wait_for "$sock" test -S "$sock"
+	kill -TERM "$S2"
+	wait "$S2" || rc=$?
+	[[ $rc == 0 ]] || fail "SIGTERM at start: exit $rc"
+	[[ ! -e $sock ]] || fail "$sock left behind by a stop at start"
 }
 
 # SIGTERM: the SSE client's last frame is the shutdown, exit 0; with

@@ -23,6 +23,17 @@ static struct agent *volatile running;
 static volatile sig_atomic_t early_hup;
 /* no event has reached the sinks yet (unsilence()) */
 static volatile sig_atomic_t silent = 1;
+/* files a stop before the first event removes (serve's unix sockets) */
+static const char *volatile early_unlink[16];
+static volatile sig_atomic_t n_early_unlink;
+
+void cli_agent_unlink_on_stop(const char *path)
+{
+	if (n_early_unlink < (sig_atomic_t)ARRAY_SIZE(early_unlink)) {
+		early_unlink[n_early_unlink] = path;
+		n_early_unlink++;
+	}
+}
 
 void cli_agent_help(FILE *out)
 {
@@ -149,8 +160,12 @@ static void on_signal(int sig)
 			agent_resync_request(running);
 		return;
 	}
-	if (silent)
+	if (silent) {
+		/* unlink(2) is async-signal-safe */
+		for (int i = 0; i < n_early_unlink; i++)
+			unlink(early_unlink[i]);
 		_exit(0);
+	}
 	if (running)
 		agent_stop(running);
 }

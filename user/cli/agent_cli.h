@@ -49,6 +49,13 @@ struct cli_agent_front {
 	void *ctx;
 };
 
+/*
+ * A file that a stop signal before the first event (which ends the
+ * process at once) removes: a unix socket the command made.  path must
+ * live as long as the process.
+ */
+void cli_agent_unlink_on_stop(const char *path);
+
 /* Runs the agent until SIGINT or SIGTERM; the exit code. */
 int cli_agent_run(const struct agent_opts *o,
 		  const struct cli_agent_front *f);

@@ -144,7 +144,7 @@ int cmd_serve(int argc, char **argv)
 	const struct cli_agent_front front = {
 		.attach = attach, .detach = detach, .ctx = &sc,
 	};
-	int rc;
+	int rc, i;
 
 	agent_opts_default(&sc.o);
 	sc.o.name = "nsmon serve";
@@ -163,6 +163,9 @@ int cmd_serve(int argc, char **argv)
 		return rc;
 	if (serve_new(&sc.s, &sc.so))
 		return 1;
+	for (i = 0; i < sc.so.nlisten; i++)
+		if (sc.so.listen[i].path)
+			cli_agent_unlink_on_stop(sc.so.listen[i].path);
 	rc = cli_agent_run(&sc.o, &front);
 	serve_free(sc.s);
 	return rc;
