@@ -9,9 +9,9 @@ LLVM_STRIP ?= $(shell command -v llvm-strip || command -v llvm-strip-14 || echo 
 PREFIX     ?= /usr/local
 BUILD      ?= build
 
-PKGS       := libbpf smartcols libcjson libcurl
+PKGS       := libbpf smartcols libcjson libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lsmartcols -lcjson -lcurl)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lsmartcols -lcjson -lcurl -lmicrohttpd)
 
 WARN       := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS     ?= -O2 -g
@@ -20,17 +20,20 @@ LDLIBS     += $(PKG_LIBS) -lelf -lz -lpthread
 SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # The layers, bottom up: bpf/ (programs and the ABI header), discovery/
-# (libnsm.a), user/agent/ (libnsmagent.a), user/cli/ (the commands).  Each
+# (libnsm.a), user/agent/ (libnsmagent.a), user/serve/ (libnsmserve.a,
+# the HTTP service), user/cli/ (the commands).  Each
 # is compiled with its own headers and those below it on the include
 # path, never those above; tests/check-layers.sh checks the same in `make
 # test`.  The skeletons (build/*.skel.h) belong to the bpf layer.
 INC_DISC   := -Idiscovery -Ibpf -I$(BUILD)
 INC_AGENT  := -Iuser/agent $(INC_DISC)
-INC_CLI    := -Iuser/cli $(INC_AGENT)
+INC_SERVE  := -Iuser/serve $(INC_AGENT)
+INC_CLI    := -Iuser/cli $(INC_SERVE)
 
 HDRS       := $(wildcard bpf/*.h discovery/*.h discovery/*/*.h user/*/*.h)
 DISC_SRCS  := $(wildcard discovery/*.c discovery/*/*.c)
 AGENT_SRCS := $(wildcard user/agent/*.c)
+SERVE_SRCS := $(wildcard user/serve/*.c)
 CLI_SRCS   := $(wildcard user/cli/*.c)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
@@ -38,9 +41,11 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 
 DISC_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(DISC_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
+SERVE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SERVE_SRCS))
 CLI_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 ASAN_DISC  := $(patsubst %.c,$(BUILD)/asan/%.o,$(DISC_SRCS))
 ASAN_AGENT := $(patsubst %.c,$(BUILD)/asan/%.o,$(AGENT_SRCS))
+ASAN_SERVE := $(patsubst %.c,$(BUILD)/asan/%.o,$(SERVE_SRCS))
 ASAN_CLI   := $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRCS))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
@@ -74,6 +79,7 @@ $(BUILD)/events.skel.h: $(BUILD)/events.bpf.o
 
 $(BUILD)/discovery/%.o $(BUILD)/asan/discovery/%.o: LAYER_INC = $(INC_DISC)
 $(BUILD)/user/agent/%.o $(BUILD)/asan/user/agent/%.o: LAYER_INC = $(INC_AGENT)
+$(BUILD)/user/serve/%.o $(BUILD)/asan/user/serve/%.o: LAYER_INC = $(INC_SERVE)
 $(BUILD)/user/cli/%.o $(BUILD)/asan/user/cli/%.o: LAYER_INC = $(INC_CLI)
 
 $(BUILD)/%.o: %.c $(HDRS) | $(BPF_SKELS)
@@ -86,7 +92,7 @@ $(BUILD)/asan/%.o: %.c $(HDRS) | $(BPF_SKELS)
 
 # The skeleton embeds the BPF object: its includers follow it.
 $(BUILD)/discovery/sweep_bpf.o $(BUILD)/asan/discovery/sweep_bpf.o: $(BUILD)/sweep.skel.h
-$(AGENT_OBJS) $(ASAN_AGENT) $(CLI_OBJS) $(ASAN_CLI): $(BUILD)/events.skel.h
+$(AGENT_OBJS) $(ASAN_AGENT) $(SERVE_OBJS) $(ASAN_SERVE) $(CLI_OBJS) $(ASAN_CLI): $(BUILD)/events.skel.h
 
 $(BUILD)/libnsm.a: $(DISC_OBJS)
 	ar rcs $@ $^
@@ -100,17 +106,23 @@ $(BUILD)/libnsmagent.a: $(AGENT_OBJS)
 $(BUILD)/asan/libnsmagent.a: $(ASAN_AGENT)
 	ar rcs $@ $^
 
-$(BUILD)/nsmon: $(CLI_OBJS) $(BUILD)/libnsmagent.a $(BUILD)/libnsm.a
+$(BUILD)/libnsmserve.a: $(SERVE_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/asan/libnsmserve.a: $(ASAN_SERVE)
+	ar rcs $@ $^
+
+$(BUILD)/nsmon: $(CLI_OBJS) $(BUILD)/libnsmserve.a $(BUILD)/libnsmagent.a $(BUILD)/libnsm.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/asan/nsmon: $(ASAN_CLI) $(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a
+$(BUILD)/asan/nsmon: $(ASAN_CLI) $(BUILD)/asan/libnsmserve.a $(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests link the libraries, as the commands do.
-$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a $(HDRS)
+$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libnsmserve.a $(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -O1 $(INC_AGENT) -o $@ $< \
-		$(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 $(INC_SERVE) -o $@ $< \
+		$(BUILD)/asan/libnsmserve.a $(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
 
 # test_parse: the command line's number parsers, a part of user/cli/
 $(BUILD)/asan/tests/test_parse: tests/unit/test_parse.c $(BUILD)/asan/user/cli/parse.o user/cli/parse.h
@@ -146,7 +158,7 @@ fmt:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance \
-		--suppress=missingIncludeSystem -Idiscovery -Ibpf -Iuser/agent -Iuser/cli discovery user
+		--suppress=missingIncludeSystem -Idiscovery -Ibpf -Iuser/agent -Iuser/serve -Iuser/cli discovery user
 
 vmlinux:
 	@mkdir -p vmlinux/$(ARCH)
@@ -166,8 +178,12 @@ fuzz: $(BPF_SKELS)
 		$(LDLIBS) -o $(BUILD)/fuzz/fuzz_engine_event
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-Idiscovery -Ibpf tests/fuzz/fuzz_encode.c discovery/encode.c -o $(BUILD)/fuzz/fuzz_encode
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		$(INC_SERVE) tests/fuzz/fuzz_serve_parse.c user/serve/listen.c user/serve/query.c \
+		user/serve/auth.c user/agent/events_out.c discovery/nstype.c discovery/encode.c \
+		-o $(BUILD)/fuzz/fuzz_serve_parse
 	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs $(BUILD)/fuzz/corpus-engine_event \
-		$(BUILD)/fuzz/corpus-encode
+		$(BUILD)/fuzz/corpus-encode $(BUILD)/fuzz/corpus-serve_parse
 	# new inputs go to build/; the checked-in seeds are only read
 	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-mountinfo tests/fuzz/corpus/mountinfo
@@ -177,6 +193,8 @@ fuzz: $(BPF_SKELS)
 		$(BUILD)/fuzz/corpus-engine_event tests/fuzz/corpus/engine_event
 	$(BUILD)/fuzz/fuzz_encode -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-encode tests/fuzz/corpus/encode
+	$(BUILD)/fuzz/fuzz_serve_parse -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz/corpus-serve_parse tests/fuzz/corpus/serve_parse
 
 clean:
 	rm -rf $(BUILD)

@@ -10,7 +10,7 @@ pkgs=(
 	libcjson-dev libcmocka-dev libsmartcols-dev
 	libclang-rt-14-dev
 	util-linux iproute2 procps psmisc jq hyperfine python3 bpftrace
-	libcurl4-openssl-dev
+	libcurl4-openssl-dev libmicrohttpd-dev curl
 	docker.io containerd podman busybox-static
 )
 

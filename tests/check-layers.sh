@@ -1,7 +1,8 @@
 #!/bin/bash
 # check-layers.sh - a lower layer never includes a higher one.  The layers,
 # bottom up: bpf/ (the programs and the ABI header), discovery/ (libnsm),
-# user/agent/ (the agent library), user/cli/ (the commands).  Each file's
+# user/agent/ (the agent library), user/serve/ (the HTTP service),
+# user/cli/ (the commands).  Each file's
 # quoted includes must be found in its own layer or one below; from
 # discovery/, the layers above may include only its public headers (nsm.h,
 # idmap.h), not the passes' private ones.  Prints `ok layers` or
@@ -14,7 +15,8 @@ declare -A dirs=(
 	[bpf]="bpf vmlinux/x86 vmlinux/arm64"
 	[discovery]="discovery discovery/engines bpf"
 	[agent]="user/agent discovery bpf"
-	[cli]="user/cli user/agent discovery bpf"
+	[serve]="user/serve user/agent discovery bpf"
+	[cli]="user/cli user/serve user/agent discovery bpf"
 )
 public_discovery="nsm.h idmap.h"
 # generated skeletons: the bpf layer's, usable from discovery up
@@ -47,6 +49,7 @@ shopt -s nullglob
 for f in bpf/*.[ch]; do check bpf "$f"; done
 for f in discovery/*.[ch] discovery/*/*.[ch]; do check discovery "$f"; done
 for f in user/agent/*.[ch]; do check agent "$f"; done
+for f in user/serve/*.[ch]; do check serve "$f"; done
 for f in user/cli/*.[ch]; do check cli "$f"; done
 
 if ((${#bad[@]})); then

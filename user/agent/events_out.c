@@ -26,6 +26,12 @@ static const char *kind_name[] = {
 	[WEV_CONTAINER] = "container",
 };
 
+const char *wev_kind_name(enum wev_kind k)
+{
+	return k < sizeof(kind_name) / sizeof(kind_name[0]) && kind_name[k] ?
+		       kind_name[k] : NULL;
+}
+
 /*
  * One line is built in a struct line and handed to stdio at once: at
  * 10^5 events a second, fprintf's format parsing was the agent's largest

@@ -68,6 +68,9 @@ struct wev {
  */
 typedef int (*wev_sink_fn)(void *ctx, uint64_t seq, const struct wev *e);
 
+/* "create", ... as in the lines; NULL for one never printed (WEV_DYING). */
+const char *wev_kind_name(enum wev_kind k);
+
 /*
  * events_out.c: one line, buffered; wev_flush() writes what is buffered.
  * Both: -EPIPE etc. when out is gone.

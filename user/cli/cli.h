@@ -157,6 +157,7 @@ int cmd_tree(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_discover(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_mounts(int argc, char **argv);
 
 #endif

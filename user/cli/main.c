@@ -21,6 +21,7 @@ static const struct cmd {
 	{ "mounts", cmd_mounts, "mounts of a mount namespace, hidden ones marked" },
 	{ "discover", cmd_discover, "one-shot discovery as one JSON document" },
 	{ "watch", cmd_watch, "namespace events as they happen (the agent)" },
+	{ "serve", cmd_serve, "the agent as an HTTP service (REST, SSE, metrics)" },
 };
 
 static void usage(FILE *out)
@@ -79,5 +80,6 @@ int main(int argc, char **argv)
 	opterr = 0;
 	rc = run(argc, argv, name);
 	return cli_close_stdout(is_cmd ? name : NULL, rc,
-				is_cmd && !strcmp(name, "watch"));
+				is_cmd && (!strcmp(name, "watch") ||
+					   !strcmp(name, "serve")));
 }

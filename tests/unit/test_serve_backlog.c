@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_serve_backlog.c - the event ring of `nsmon serve`
+ * (user/serve/backlog.c): a reader resumes after any seq still kept,
+ * gets a resync when events after its point were pushed out or its point
+ * is past the newest event (another run's id), is told it
+ * fell behind (-ESTALE) when the ring passes it, filters by kind and
+ * type, copies in bounded chunks, and wait/close wake it.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "backlog.h"
+#include "nsm.h"
+#include "wev.h"
+
+/* Pushes seq with a frame "<seq>;" of kind and type mask. */
+static void push(struct backlog *b, uint64_t seq, unsigned kind,
+		 unsigned types)
+{
+	char *f;
+	int n = asprintf(&f, "%llu;", (unsigned long long)seq);
+
+	assert_true(n > 0);
+	backlog_push(b, seq, kind, types, f, n);
+}
+
+/* Everything after *after that passes f, as "1;2;3;". */
+static char *drain(struct backlog *b, uint64_t *after,
+		   const struct backlog_filter *f, int *rc)
+{
+	struct backlog_buf out = { 0 };
+	int n;
+
+	*rc = 0;
+	while ((n = backlog_copy(b, after, f, &out, 1 << 20)) > 0)
+		*rc += n;
+	if (n < 0)
+		*rc = n;
+	backlog_buf_add(&out, "", 1);
+	return out.p;
+}
+
+static void resume_and_resync(void **state)
+{
+	struct backlog_filter all = { 0 };
+	struct backlog b;
+	uint64_t after, id;
+	char *s;
+	int rc, i;
+
+	assert_int_equal(backlog_init(&b, 4), 0);
+	for (i = 1; i <= 3; i++)
+		push(&b, i, WEV_CREATE, 1U << NSM_NET);
+	/* live: only what comes next */
+	assert_false(backlog_start(&b, NULL, &after));
+	assert_int_equal(after, 3);
+	/* resume after 1: 2 and 3, nothing at or before 1 */
+	id = 1;
+	assert_false(backlog_start(&b, &id, &after));
+	s = drain(&b, &after, &all, &rc);
+	assert_string_equal(s, "2;3;");
+	assert_int_equal(rc, 2);
+	free(s);
+	assert_int_equal(after, 3);
+	/* 4..6: 1 and 2 pushed out (capacity 4) */
+	for (i = 4; i <= 6; i++)
+		push(&b, i, WEV_DESTROY, 1U << NSM_NET);
+	s = drain(&b, &after, &all, &rc);
+	assert_string_equal(s, "4;5;6;");
+	free(s);
+	/* from 2 on still kept: no resync */
+	id = 2;
+	assert_false(backlog_start(&b, &id, &after));
+	s = drain(&b, &after, &all, &rc);
+	assert_string_equal(s, "3;4;5;6;");
+	free(s);
+	/* 2 was pushed out: a resume after 1 resyncs, from the oldest kept */
+	id = 1;
+	assert_true(backlog_start(&b, &id, &after));
+	assert_int_equal(after, 2);
+	s = drain(&b, &after, &all, &rc);
+	assert_string_equal(s, "3;4;5;6;");
+	free(s);
+	/* an id past the newest: another run's; resync, from now */
+	id = 99;
+	assert_true(backlog_start(&b, &id, &after));
+	assert_int_equal(after, 6);
+	/* a reader at 2 that the ring passes has fallen behind */
+	after = 2;
+	push(&b, 7, WEV_SYNC, 0);
+	s = drain(&b, &after, &all, &rc);
+	assert_int_equal(rc, -ESTALE);
+	free(s);
+	backlog_destroy(&b);
+}
+
+static void filters(void **state)
+{
+	struct backlog_filter net = { .types = 1U << NSM_NET };
+	struct backlog_filter destroys = { .kinds = 1U << WEV_DESTROY };
+	struct backlog b;
+	uint64_t after = 0;
+	char *s;
+	int rc;
+
+	assert_int_equal(backlog_init(&b, 16), 0);
+	push(&b, 1, WEV_CREATE, 1U << NSM_NET);
+	push(&b, 2, WEV_CREATE, 1U << NSM_UTS);
+	push(&b, 3, WEV_SWITCH, (1U << NSM_UTS) | (1U << NSM_NET));
+	push(&b, 4, WEV_SYNC, 0);
+	push(&b, 5, WEV_DESTROY, 1U << NSM_UTS);
+	/* a type filter: events about no one type (sync) pass */
+	s = drain(&b, &after, &net, &rc);
+	assert_string_equal(s, "1;3;4;");
+	free(s);
+	/* filtered events still move the reader on */
+	assert_int_equal(after, 5);
+	after = 0;
+	s = drain(&b, &after, &destroys, &rc);
+	assert_string_equal(s, "5;");
+	free(s);
+	backlog_destroy(&b);
+}
+
+static void chunks(void **state)
+{
+	struct backlog_filter all = { 0 };
+	struct backlog_buf out = { 0 };
+	struct backlog b;
+	uint64_t after = 0;
+	int i;
+
+	assert_int_equal(backlog_init(&b, 16), 0);
+	for (i = 1; i <= 9; i++)
+		push(&b, i, WEV_CREATE, 1U << NSM_NET);
+	/* "1;" is 2 bytes: a limit of 5 takes two, then the rest by twos */
+	assert_int_equal(backlog_copy(&b, &after, &all, &out, 5), 2);
+	assert_int_equal(after, 2);
+	out.len = 0;
+	/* a limit below one frame still takes one */
+	assert_int_equal(backlog_copy(&b, &after, &all, &out, 1), 1);
+	assert_int_equal(after, 3);
+	free(out.p);
+	backlog_destroy(&b);
+}
+
+static void wait_close(void **state)
+{
+	struct backlog b;
+
+	assert_int_equal(backlog_init(&b, 4), 0);
+	assert_int_equal(backlog_wait(&b, 0, 10), -ETIMEDOUT);
+	push(&b, 1, WEV_CREATE, 1U << NSM_NET);
+	assert_int_equal(backlog_wait(&b, 0, 10000), 0);
+	assert_false(backlog_closed(&b));
+	backlog_close(&b);
+	assert_true(backlog_closed(&b));
+	assert_int_equal(backlog_wait(&b, 1, 10000), 0);
+	backlog_destroy(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(resume_and_resync),
+		cmocka_unit_test(filters),
+		cmocka_unit_test(chunks),
+		cmocka_unit_test(wait_close),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

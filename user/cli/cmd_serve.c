@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_serve.c - `nsmon serve`: the agent (agent_cli.c, as watch runs it)
+ * with the HTTP service (user/serve/) as its sink, and the JSON lines of
+ * `watch --json` on stdout too with --events-stdout.  Options and wiring
+ * only.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent_cli.h"
+#include "parse.h"
+#include "serve.h"
+
+enum { OPT_LISTEN = CLI_AGENT_OPT_END, OPT_TOKEN_FILE, OPT_NO_AUTH,
+       OPT_EVENTS_STDOUT, OPT_BACKLOG };
+
+#define DEFAULT_LISTEN "127.0.0.1:5010"
+
+static void usage(FILE *out)
+{
+	fputs("Usage: nsmon serve [OPTIONS]\n\n"
+	      "The agent of `nsmon watch` as an HTTP service: the live model's\n"
+	      "namespaces (/api/namespaces), its events as server-sent events\n"
+	      "(/api/events), Prometheus metrics (/metrics), /healthz and\n"
+	      "/readyz, until SIGINT or SIGTERM.  Needs root (BPF).\n\n"
+	      "Options:\n"
+	      "      --listen ADDR      HOST:PORT, [V6]:PORT or unix:PATH (mode\n"
+	      "                         0660); repeatable; default " DEFAULT_LISTEN "\n"
+	      "      --token-file FILE  requests need 'Authorization: Bearer TOKEN',\n"
+	      "                         TOKEN the file's first line\n"
+	      "      --no-auth          allow a non-loopback address without a token\n"
+	      "      --events-stdout    also the JSON lines of watch --json on stdout\n"
+	      "      --backlog N        events kept for clients that resume (default\n"
+	      "                         65536)\n",
+	      out);
+	cli_agent_help(out);
+	fputs("  -h, --help             this text\n", out);
+	cli_common_help(out);
+}
+
+struct serve_ctl {
+	struct agent_opts o;
+	struct serve_opts so;
+	bool no_auth;
+	bool events_stdout;
+	struct wev_writer out;
+	struct serve *s;
+};
+
+static int serve_opt(void *ctl, int opt, const char *arg)
+{
+	struct serve_ctl *sc = ctl;
+	struct serve_opts *so = &sc->so;
+
+	switch (opt) {
+	case OPT_LISTEN:
+		if (so->nlisten == SERVE_MAX_LISTEN)
+			return cli_usage_error("serve", "at most %d --listen",
+					       SERVE_MAX_LISTEN);
+		if (listen_parse(arg, &so->listen[so->nlisten]))
+			return cli_bad_value("serve", "--listen", "address",
+					     arg, "HOST:PORT, [V6]:PORT, unix:PATH");
+		so->nlisten++;
+		return 0;
+	case OPT_TOKEN_FILE:
+		so->token_file = arg;
+		return 0;
+	case OPT_NO_AUTH:
+		sc->no_auth = true;
+		return 0;
+	case OPT_EVENTS_STDOUT:
+		sc->events_stdout = true;
+		return 0;
+	case OPT_BACKLOG:
+		if (cli_parse_uint(arg, 1 << 24, &so->backlog) || !so->backlog)
+			return cli_bad_value("serve", "--backlog", "count", arg,
+					     "1 to 16777216");
+		return 0;
+	}
+	return cli_agent_opt(&sc->o, "serve", opt, arg);
+}
+
+/* Anyone who can reach a non-loopback address could read the host's view. */
+static int check_auth(const struct serve_ctl *sc)
+{
+	int i;
+
+	if (sc->so.token_file && sc->no_auth)
+		return cli_usage_error("serve", "options --token-file and "
+						"--no-auth are mutually exclusive");
+	if (sc->so.token_file || sc->no_auth)
+		return 0;
+	for (i = 0; i < sc->so.nlisten; i++)
+		if (!sc->so.listen[i].loopback)
+			return cli_usage_error("serve", "a non-loopback --listen "
+					       "needs --token-file or --no-auth");
+	return 0;
+}
+
+static int attach(void *ctx, struct agent *a)
+{
+	struct serve_ctl *sc = ctx;
+
+	if (sc->events_stdout) {
+		/* as watch: one write(2) per batch; a gone reader stops us */
+		setvbuf(stdout, NULL, _IOFBF, 64 << 10);
+		agent_subscribe(a, wev_write, &sc->out);
+		agent_watch_fd(a, STDOUT_FILENO);
+	}
+	return serve_start(sc->s, a);
+}
+
+static void detach(void *ctx, struct agent *a)
+{
+	struct serve_ctl *sc = ctx;
+
+	serve_stop(sc->s);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+		{ "no-auth", no_argument, NULL, OPT_NO_AUTH },
+		{ "events-stdout", no_argument, NULL, OPT_EVENTS_STDOUT },
+		{ "backlog", required_argument, NULL, OPT_BACKLOG },
+		CLI_AGENT_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct serve_ctl sc = {
+		.so = { .name = "nsmon serve", .backlog = SERVE_BACKLOG },
+		.out = { .out = stdout, .json = true },
+	};
+	struct cli_common c;
+	const struct cli_getopt g = {
+		.cmd = "serve", .optstr = ":t:hv", .longopts = longopts,
+		.usage = usage, .common = &c, .opt = serve_opt, .ctl = &sc,
+	};
+	const struct cli_agent_front front = {
+		.attach = attach, .detach = detach, .ctx = &sc,
+	};
+	int rc, i;
+
+	agent_opts_default(&sc.o);
+	sc.o.name = "nsmon serve";
+	cli_common_init(&c);
+	/* the live model has no mount tables: its sweeps skip them */
+	c.opts.mounts = false;
+	if (cli_getopt(&g, argc, argv, &rc))
+		return rc;
+	if (!sc.so.nlisten && listen_parse(DEFAULT_LISTEN, &sc.so.listen[0]))
+		return 1;
+	sc.so.nlisten += !sc.so.nlisten;
+	rc = check_auth(&sc);
+	if (!rc)
+		rc = cli_agent_setup(&sc.o, &c, "serve");
+	if (rc)
+		return rc;
+	if (serve_new(&sc.s, &sc.so))
+		return 1;
+	for (i = 0; i < sc.so.nlisten; i++)
+		if (sc.so.listen[i].path)
+			cli_agent_unlink_on_stop(sc.so.listen[i].path);
+	rc = cli_agent_run(&sc.o, &front);
+	serve_free(sc.s);
+	return rc;
+}

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * backlog.c - the ring of the last N events, each serialized once (the
+ * SSE frame) on the agent's thread.  A reader holds the lock only to
+ * copy frames out, never while it writes to its socket: the agent's
+ * push waits at most for one such copy (about 64 KiB).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backlog.h"
+
+int backlog_init(struct backlog *b, size_t cap)
+{
+	pthread_condattr_t ca;
+
+	memset(b, 0, sizeof(*b));
+	if (!cap)
+		return -EINVAL;
+	b->e = calloc(cap, sizeof(*b->e));
+	if (!b->e)
+		return -ENOMEM;
+	b->cap = cap;
+	pthread_mutex_init(&b->lock, NULL);
+	/* waits measured on the monotonic clock: a clock step is no ping */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&b->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	return 0;
+}
+
+void backlog_destroy(struct backlog *b)
+{
+	size_t i;
+
+	if (!b->e)
+		return;
+	for (i = 0; i < b->n; i++)
+		free(b->e[(b->first + i) % b->cap].frame);
+	free(b->e);
+	b->e = NULL;
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->cond);
+}
+
+static struct backlog_entry *at(struct backlog *b, size_t i)
+{
+	return &b->e[(b->first + i) % b->cap];
+}
+
+void backlog_push(struct backlog *b, uint64_t seq, unsigned kind,
+		  unsigned types, char *frame, size_t len)
+{
+	struct backlog_entry *e;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->n == b->cap) {
+		e = at(b, 0);
+		b->evicted_seq = e->seq;
+		free(e->frame);
+		b->first = (b->first + 1) % b->cap;
+		b->n--;
+	}
+	e = at(b, b->n++);
+	*e = (struct backlog_entry){ .seq = seq, .kind = kind, .types = types,
+				     .frame = frame, .len = len };
+	b->last_seq = seq;
+	pthread_mutex_unlock(&b->lock);
+}
+
+void backlog_wake(struct backlog *b)
+{
+	pthread_mutex_lock(&b->lock);
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+}
+
+void backlog_close(struct backlog *b)
+{
+	pthread_mutex_lock(&b->lock);
+	b->closed = true;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+}
+
+bool backlog_closed(struct backlog *b)
+{
+	bool closed;
+
+	pthread_mutex_lock(&b->lock);
+	closed = b->closed;
+	pthread_mutex_unlock(&b->lock);
+	return closed;
+}
+
+bool backlog_passed(struct backlog *b, uint64_t after)
+{
+	bool passed;
+
+	pthread_mutex_lock(&b->lock);
+	passed = after < b->evicted_seq;
+	pthread_mutex_unlock(&b->lock);
+	return passed;
+}
+
+bool backlog_start(struct backlog *b, const uint64_t *id, uint64_t *after)
+{
+	bool resync = false;
+
+	pthread_mutex_lock(&b->lock);
+	if (!id) {
+		*after = b->last_seq;
+	} else if (*id < b->evicted_seq) {
+		*after = b->evicted_seq;
+		resync = true;
+	} else if (*id > b->last_seq) {
+		/* an id from another run (seqs start at 1 in each): from now */
+		*after = b->last_seq;
+		resync = true;
+	} else {
+		*after = *id;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return resync;
+}
+
+/* Index of the first entry with seq > after (b->n: none); seqs increase. */
+static size_t first_after(struct backlog *b, uint64_t after)
+{
+	size_t lo = 0, hi = b->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (at(b, mid)->seq <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool passes(const struct backlog_entry *e,
+		   const struct backlog_filter *f)
+{
+	if (f->kinds && !(f->kinds & (1U << e->kind)))
+		return false;
+	/* sync, lost, container: about no one type, every reader's */
+	return !f->types || !e->types || (f->types & e->types);
+}
+
+int backlog_buf_add(struct backlog_buf *out, const char *s, size_t len)
+{
+	size_t cap = out->cap ? out->cap : 4096;
+	char *p;
+
+	while (cap < out->len + len)
+		cap *= 2;
+	if (cap != out->cap) {
+		p = realloc(out->p, cap);
+		if (!p)
+			return -ENOMEM;
+		out->p = p;
+		out->cap = cap;
+	}
+	memcpy(out->p + out->len, s, len);
+	out->len += len;
+	return 0;
+}
+
+int backlog_copy(struct backlog *b, uint64_t *after,
+		 const struct backlog_filter *f, struct backlog_buf *out,
+		 size_t limit)
+{
+	const struct backlog_entry *e;
+	size_t i;
+	int n = 0, err = 0;
+
+	pthread_mutex_lock(&b->lock);
+	if (*after < b->evicted_seq) {
+		err = -ESTALE;
+		goto out;
+	}
+	for (i = first_after(b, *after); i < b->n; i++) {
+		e = at(b, i);
+		if (n && out->len + e->len > limit)
+			break;
+		if (passes(e, f)) {
+			err = backlog_buf_add(out, e->frame, e->len);
+			if (err)
+				goto out;
+			n++;
+		}
+		*after = e->seq;
+	}
+out:
+	pthread_mutex_unlock(&b->lock);
+	return err ? err : n;
+}
+
+int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms)
+{
+	struct timespec ts;
+	int err = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&b->lock);
+	while (!b->closed && b->last_seq <= after && !err)
+		err = pthread_cond_timedwait(&b->cond, &b->lock, &ts);
+	pthread_mutex_unlock(&b->lock);
+	return err == ETIMEDOUT ? -ETIMEDOUT : 0;
+}

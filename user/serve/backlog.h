@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * backlog.h - the last N events as SSE frames, shared by the agent (the
+ * one writer) and the HTTP threads (readers at their own positions).
+ */
+#ifndef NSMON_BACKLOG_H
+#define NSMON_BACKLOG_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct backlog_entry {
+	uint64_t seq;
+	unsigned kind;		/* enum wev_kind */
+	unsigned types;		/* 1 << NSM_*; 0: about no one type */
+	size_t len;
+	char *frame;		/* "id: ...\nevent: ...\ndata: ...\n\n" */
+};
+
+struct backlog {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;	/* an event came, or closed */
+	struct backlog_entry *e;	/* a ring: e[(first + i) % cap] */
+	size_t cap, n, first;
+	uint64_t last_seq;	/* of the newest event pushed; 0: none */
+	uint64_t evicted_seq;	/* of the newest one pushed out; 0: none */
+	bool closed;
+};
+
+/* What a reader wants: 1 << kind, 1 << type; 0 = every one. */
+struct backlog_filter {
+	unsigned kinds, types;
+};
+
+/* A reader's pending bytes. */
+struct backlog_buf {
+	char *p;
+	size_t len, cap;
+};
+
+int backlog_init(struct backlog *b, size_t cap);
+void backlog_destroy(struct backlog *b);
+/*
+ * Takes frame (malloc'd; freed when pushed out); seqs increase.  Does not
+ * wake the readers: backlog_wake() after a batch.
+ */
+void backlog_push(struct backlog *b, uint64_t seq, unsigned kind,
+		  unsigned types, char *frame, size_t len);
+void backlog_wake(struct backlog *b);
+/* No more events: waiting readers return, and then end their stream. */
+void backlog_close(struct backlog *b);
+
+/*
+ * Where a reader starts: after *id (Last-Event-ID), or now (id NULL).
+ * true when events after *id were pushed out already (the reader then
+ * goes on from the oldest one kept), or *id is past the newest event (an
+ * id of another run; from now on): the reader must resync.
+ */
+bool backlog_start(struct backlog *b, const uint64_t *id, uint64_t *after);
+/*
+ * Appends the frames after *after that pass f to out, as many as end
+ * within about limit bytes (at least one), and moves *after past every
+ * frame looked at.  The number appended, 0 (none new), -ESTALE (the
+ * reader fell behind: frames after *after were pushed out) or -ENOMEM.
+ */
+int backlog_copy(struct backlog *b, uint64_t *after,
+		 const struct backlog_filter *f, struct backlog_buf *out,
+		 size_t limit);
+/*
+ * Waits up to timeout_ms for an event after `after`: 0 (one came, or
+ * closed), -ETIMEDOUT.
+ */
+int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms);
+bool backlog_closed(struct backlog *b);
+/* Whether events after `after` were pushed out (a reader there lost them). */
+bool backlog_passed(struct backlog *b, uint64_t after);
+
+int backlog_buf_add(struct backlog_buf *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * query.c - query parameters (libmicrohttpd has decoded them): strict,
+ * as a typo in a filter that silently matched everything would be worse
+ * than a 400.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "nsm.h"
+#include "query.h"
+#include "wev.h"
+
+int query_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - (*s - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* event=create,switch,...: the kinds the lines name. */
+static int parse_kinds(const char *s, unsigned *mask)
+{
+	const char *end, *name;
+	unsigned k, m = 0;
+	size_t n;
+
+	do {
+		end = strchrnul(s, ',');
+		n = end - s;
+		/* WEV_DYING and above are never printed */
+		for (k = 0; k < WEV_DYING; k++) {
+			name = wev_kind_name(k);
+			if (name && strlen(name) == n && !strncmp(name, s, n))
+				break;
+		}
+		if (k == WEV_DYING)
+			return -EINVAL;
+		m |= 1U << k;
+		s = end + 1;
+	} while (*end);
+	*mask = m;
+	return 0;
+}
+
+int query_set(struct query *q, unsigned allowed, const char *key,
+	      const char *val)
+{
+	unsigned bit;
+
+	if (!strcmp(key, "type"))
+		bit = Q_TYPE;
+	else if (!strcmp(key, "event"))
+		bit = Q_EVENT;
+	else if (!strcmp(key, "last_event_id"))
+		bit = Q_LAST_ID;
+	else
+		return -EINVAL;
+	if (!(allowed & bit) || (q->seen & bit) || !val || !*val)
+		return -EINVAL;
+	q->seen |= bit;
+	switch (bit) {
+	case Q_TYPE:
+		if (nsm_parse_types(val, &q->types) || !q->types)
+			return -EINVAL;
+		return 0;
+	case Q_EVENT:
+		return parse_kinds(val, &q->kinds);
+	default:
+		return query_u64(val, &q->last_id);
+	}
+}

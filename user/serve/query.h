@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* query.h - the query parameters of the HTTP API, parsed and checked. */
+#ifndef NSMON_QUERY_H
+#define NSMON_QUERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+	Q_TYPE = 1 << 0,	/* type=net,user */
+	Q_EVENT = 1 << 1,	/* event=create,destroy */
+	Q_LAST_ID = 1 << 2,	/* last_event_id=SEQ */
+};
+
+struct query {
+	unsigned seen;		/* Q_*: each at most once */
+	unsigned types;		/* 1 << NSM_* */
+	unsigned kinds;		/* 1 << WEV_* */
+	uint64_t last_id;
+};
+
+/*
+ * One key=value of a request (val NULL: no '='), the keys allowed a
+ * Q_* mask: 0 or -EINVAL (an unknown or repeated key, a bad value).
+ */
+int query_set(struct query *q, unsigned allowed, const char *key,
+	      const char *val);
+/* A decimal u64 without sign, spaces or overflow: 0 or -EINVAL. */
+int query_u64(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * serve.c - the service: the agent's sink that publishes each event (the
+ * JSON line of `watch --json`, serialized once, into the backlog), the
+ * libmicrohttpd daemons (one per listening socket) and the routing.
+ *
+ * Threads: libmicrohttpd's internal polling thread accepts, and each
+ * connection gets a thread of its own (MHD_USE_THREAD_PER_CONNECTION).
+ * An SSE stream is a response whose reader blocks on the backlog's
+ * condition variable until an event, a ping or the end: in its own
+ * thread that is a plain wait, where the event-loop modes would need
+ * suspend/resume bookkeeping per client and a wake-up from the agent
+ * into libmicrohttpd.  The agent never waits on a client: it takes the
+ * backlog's lock only to append, and readers hold it only to copy.  The
+ * connection limit bounds the threads.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "serve_int.h"
+
+#define CONN_LIMIT 256
+/* seconds a connection may be idle; SSE streams ping more often */
+#define CONN_TIMEOUT 60
+/* how long serve_stop() waits for SSE clients to get their shutdown */
+#define STOP_WAIT_MS 2000
+
+enum MHD_Result serve_queue(struct serve *s, struct MHD_Connection *c,
+			    unsigned code, struct MHD_Response *r,
+			    const char *ctype)
+{
+	enum MHD_Result ret;
+
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (code == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	if (code < ARRAY_LEN(s->codes))
+		s->codes[code]++;
+	return ret;
+}
+
+enum MHD_Result serve_reply(struct serve *s, struct MHD_Connection *c,
+			    unsigned code, const char *ctype, char *body,
+			    size_t len)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	return serve_queue(s, c, code, r, ctype);
+}
+
+enum MHD_Result serve_error(struct serve *s, struct MHD_Connection *c,
+			    unsigned code, const char *msg)
+{
+	char *body;
+	int n = asprintf(&body, "{\"error\":\"%s\"}\n", msg);
+
+	if (n < 0)
+		return MHD_NO;
+	return serve_reply(s, c, code, "application/json", body, n);
+}
+
+static enum MHD_Result text(struct serve *s, struct MHD_Connection *c,
+			    unsigned code, const char *msg)
+{
+	char *body = strdup(msg);
+
+	if (!body)
+		return MHD_NO;
+	return serve_reply(s, c, code, "text/plain; charset=utf-8", body,
+			   strlen(msg));
+}
+
+/* ------------------------------------------------------------ routing */
+
+struct args {
+	struct query q;
+	unsigned allowed;
+	bool bad;
+};
+
+static enum MHD_Result one_arg(void *cls, enum MHD_ValueKind kind,
+			       const char *key, const char *val)
+{
+	struct args *a = cls;
+
+	if (query_set(&a->q, a->allowed, key, val))
+		a->bad = true;
+	return MHD_YES;
+}
+
+/* Which query keys a path takes; -1: no such path. */
+static int route_args(const char *url)
+{
+	if (!strcmp(url, "/api/namespaces"))
+		return Q_TYPE;
+	if (!strcmp(url, "/api/events"))
+		return Q_TYPE | Q_EVENT | Q_LAST_ID;
+	if (!strncmp(url, "/api/namespaces/", 16) || !strcmp(url, "/healthz") ||
+	    !strcmp(url, "/readyz") || !strcmp(url, "/metrics"))
+		return 0;
+	return -1;
+}
+
+/* The Last-Event-ID header, if there is one, where ?last_event_id= is not. */
+static int last_event_id(struct MHD_Connection *c, struct query *q)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    "Last-Event-ID");
+
+	if (!h || (q->seen & Q_LAST_ID))
+		return 0;
+	q->seen |= Q_LAST_ID;
+	return query_u64(h, &q->last_id);
+}
+
+static enum MHD_Result route(struct serve *s, struct MHD_Connection *c,
+			     const char *url, bool head)
+{
+	struct args a = { .allowed = 0 };
+	int allowed = route_args(url);
+
+	if (allowed < 0)
+		return serve_error(s, c, MHD_HTTP_NOT_FOUND, "no such path");
+	a.allowed = allowed;
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, one_arg, &a);
+	if (a.bad)
+		return serve_error(s, c, MHD_HTTP_BAD_REQUEST, "bad query");
+	if (!strcmp(url, "/healthz"))
+		return text(s, c, MHD_HTTP_OK, "ok\n");
+	if (!strcmp(url, "/readyz"))
+		return s->ready ? text(s, c, MHD_HTTP_OK, "ok\n") :
+				  serve_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					      "not ready");
+	if (!strcmp(url, "/metrics"))
+		return api_metrics(s, c);
+	if (!strcmp(url, "/api/namespaces"))
+		return api_namespaces(s, c, &a.q);
+	if (!strcmp(url, "/api/events")) {
+		if (last_event_id(c, &a.q))
+			return serve_error(s, c, MHD_HTTP_BAD_REQUEST,
+					   "bad Last-Event-ID");
+		return sse_open(s, c, &a.q, head);
+	}
+	return api_namespace(s, c, url + 16);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
+			      const char *url, const char *method,
+			      const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	struct serve *s = cls;
+	bool head = !strcmp(method, MHD_HTTP_METHOD_HEAD);
+
+	if (s->token && !auth_check(s->token,
+				    MHD_lookup_connection_value(
+					    c, MHD_HEADER_KIND,
+					    MHD_HTTP_HEADER_AUTHORIZATION)))
+		return serve_error(s, c, MHD_HTTP_UNAUTHORIZED,
+				   "missing or wrong bearer token");
+	if (!head && strcmp(method, MHD_HTTP_METHOD_GET))
+		return serve_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
+				   "only GET and HEAD");
+	return route(s, c, url, head);
+}
+
+/* ------------------------------------------------------------ publish */
+
+/* 1 << type of each namespace the event is about; 0: none in particular. */
+static unsigned event_types(const struct wev *e)
+{
+	unsigned m = 0;
+	int i;
+
+	switch (e->kind) {
+	case WEV_CREATE:
+	case WEV_DESTROY:
+		return 1U << e->type;
+	case WEV_SWITCH:
+		for (i = 0; i < e->nchanges; i++)
+			m |= 1U << e->changes[i].type;
+		return m;
+	default:
+		return 0;
+	}
+}
+
+/* The sink: on the agent's thread, with the model locked. */
+static int publish(void *ctx, uint64_t seq, const struct wev *e)
+{
+	struct serve *s = ctx;
+	const char *kind;
+	char *frame;
+	int n;
+
+	if (!e) {
+		backlog_wake(&s->backlog);
+		return 0;
+	}
+	kind = wev_kind_name(e->kind);
+	if (!kind)
+		return 0;
+	s->events[e->kind]++;
+	if (e->kind == WEV_LOST)
+		s->lost += e->count;
+	if (e->kind == WEV_SYNC)
+		s->ready = true;
+	/* the same bytes as watch --json's line, its newline left out */
+	rewind(s->line);
+	if (wev_print(s->line, true, seq, e) || fflush(s->line) ||
+	    !s->line_len) {
+		s->publish_failed++;
+		return 0;
+	}
+	n = asprintf(&frame, "id: %llu\nevent: %s\ndata: %.*s\n\n",
+		     (unsigned long long)seq, kind, (int)s->line_len - 1,
+		     s->line_buf);
+	if (n < 0) {
+		s->publish_failed++;
+		return 0;
+	}
+	backlog_push(&s->backlog, seq, e->kind, event_types(e), frame, n);
+	return 0;
+}
+
+/* ------------------------------------------------------------ life */
+
+int serve_new(struct serve **out, const struct serve_opts *o)
+{
+	struct serve *s = calloc(1, sizeof(*s));
+	int i, err;
+
+	if (!s)
+		return -ENOMEM;
+	s->o = *o;
+	for (i = 0; i < SERVE_MAX_LISTEN; i++)
+		s->fds[i] = -1;
+	clock_gettime(CLOCK_REALTIME, &s->started);
+	err = backlog_init(&s->backlog, o->backlog);
+	if (err)
+		goto fail;
+	s->line = open_memstream(&s->line_buf, &s->line_len);
+	if (!s->line) {
+		err = -errno;
+		goto fail;
+	}
+	if (o->token_file) {
+		err = auth_load(o->token_file, &s->token);
+		if (err) {
+			fprintf(stderr, "%s: --token-file %s: %s\n", o->name,
+				o->token_file,
+				err == -EINVAL ? "empty" : strerror(-err));
+			goto fail;
+		}
+	}
+	for (i = 0; i < o->nlisten; i++) {
+		s->fds[i] = listen_socket(&o->listen[i]);
+		if (s->fds[i] < 0) {
+			err = s->fds[i];
+			fprintf(stderr, "%s: cannot listen on address %d: %s\n",
+				o->name, i + 1, strerror(-err));
+			goto fail;
+		}
+		s->made[i] = o->listen[i].path;
+	}
+	*out = s;
+	return 0;
+fail:
+	serve_free(s);
+	return err;
+}
+
+static struct MHD_Daemon *daemon_on(struct serve *s, int i)
+{
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_INTERNAL_POLLING_THREAD;
+
+	if (s->o.listen[i].sa.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
+				MHD_OPTION_LISTEN_SOCKET, s->fds[i],
+				MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
+				MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT,
+				MHD_OPTION_END);
+}
+
+int serve_start(struct serve *s, struct agent *a)
+{
+	sigset_t stop, old;
+	char name[128];
+	int i, err = 0;
+
+	s->agent = a;
+	err = agent_subscribe(a, publish, s);
+	if (err)
+		return err;
+	/*
+	 * The HTTP threads inherit this mask: the stop signals go to the
+	 * agent's thread, whose wait they end.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	for (i = 0; i < s->o.nlisten && !err; i++) {
+		s->mhd[i] = daemon_on(s, i);
+		if (!s->mhd[i]) {
+			fprintf(stderr, "%s: cannot start the HTTP service\n",
+				s->o.name);
+			err = -EIO;
+			break;
+		}
+		listen_name(s->fds[i], name, sizeof(name));
+		fprintf(stderr, "%s: listening on %s\n", s->o.name, name);
+		/* MHD_stop_daemon() closes it */
+		s->fds[i] = -1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
+void serve_stop(struct serve *s)
+{
+	int i;
+
+	backlog_close(&s->backlog);
+	/* each SSE reader sends its last frames and the shutdown, then ends */
+	for (i = 0; i < STOP_WAIT_MS / 10 && s->sse_clients > 0; i++)
+		usleep(10000);
+	for (i = 0; i < SERVE_MAX_LISTEN; i++) {
+		if (s->mhd[i])
+			MHD_stop_daemon(s->mhd[i]);
+		s->mhd[i] = NULL;
+	}
+}
+
+void serve_free(struct serve *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	serve_stop(s);
+	for (i = 0; i < SERVE_MAX_LISTEN; i++) {
+		if (s->fds[i] >= 0)
+			close(s->fds[i]);
+		/* the socket we made; a path that was there was refused */
+		if (s->made[i])
+			unlink(s->o.listen[i].path);
+	}
+	if (s->line)
+		fclose(s->line);
+	free(s->line_buf);
+	free(s->token);
+	backlog_destroy(&s->backlog);
+	free(s);
+}

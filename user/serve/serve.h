@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * serve.h - the HTTP service over the agent (`nsmon serve`, SPEC "HTTP
+ * API"): a sink that publishes every event into a bounded backlog, and
+ * libmicrohttpd daemons that answer from it and from snapshots of the
+ * live model.
+ *
+ *	serve_new(&s, &opts);		// sockets bound, token read
+ *	agent_open(&a, ...);
+ *	serve_start(s, a);		// subscribed, answering
+ *	agent_run(a);
+ *	serve_stop(s);			// "event: shutdown", closed
+ *	agent_close(a); serve_free(s);
+ */
+#ifndef NSMON_SERVE_H
+#define NSMON_SERVE_H
+
+#include <stdbool.h>
+
+#include "agent.h"
+#include "listen.h"
+
+#define SERVE_MAX_LISTEN 16
+#define SERVE_BACKLOG 65536
+
+struct serve_opts {
+	const char *name;	/* messages on stderr start "NAME: " */
+	struct listen_addr listen[SERVE_MAX_LISTEN];
+	int nlisten;
+	const char *token_file;	/* NULL: no token asked for */
+	unsigned backlog;	/* events kept for resuming clients */
+};
+
+struct serve;
+
+/*
+ * Binds the sockets and reads the token, before the agent loads; says
+ * on stderr what failed.  0 or -errno.
+ */
+int serve_new(struct serve **out, const struct serve_opts *o);
+/* Subscribes to a and starts answering; each bound address on stderr. */
+int serve_start(struct serve *s, struct agent *a);
+/*
+ * After the agent stopped: SSE clients get their last events and
+ * `event: shutdown`, then every connection closes.
+ */
+void serve_stop(struct serve *s);
+void serve_free(struct serve *s);
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * serve_int.h - what the files of user/serve/ share: the service's state
+ * and the answers' helpers.  Private to user/serve/.
+ */
+#ifndef NSMON_SERVE_INT_H
+#define NSMON_SERVE_INT_H
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "backlog.h"
+#include "query.h"
+#include "serve.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#define SSE_PING_MS 15000
+/* an SSE connection that took no byte this long is cut: twice the ping */
+#define SSE_TIMEOUT_S 30
+/* bytes of frames copied out of the backlog at once */
+#define SSE_CHUNK (64 << 10)
+
+struct serve {
+	struct serve_opts o;
+	int fds[SERVE_MAX_LISTEN];	/* -1: none, or libmicrohttpd's */
+	bool made[SERVE_MAX_LISTEN];	/* a unix socket to unlink */
+	struct MHD_Daemon *mhd[SERVE_MAX_LISTEN];
+	char *token;
+	struct agent *agent;
+	struct backlog backlog;
+	FILE *line;		/* the agent's: one event serialized */
+	char *line_buf;
+	size_t line_len;
+	atomic_bool ready;	/* the start sweep's sync came */
+	/* counters for /metrics */
+	atomic_ulong events[WEV_DYING];
+	atomic_ulong lost;
+	atomic_ulong publish_failed;
+	atomic_long sse_clients;
+	atomic_ulong sse_dropped;
+	atomic_ulong codes[600];
+	struct timespec started;
+};
+
+/* An answer with body (malloc'd, taken) of type ctype; MHD_YES/NO. */
+enum MHD_Result serve_reply(struct serve *s, struct MHD_Connection *c,
+			    unsigned code, const char *ctype, char *body,
+			    size_t len);
+/* {"error": msg}: msg is ours, never the client's input. */
+enum MHD_Result serve_error(struct serve *s, struct MHD_Connection *c,
+			    unsigned code, const char *msg);
+/* Counts code and adds the headers every answer has. */
+enum MHD_Result serve_queue(struct serve *s, struct MHD_Connection *c,
+			    unsigned code, struct MHD_Response *r,
+			    const char *ctype);
+
+/* api.c */
+enum MHD_Result api_namespaces(struct serve *s, struct MHD_Connection *c,
+			       const struct query *q);
+enum MHD_Result api_namespace(struct serve *s, struct MHD_Connection *c,
+			      const char *id);
+enum MHD_Result api_metrics(struct serve *s, struct MHD_Connection *c);
+
+/* sse.c */
+enum MHD_Result sse_open(struct serve *s, struct MHD_Connection *c,
+			 const struct query *q, bool head);
+
+#endif
