@@ -124,11 +124,12 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libnsmserve.a $(BUILD)/asan/
 	$(CC) $(CFLAGS) $(SANFLAGS) -O1 $(INC_SERVE) -o $@ $< \
 		$(BUILD)/asan/libnsmserve.a $(BUILD)/asan/libnsmagent.a $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
 
-# test_parse: the command line's number parsers, a part of user/cli/
-$(BUILD)/asan/tests/test_parse: tests/unit/test_parse.c $(BUILD)/asan/user/cli/parse.o user/cli/parse.h
+# test_parse: the command line's number parsers (user/cli/, and the one in libnsm)
+$(BUILD)/asan/tests/test_parse: tests/unit/test_parse.c $(BUILD)/asan/user/cli/parse.o user/cli/parse.h \
+		$(BUILD)/asan/libnsm.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -Iuser/cli -o $@ $< \
-		$(BUILD)/asan/user/cli/parse.o -lcmocka
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -Iuser/cli -Idiscovery -Ibpf -o $@ $< \
+		$(BUILD)/asan/user/cli/parse.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
 
 layers:
 	@bash tests/check-layers.sh

@@ -30,6 +30,8 @@ int nsm_type_clone_flag(enum nsm_type t);	/* CLONE_NEW* */
 enum nsm_type nsm_type_from_clone_flag(int flag);
 /* Parses "net:[4026531840]" (an nsfs readlink or mountinfo root). */
 int nsm_parse_nslink(const char *s, enum nsm_type *type, uint64_t *id);
+/* A decimal 64-bit number, the whole string (no sign, no space). */
+int nsm_parse_u64(const char *s, uint64_t *out);
 /* Mask of NSM_* types parsed from "net,uts"; -EINVAL on an unknown name. */
 int nsm_parse_types(const char *list, unsigned *mask);
 

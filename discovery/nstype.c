@@ -118,6 +118,21 @@ int nsm_parse_nslink(const char *s, enum nsm_type *type, uint64_t *id)
 	return 0;
 }
 
+int nsm_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 int nsm_parse_types(const char *list, unsigned *mask)
 {
 	const char *p = list;

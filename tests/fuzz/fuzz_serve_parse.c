@@ -9,7 +9,7 @@
  *   path NUL-terminated and equal to what follows "unix:";
  * - query_set() answers 0 or -EINVAL, and what it took is within range
  *   (types of NSM_NTYPES bits, kinds of printed ones);
- * - query_u64() takes only all-digit strings, and gives their value back
+ * - nsm_parse_u64() takes only all-digit strings, and gives their value back
  *   when printed;
  * - auth_check() takes "Bearer T" for its own token T and nothing else.
  *
@@ -64,7 +64,7 @@ static void check_query(const char *key, const char *val)
 	CHECK(err == 0 || err == -EINVAL);
 	CHECK(!(q.types & ~((1U << NSM_NTYPES) - 1)));
 	CHECK(!(q.kinds & ~((1U << WEV_DYING) - 1)));
-	if (query_u64(val, &v) == 0) {
+	if (val && nsm_parse_u64(val, &v) == 0) {
 		snprintf(back, sizeof(back), "%" PRIu64, v);
 		/* leading zeros are taken: compare the value, not the bytes */
 		CHECK(strspn(val, "0123456789") == strlen(val));

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "nsm.h"
 #include "parse.h"
 
 /* Strings no parser takes, whatever its range. */
@@ -53,14 +54,14 @@ static void test_u64(void **state)
 	uint64_t v;
 	size_t i;
 
-	assert_int_equal(cli_parse_u64("0", &v), 0);
+	assert_int_equal(nsm_parse_u64("0", &v), 0);
 	assert_true(v == 0);
-	assert_int_equal(cli_parse_u64("18446744073709551615", &v), 0);
+	assert_int_equal(nsm_parse_u64("18446744073709551615", &v), 0);
 	assert_true(v == UINT64_MAX);
-	assert_int_equal(cli_parse_u64("4294967297", &v), 0);
+	assert_int_equal(nsm_parse_u64("4294967297", &v), 0);
 	assert_true(v == 4294967297ULL);
 	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++)
-		assert_int_equal(cli_parse_u64(never[i], &v), -EINVAL);
+		assert_int_equal(nsm_parse_u64(never[i], &v), -EINVAL);
 }
 
 static void test_pid(void **state)

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "nsm.h"
 #include "parse.h"
 
 int cli_parse_uint(const char *s, unsigned long max, unsigned *out)
@@ -17,21 +18,6 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned *out)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-int cli_parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -51,7 +37,7 @@ int cli_parse_nsid(const char *s, uint64_t *out)
 {
 	uint64_t v;
 
-	if (cli_parse_u64(s, &v) || !v)
+	if (nsm_parse_u64(s, &v) || !v)
 		return -EINVAL;
 	*out = v;
 	return 0;

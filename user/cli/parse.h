@@ -16,8 +16,6 @@
  * sign, no space; 0 or -EINVAL.
  */
 int cli_parse_uint(const char *s, unsigned long max, unsigned *out);
-/* A decimal 64-bit number (a namespace id), the whole string. */
-int cli_parse_u64(const char *s, uint64_t *out);
 /* A process id: 1 to INT_MAX. */
 int cli_parse_pid(const char *s, pid_t *out);
 /* A namespace id (its inode number): not 0. */

@@ -91,7 +91,7 @@ enum MHD_Result api_namespace(struct serve *s, struct MHD_Connection *c,
 	uint64_t want;
 	size_t i;
 
-	if (query_u64(id, &want))
+	if (nsm_parse_u64(id, &want))
 		return serve_error(s, c, MHD_HTTP_BAD_REQUEST, "bad id");
 	if (agent_snapshot(s->agent, &snap))
 		return MHD_NO;
@@ -195,11 +195,11 @@ static long open_fds(void)
 /* Start time in seconds since the epoch: /proc/self/stat's starttime. */
 static double start_time(void)
 {
-	unsigned long long ticks = 0, btime = 0;
-	char buf[1024], *p;
+	unsigned long long btime = 0;
+	struct nsm_stat st;
+	char buf[1024];
 	FILE *f;
 	size_t n;
-	int i;
 
 	f = fopen("/proc/self/stat", "re");
 	if (!f)
@@ -207,11 +207,7 @@ static double start_time(void)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* after the comm's closing parenthesis: field 3 on; starttime is 22 */
-	p = strrchr(buf, ')');
-	for (i = 3; p && i <= 22; i++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu", &ticks) != 1)
+	if (nsm_parse_stat(buf, &st))
 		return 0;
 	f = fopen("/proc/stat", "re");
 	if (!f)
@@ -220,7 +216,7 @@ static double start_time(void)
 		if (sscanf(buf, "btime %llu", &btime) == 1)
 			break;
 	fclose(f);
-	return btime + (double)ticks / sysconf(_SC_CLK_TCK);
+	return btime + (double)st.starttime / sysconf(_SC_CLK_TCK);
 }
 
 static void process_metrics(FILE *f)

@@ -11,21 +11,6 @@
 #include "query.h"
 #include "wev.h"
 
-int query_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!s || !*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - (*s - '0')) / 10)
-			return -EINVAL;
-		v = v * 10 + (*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 /* event=create,switch,...: the kinds the lines name. */
 static int parse_kinds(const char *s, unsigned *mask)
 {
@@ -75,6 +60,6 @@ int query_set(struct query *q, unsigned allowed, const char *key,
 	case Q_EVENT:
 		return parse_kinds(val, &q->kinds);
 	default:
-		return query_u64(val, &q->last_id);
+		return nsm_parse_u64(val, &q->last_id);
 	}
 }

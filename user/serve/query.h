@@ -25,7 +25,5 @@ struct query {
  */
 int query_set(struct query *q, unsigned allowed, const char *key,
 	      const char *val);
-/* A decimal u64 without sign, spaces or overflow: 0 or -EINVAL. */
-int query_u64(const char *s, uint64_t *out);
 
 #endif

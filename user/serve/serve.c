@@ -127,7 +127,7 @@ static int last_event_id(struct MHD_Connection *c, struct query *q)
 	if (!h || (q->seen & Q_LAST_ID))
 		return 0;
 	q->seen |= Q_LAST_ID;
-	return query_u64(h, &q->last_id);
+	return nsm_parse_u64(h, &q->last_id);
 }
 
 static enum MHD_Result route(struct serve *s, struct MHD_Connection *c,
