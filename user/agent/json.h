@@ -7,6 +7,8 @@
 #define NSMON_JSON_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 #include "nsm.h"
 
