@@ -23,6 +23,7 @@ api() {
 	[[ $CODE == 200 ]] || fail "$1: status $CODE: $(head -c 300 "$API")"
 	SWEEP=$(sed -n 's/^X-Nsmon-Sweep: \([0-9]*\).*/\1/ip' "$API.h" | tr -d '\r')
 	[[ -n $SWEEP ]] || fail "$1: no X-Nsmon-Sweep header"
+	jq -e 'type == "object"' "$API" >/dev/null || fail "$1: not a JSON object: $(head -c 300 "$API")"
 }
 
 # entry FILE ID: the namespace ID of a document, keys sorted.
@@ -146,13 +147,21 @@ test_serve_api_pending() {
 	jq -e --argjson id "$m" 'any(.namespaces[]; .id == $id and (.pending | not)) and .mounts["\($id)"] != null' \
 		"$API" >/dev/null || fail "mnt $m: not in a sweep made after it"
 	first=$SWEEP
+	# by ns_id: under the host's churn an inode number comes back soon
+	local ids
+	ids=$(jq -c --argjson m "$m" --argjson u "$u" '[.namespaces[] | select(.id == $m or .id == $u) | .ns_id]' "$API")
+	[[ $(jq length <<<"$ids") == 2 ]] || fail "uts $u and mnt $m: ns_ids $ids"
 	kill_pid "$H"
-	wait_for "mnt $m gone from the live model" eval "[[ \$(curl -s -o /dev/null -w '%{http_code}' '$URL/api/namespaces/$m') == 404 ]]"
+	local x
+	for x in "$m" "$u"; do
+		wait_for "namespace $x gone from the live model" \
+			eval "curl -s '$URL/api/namespaces/$x' | jq -e --argjson ids '$ids' '.error or (.namespace.ns_id as \$n | \$ids | index(\$n) | not)' >/dev/null"
+	done
 	api /api/namespaces
 	[[ $SWEEP == "$first" ]] || fail "--max-age 3600: sweep $SWEEP after $first"
-	jq -e --argjson m "$m" --argjson u "$u" \
-		'(any(.namespaces[]; .id == $m or .id == $u) | not) and .mounts["\($m)"] == null' "$API" >/dev/null ||
-		fail "namespaces gone from the model still listed"
+	jq -e --argjson m "$m" --argjson ids "$ids" \
+		'(any(.namespaces[]; .ns_id as $n | $ids | index($n)) | not) and .mounts["\($m)"] == null' "$API" >/dev/null ||
+		fail "namespaces gone from the model still listed: $(jq -c --argjson ids "$ids" '[.namespaces[] | select(.ns_id as $n | $ids | index($n))]' "$API")"
 	serve_stop
 }
 
@@ -177,7 +186,7 @@ test_serve_api_one() {
 	api /api/processes
 	[[ $(jq -cS --argjson p "$H1" '.processes[] | select(.pid == $p)' "$API") == \
 		"$(jq -cS --argjson p "$H1" '.processes[] | select(.pid == $p)' "$one")" ]] ||
-		fail "pid $H1: /api/processes and /api/namespaces/$N1 differ"
+		fail "pid $H1: /api/processes and /api/namespaces/$N1 differ: $(jq -cS --argjson p "$H1" '.processes[] | select(.pid == $p)' "$API") $(jq -cS --argjson p "$H1" '.processes[] | select(.pid == $p)' "$one")"
 	discover
 	[[ $(jq -cS --argjson p "$H1" '.processes[] | select(.pid == $p)' "$API") == \
 		"$(jq -cS --argjson p "$H1" '.processes[] | select(.pid == $p)' "$DOC")" ]] ||
