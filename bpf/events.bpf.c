@@ -135,6 +135,35 @@ struct {
 } stashed SEC(".maps");
 
 /*
+ * Every fork and exit on the host runs nsm_fork and nsm_exit; their
+ * first lines must cost next to nothing for the tasks that can end no
+ * namespace: those in the initial namespaces that hold none by an fd.
+ * The others carry a mark, a task storage of their own (its value is
+ * unused):
+ *   tf_ns      a task whose nsproxy, user namespace or PID namespace is
+ *              not the initial one: its exit may drop the last
+ *              reference of an nsproxy, a user or a PID namespace;
+ *   tf_holder  a group leader whose process holds a namespace by an fd
+ *              or a socket (the sweeps, user space) or came back by
+ *              setns (it may have made one there): its end is a hint.
+ * A task with no task storage at all (t->bpf_storage, one load from
+ * the task itself, which is hot at its fork and exit) has neither.
+ * Marked: by nsm_mark over all tasks as the feed starts and at each
+ * resync, at fork (a child of a tf_ns task, or in other namespaces
+ * than its parent's, is tf_ns), after unshare and setns.  A mark is
+ * never taken back: a task that returned to the initial namespaces, or
+ * closed its fd, costs a look in vain at its exit.  A mark that cannot
+ * be made (no memory) is a lost record: the resync that follows marks
+ * again.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} tf_ns SEC(".maps"), tf_holder SEC(".maps");
+
+/*
  * One record per kernel event, reserved when the first namespace goes
  * into it: most exits of a task that is last in its nsproxy (after a
  * setns, every such task has its own) destroy nothing and reserve
@@ -345,6 +374,30 @@ static __noinline void fork_slow(struct task_struct *parent,
 		emit_create(&o, NSM_EV_VIA_CLONE, NSM_TIME, &c.fc);
 	out_end(&o, SUB_WAKE);
 }
+static __always_inline void mark(void *map, struct task_struct *t)
+{
+	if (!bpf_task_storage_get(map, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		count_lost();
+}
+
+static __always_inline bool marked(void *map, struct task_struct *t)
+{
+	return bpf_task_storage_get(map, t, 0, 0);
+}
+
+/*
+ * A child in other namespaces than its parent's, or of a parent in
+ * other namespaces than the initial ones.  A holder's mark is not
+ * inherited: a child usually closes the fds it got at its exec, and
+ * then every exit under a long-lived holder would be a hint.
+ */
+static __noinline void fork_mark(struct task_struct *parent,
+				 struct task_struct *child, bool same)
+{
+	if (!same || marked(&tf_ns, parent))
+		mark(&tf_ns, child);
+}
+
 /*
  * A child in a new PID namespace sits one level deeper (a task can only
  * enter a descendant of its own PID namespace), so comparing levels is
@@ -353,11 +406,15 @@ static __noinline void fork_slow(struct task_struct *parent,
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(nsm_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (parent->nsproxy == child->nsproxy &&
-	    parent->real_cred->user_ns == child->real_cred->user_ns &&
-	    parent->thread_pid->level == child->thread_pid->level)
+	bool same = parent->nsproxy == child->nsproxy &&
+		    parent->real_cred->user_ns == child->real_cred->user_ns &&
+		    parent->thread_pid->level == child->thread_pid->level;
+
+	if (same && !parent->bpf_storage)
 		return 0;
-	fork_slow(parent, child);
+	fork_mark(parent, child, same);
+	if (!same)
+		fork_slow(parent, child);
 	return 0;
 }
 
@@ -372,30 +429,6 @@ int BPF_PROG(nsm_fork, struct task_struct *parent, struct task_struct *child)
  * lost: a hint only says "check now").
  */
 __u64 hints[NSM_HINT_N];
-/*
- * Processes with an nsfs fd or a socket of another net ns (the sweeps),
- * and those that came back by setns: the holders map, and in front of
- * it a filter every exit can afford (a hash lookup cost ~400 ns an exit
- * here): a bit per tgid mod 65536, set for each holder.  User space
- * rebuilds it word by word at each sweep (a holder's bit never goes out
- * meanwhile); a bit of a process gone is only a lookup in vain.
- */
-#define HOLDER_WORDS 1024
-__u64 holder_bits[HOLDER_WORDS];
-
-static __always_inline bool maybe_holder(__u32 tgid)
-{
-	return holder_bits[(tgid >> 6) & (HOLDER_WORDS - 1)] &
-	       (1ULL << (tgid & 63));
-}
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 14);
-	__type(key, __u32);	/* tgid */
-	__type(value, __u8);
-} holders SEC(".maps");
-
 static __noinline void hint_slow(__u32 k, __u64 id)
 {
 	struct nsm_hint *h;
@@ -491,13 +524,12 @@ static __always_inline bool may_end_userpid(struct task_struct *t,
 }
 
 
-static __always_inline void exit_hint(struct task_struct *t)
+static __always_inline void exit_hint(struct task_struct *t, bool ns)
 {
 	struct user_namespace *u = t->real_cred->user_ns;
-	__u32 tgid;
 
 	/* its credentials and struct pids go after this tracepoint */
-	if (u->level || t->thread_pid->level) {
+	if (ns && (u->level || t->thread_pid->level)) {
 		if (!may_end_userpid(t, u)) {
 			hint(NSM_HK_EXIT_NS);
 			return;
@@ -505,12 +537,8 @@ static __always_inline void exit_hint(struct task_struct *t)
 		hint_slow(NSM_HK_EXIT, 0);
 		return;
 	}
-	tgid = t->tgid;
-	if (!maybe_holder(tgid) || !bpf_map_lookup_elem(&holders, &tgid))
-		return;
-	hint(NSM_HK_EXIT);
-	/* gone, it holds nothing, and its tgid may come back */
-	bpf_map_delete_elem(&holders, &tgid);
+	if (marked(&tf_holder, t->group_leader))
+		hint(NSM_HK_EXIT);
 }
 
 /*
@@ -663,16 +691,70 @@ static __noinline void exit_slow(struct task_struct *t)
  * closed later (exit_files() comes after): such a namespace is not
  * reported here.
  */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(nsm_exit, struct task_struct *t, bool group_dead)
+static __noinline void exit_marked(struct task_struct *t, bool group_dead)
 {
+	bool ns = marked(&tf_ns, t);
 	struct nsproxy *np = t->nsproxy;
 
 	if (group_dead)
-		exit_hint(t);
-	if (!np || np->count.refs.counter != 1)
-		return 0;
+		exit_hint(t, ns);
+	/* an unmarked task's nsproxy is the initial one, never the last */
+	if (!ns || !np || np->count.refs.counter != 1)
+		return;
 	exit_slow(t);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(nsm_exit, struct task_struct *t, bool group_dead)
+{
+	/* a task in the initial namespaces, of a process that holds none */
+	if (!t->bpf_storage && (!group_dead || !t->group_leader->bpf_storage))
+		return 0;
+	exit_marked(t, group_dead);
+	return 0;
+}
+
+/* ------------------------------------------------------------ marks */
+
+/*
+ * The initial namespaces, as init_task has them (its nsproxy,
+ * credentials and PID namespace never change): nsm_mark learns them by
+ * walking up from the task reading the iterator, since data symbols
+ * are not in kallsyms on every kernel.
+ */
+struct nsproxy *init_np;
+struct user_namespace *init_userns;
+
+static __always_inline bool learn_init(void)
+{
+	struct task_struct *p = bpf_get_current_task_btf();
+
+	/* init_task is pid 0, the real parent of pid 1 and of kthreadd */
+	for (int i = 0; i < 256 && p->pid; i++)
+		p = p->real_parent;
+	if (p->pid)
+		return false;
+	init_np = p->nsproxy;
+	init_userns = p->real_cred->user_ns;
+	return true;
+}
+
+/*
+ * Every task on the host, as the feed starts (attached: a child forked
+ * meanwhile is marked at its fork, if its parent was) and at each
+ * resync.  A task whose ancestry could not be walked is marked.
+ */
+SEC("iter/task")
+int nsm_mark(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+
+	if (!t)
+		return 0;
+	if ((init_np || learn_init()) && t->nsproxy == init_np &&
+	    t->real_cred->user_ns == init_userns && !t->thread_pid->level)
+		return 0;
+	mark(&tf_ns, t);
 	return 0;
 }
 
@@ -726,6 +808,8 @@ static __always_inline int compare_now(long ret, __u32 via)
 	bpf_map_delete_elem(&stashed, &tid);
 	if (ret)
 		return 0;
+	/* it may have left the initial namespaces: its exit counts */
+	mark(&tf_ns, t);
 	task_ns(t, &s);
 	out_begin(&o, via, t);
 	for (int i = 0; i < NSM_NTYPES; i++) {
@@ -754,15 +838,8 @@ static __always_inline int compare_now(long ret, __u32 via)
 	 * hint, as a holder's the sweep saw.  unshare only leaves: what
 	 * it held before, others hold too.
 	 */
-	if (via == NSM_EV_VIA_SETNS && o.tried) {
-		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-		__u8 one = 1;
-
-		bpf_map_update_elem(&holders, &tgid, &one, BPF_NOEXIST);
-		__sync_fetch_and_or(&holder_bits[(tgid >> 6) &
-						 (HOLDER_WORDS - 1)],
-				    1ULL << (tgid & 63));
-	}
+	if (via == NSM_EV_VIA_SETNS && o.tried)
+		mark(&tf_holder, t->group_leader);
 	return 0;
 }
 

@@ -123,11 +123,22 @@ fi
 
 nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
+# what the agent's fds are, by kind (socket, bpf-map, ...): each change
+# of the count goes to OUTDIR/fds.log, to tell a leak from a cache
+fdkinds() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%l\n' 2>/dev/null |
+		sed 's/[:[].*//' | sort | uniq -c | tr -s ' \n' ' '
+}
+lastfds=
 start=$SECONDS
 printf 'secs\trss_kib\tfds\tlines\n' >"$out/samples.tsv"
 while kill -0 "$C" 2>/dev/null && ! grep -q '^ready$' "$out/churn.out"; do
 	printf '%d\t%s\t%s\t%s\n' $((SECONDS - start)) "$(rss "$W")" "$(nfds "$W")" \
 		"$(wc -l <"$out/watch.jsonl")" >>"$out/samples.tsv"
+	n=$(nfds "$W")
+	[[ $n == "$lastfds" ]] ||
+		echo "$((SECONDS - start)) s: $n fds: $(fdkinds "$W")" >>"$out/fds.log"
+	lastfds=$n
 	sleep 10
 done
 [[ -z $D ]] || { kill "$D"; wait "$D" 2>/dev/null || true; D=; }

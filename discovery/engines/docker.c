@@ -342,6 +342,12 @@ struct nsm_dk *nsm_dk_new(void)
 	curl_multi_setopt(dk->multi, CURLMOPT_SOCKETDATA, dk);
 	curl_multi_setopt(dk->multi, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(dk->multi, CURLMOPT_TIMERDATA, dk);
+	/*
+	 * Idle connections curl keeps for the next inspect: by default four
+	 * per transfer ever added at once, so a burst of inspects (a sync
+	 * inspects every container) left its connections open for good.
+	 */
+	curl_multi_setopt(dk->multi, CURLMOPT_MAXCONNECTS, 1L);
 	return dk;
 }
 

@@ -178,6 +178,46 @@ test_watch_unshare_three() {
 		"$(jq -c 'map({id: ., via: "exit"})' <<<"$ids")"
 }
 
+# Tasks in namespaces of their own made before the agent started: the
+# agent marks them as it starts (nsm_mark), so their exit is followed by
+# the feed (via exit, with the pid), as for those born under it; and a
+# child one of them forks later, marked at its fork because its parent
+# is (unmarked, its exit would wait for a check).
+test_watch_exit_preexisting() {
+	local p q c ids qids quts got
+	unshare -i sleep 1000 &
+	p=$!
+	defer kill_pid "$p"
+	mkfifo "$T_DIR/go"
+	unshare -u -i bash -c 'read -r _ <"$1"; sleep 1000 & echo $! >"$2"; wait' \
+		_ "$T_DIR/go" "$T_DIR/c.pid" &
+	q=$!
+	defer kill_pid "$q"
+	wait_unshared "$p" ipc
+	wait_unshared "$q" uts
+	ids=$(ns_ino "$p" ipc | jq -sc .)
+	qids=$(for t in ipc uts; do ns_ino "$q" "$t"; done | jq -sc 'sort')
+	quts=$(ns_ino "$q" uts)
+	watch_start --no-initial
+	echo go >"$T_DIR/go"
+	wait_for "the child of pid $q" test -s "$T_DIR/c.pid"
+	c=$(<"$T_DIR/c.pid")
+	defer kill_pid "$c"
+	kill -TERM "$p" "$q"
+	wait "$p" "$q" || true
+	kill -TERM "$c"
+	wait_for "the destroy of uts:[$quts]" has_destroy "$quts"
+	watch_stop
+	got=$(events '.event == "destroy" and .pid == $p' --argjson p "$p" |
+		jq -c 'map({id: .ns.id, via})')
+	expect_json "destroys at the exit of pid $p, older than the agent" "$got" \
+		"$(jq -c 'map({id: ., via: "exit"})' <<<"$ids")"
+	got=$(events '.event == "destroy" and .pid == $c' --argjson c "$c" |
+		jq -c 'map({id: .ns.id, via}) | sort_by(.id)')
+	expect_json "destroys at the exit of pid $c, forked by pid $q" "$got" \
+		"$(jq -c 'map({id: ., via: "exit"})' <<<"$qids")"
+}
+
 # ip netns add: a create (ip unshares, pins the namespace with a bind
 # mount and goes back); no destroy while the bind mount holds it.  ip
 # netns del unmounts it: the feed's umount hint, then a liveness check

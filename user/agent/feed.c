@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,10 @@
 #include "nsm_abi.h"
 #include "reconcile.h"
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
 #define TRACEFS "/sys/kernel/tracing"
 
 struct feed {
@@ -32,6 +37,8 @@ struct feed {
 	struct events_bpf *skel;
 	struct ring_buffer *rb;
 	int known_fd, holders_fd;
+	/* nsm_mark's: ours, not the skeleton's, so that a detach keeps it */
+	struct bpf_link *mark;
 	int64_t boot_to_real;	/* ns: CLOCK_REALTIME - CLOCK_BOOTTIME */
 	__u64 hint_seen[NSM_HINT_N];	/* the kernel's counters, last read */
 };
@@ -204,43 +211,62 @@ void feed_set_shedding(struct feed *f, bool on)
 	__atomic_store_n(&f->skel->bss->shedding, on, __ATOMIC_SEQ_CST);
 }
 
-#define HOLDER_WORDS (sizeof(f->skel->bss->holder_bits) / sizeof(__u64))
+/*
+ * Marks every task that is not in the initial namespaces (events.bpf.c,
+ * nsm_mark): one read of the iterator.  0 or -errno.
+ */
+int feed_mark_tasks(struct feed *f)
+{
+	char buf[64];
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = bpf_iter_create(bpf_link__fd(f->mark));
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* A process as a holder, through a pidfd: the kernel's key of a task. */
+static void mark_holder(struct feed *f, pid_t pid)
+{
+	__u8 one = 1;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	/* gone: nothing of it to mark */
+	if (pidfd < 0)
+		return;
+	bpf_map_update_elem(f->holders_fd, &pidfd, &one, BPF_ANY);
+	close(pidfd);
+}
 
 /*
  * The processes whose exit may free a namespace by closing its fd or
  * socket (exit_files() comes after the exit tracepoint): their exit is
- * a hint.  From the sweeps, and nsm_setns_exit adds those that came
- * back by setns since.  exact (a resync): the map and its filter are
- * rebuilt, else (the sweeps after exits, often) only added to, so that
- * no holder is missing meanwhile.
+ * a hint.  From the sweeps; nsm_setns_exit marks those that came back
+ * by setns.  exact (a resync):
+ * every task's namespaces are marked again too.
  */
 void feed_set_holders(struct feed *f, const struct nsm_model *m, bool exact)
 {
-	__u64 *bits = f->skel->bss->holder_bits;
-	__u32 key;
-	__u8 one = 1;
+	int err;
 	size_t i, j;
 
-	if (exact) {
-		while (!bpf_map_get_next_key(f->holders_fd, NULL, &key))
-			if (bpf_map_delete_elem(f->holders_fd, &key))
-				break;
-		for (i = 0; i < HOLDER_WORDS; i++)
-			__atomic_store_n(&bits[i], 0, __ATOMIC_RELAXED);
-	}
+	if (exact && (err = feed_mark_tasks(f)))
+		fprintf(stderr, "%s: cannot mark the tasks in namespaces: %s\n",
+			f->o.name, strerror(-err));
 	for (i = 0; i < m->nns; i++) {
 		const struct nsm_ns *ns = m->ns[i];
 
-		for (j = 0; j < ns->nrefs; j++) {
-			if (ns->refs[j].via != NSM_VIA_FD &&
-			    ns->refs[j].via != NSM_VIA_SOCKET)
-				continue;
-			key = ns->refs[j].pid;
-			/* the key first: the filter lets the lookup through */
-			bpf_map_update_elem(f->holders_fd, &key, &one, BPF_ANY);
-			__atomic_fetch_or(&bits[(key >> 6) & (HOLDER_WORDS - 1)],
-					  1ULL << (key & 63), __ATOMIC_RELEASE);
-		}
+		for (j = 0; j < ns->nrefs; j++)
+			if (ns->refs[j].via == NSM_VIA_FD ||
+			    ns->refs[j].via == NSM_VIA_SOCKET)
+				mark_holder(f, ns->refs[j].pid);
 	}
 }
 
@@ -342,11 +368,21 @@ static int attach(struct feed *f)
 	int err, i;
 
 	ensure_tracefs(f->o.name);
+	bpf_program__set_autoattach(f->skel->progs.nsm_mark, false);
 	err = events_bpf__attach(f->skel);
+	if (!err) {
+		f->mark = bpf_program__attach_iter(f->skel->progs.nsm_mark, NULL);
+		if (!f->mark) {
+			err = -errno;
+			fprintf(stderr, "%s: cannot attach the task iterator "
+					"nsm_mark: %s\n", f->o.name, strerror(-err));
+			return err;
+		}
+	}
 	for (i = 0; i < s->prog_cnt; i++) {
 		const struct bpf_program *p = *s->progs[i].prog;
 
-		if (*s->progs[i].link)
+		if (*s->progs[i].link || p == f->skel->progs.nsm_mark)
 			continue;
 		err = err ? err : -EOPNOTSUPP;
 		fprintf(stderr, "%s: cannot attach %s (%s): %s\n", f->o.name,
@@ -424,10 +460,14 @@ int feed_open(struct feed **out, const struct feed_opts *o)
 	err = load(f);
 	if (!err)
 		err = attach(f);
+	/* before the start sweep: a task ending after it is followed */
+	if (!err && (err = feed_mark_tasks(f)))
+		fprintf(stderr, "%s: cannot mark the tasks in namespaces: %s\n",
+			o->name, strerror(-err));
 	if (err)
 		goto fail;
 	f->known_fd = bpf_map__fd(f->skel->maps.known);
-	f->holders_fd = bpf_map__fd(f->skel->maps.holders);
+	f->holders_fd = bpf_map__fd(f->skel->maps.tf_holder);
 	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.events), on_record,
 				 f, NULL);
 	if (!f->rb) {
@@ -454,6 +494,7 @@ void feed_close(struct feed *f)
 	if (!f)
 		return;
 	ring_buffer__free(f->rb);
+	bpf_link__destroy(f->mark);
 	events_bpf__destroy(f->skel);
 	free(f);
 }

@@ -65,8 +65,13 @@ void feed_set_shedding(struct feed *f, bool on);
 
 /* The known map follows the model (reconcile.c's known callback). */
 void feed_known(struct feed *f, uint64_t id, uint64_t ns_id, bool alive);
-/* The processes whose exit may close a namespace's last fd (a sweep's). */
+/*
+ * The processes whose exit may close a namespace's last fd (a sweep's)
+ * marked for the exit program; exact (a resync): feed_mark_tasks() too.
+ */
 void feed_set_holders(struct feed *f, const struct nsm_model *m, bool exact);
+/* Marks the tasks not in the initial namespaces.  0 or -errno. */
+int feed_mark_tasks(struct feed *f);
 
 /* The knobs (events.bpf.c): records do not wake the reader. */
 void feed_set_batching(struct feed *f, bool on);
