@@ -386,35 +386,39 @@ static __always_inline bool marked(void *map, struct task_struct *t)
 }
 
 /*
- * A child in other namespaces than its parent's, or of a parent in
- * other namespaces than the initial ones.  A holder's mark is not
- * inherited: a child usually closes the fds it got at its exec, and
- * then every exit under a long-lived holder would be a hint.
- */
-static __noinline void fork_mark(struct task_struct *parent,
-				 struct task_struct *child, bool same)
-{
-	if (!same || marked(&tf_ns, parent))
-		mark(&tf_ns, child);
-}
-
-/*
  * A child in a new PID namespace sits one level deeper (a task can only
  * enter a descendant of its own PID namespace), so comparing levels is
  * enough; the other namespaces are in the nsproxy and the credentials.
+ * Its marks: a child of a tf_ns task, or in other namespaces than its
+ * parent's, is tf_ns.  A holder's mark is not inherited: a child
+ * usually closes the fds it got at its exec, and then every exit under
+ * a long-lived holder would be a hint.
  */
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(nsm_fork, struct task_struct *parent, struct task_struct *child)
+static __noinline void fork_marked(struct task_struct *parent,
+				   struct task_struct *child)
 {
 	bool same = parent->nsproxy == child->nsproxy &&
 		    parent->real_cred->user_ns == child->real_cred->user_ns &&
 		    parent->thread_pid->level == child->thread_pid->level;
 
-	if (same && !parent->bpf_storage)
-		return 0;
-	fork_mark(parent, child, same);
+	if (!same || marked(&tf_ns, parent))
+		mark(&tf_ns, child);
 	if (!same)
 		fork_slow(parent, child);
+}
+
+/*
+ * An unmarked parent is in the initial namespaces, its children's PID
+ * namespace included (it did not unshare one): a child in a new PID
+ * namespace has an nsproxy of its own, so two pointers decide.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(nsm_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!parent->bpf_storage && parent->nsproxy == child->nsproxy &&
+	    parent->real_cred->user_ns == child->real_cred->user_ns)
+		return 0;
+	fork_marked(parent, child);
 	return 0;
 }
 
