@@ -1,0 +1,56 @@
+# t_serve_ui.sh - nsmon serve's web UI in a real browser (issue 18, "Web
+# UI"): Debian's chromium, headless, driven by puppeteer-core
+# (tests/ui/node_modules, installed by scripts/deps.sh from
+# tests/ui/package-lock.json) under `node --test`; the assertions are in
+# tests/ui/ui.test.mjs.  Screenshots of every view go to build/ui-shots/.
+#
+# Everything the browser test starts (chromium, the namespaces' processes)
+# is written to $T_DIR/pids and killed at exit, also when node fails or
+# the time limit ends the test.
+
+# shellcheck source=t_serve.sh
+source "$(dirname "${BASH_SOURCE[0]}")/t_serve.sh"
+
+# timeout serve_ui 150
+
+# kill_listed FILE: kill every pid in FILE (one a line).
+kill_listed() {
+	local pid
+	[[ -e $1 ]] || return 0
+	while read -r pid; do
+		[[ $pid =~ ^[0-9]+$ ]] && kill_pid "$pid"
+	done <"$1"
+}
+
+test_serve_ui() {
+	local ui=$repo/tests/ui path rc=0 ids
+	command -v chromium >/dev/null || fail "chromium is missing (scripts/deps.sh installs it)"
+	command -v node >/dev/null || fail "node is missing (scripts/deps.sh installs it)"
+	[[ -d $ui/node_modules/puppeteer-core ]] ||
+		fail "tests/ui/node_modules has no puppeteer-core (scripts/deps.sh installs it)"
+	defer kill_listed "$T_DIR/pids"
+	serve_start
+
+	# a mount namespace with a tmpfs over a tmpfs: the lower one is hidden
+	path=$T_DIR/stack
+	mkdir "$path"
+	spawn M unshare -m --propagation private sh -c \
+		"mount -t tmpfs nsmon-lower '$path' && mount -t tmpfs nsmon-upper '$path' && echo ready && exec sleep 600"
+	wait_ready M
+	mapfile -t ids < <(awk -v p="$path" '$5 == p { print $1 }' "/proc/$M/mountinfo")
+	[[ ${#ids[@]} -eq 2 ]] || fail "stacked mounts on $path: ${ids[*]}"
+
+	NSMON_URL=$URL UI_SHOTS=$repo/build/ui-shots UI_PIDS=$T_DIR/pids \
+		UI_DIR=$T_DIR UI_NOTE=$T_DIR/note \
+		UI_MNTNS=$(ns_ino "$M" mnt) UI_MNT_PATH=$path \
+		UI_MNT_LOWER=${ids[0]} UI_MNT_UPPER=${ids[1]} \
+		node --test --test-reporter=spec "$ui/ui.test.mjs" \
+		>"$T_DIR/node.log" 2>&1 || rc=$?
+	if [[ $rc -ne 0 ]]; then
+		grep -vE '^\s*at ' "$T_DIR/node.log" | tail -n 60 >&2
+		fail "the browser test failed (exit $rc): $(grep -m1 -E '^\s*(✖|not ok)' "$T_DIR/node.log")"
+	fi
+	[[ -e $T_DIR/note ]] && while read -r l; do note "$l"; done <"$T_DIR/note"
+	note "$(grep -E '^ℹ (tests|pass|fail|duration_ms)' "$T_DIR/node.log" | tr '\n' ' ')"
+	serve_stop
+}

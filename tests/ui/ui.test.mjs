@@ -1,0 +1,220 @@
+// ui.test.mjs - nsmon serve's web UI in a real browser: Debian's chromium,
+// headless, driven by puppeteer-core, run with `node --test` by
+// tests/integration/t_serve_ui.sh, which starts the server (ASan build)
+// and the mount namespace with a stacked mount, and passes:
+//   NSMON_URL   the server, http://127.0.0.1:PORT
+//   UI_SHOTS    where the screenshots go (build/ui-shots)
+//   UI_PIDS     a file: every pid this test starts (the browser too), one
+//               a line, so the shell's trap kills them whatever happens here
+//   UI_DIR      a scratch directory (the browser's profile)
+//   UI_MNTNS, UI_MNT_PATH, UI_MNT_LOWER, UI_MNT_UPPER  the stacked mount:
+//               its namespace, path, and the hidden and the visible mount's id
+//   UI_NOTE     a file for what was measured (printed under the result)
+//
+// DOM assertions, not "the page loads": rows == /api/namespaces' count at
+// the same seq; a namespace made now appears without a reload, highlighted,
+// and goes when its process is killed; the feed has its create and its
+// destroy; a user namespace nested 3 deep is at depth 3 of the user tree;
+// the stacked mount's lower mount is marked hidden.  No time limits as
+// assertions: waits are bounded only so that a failure ends the test.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, readFileSync, readlinkSync, mkdirSync } from 'node:fs';
+import puppeteer from 'puppeteer-core';
+
+const env = name => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (run tests/integration/t_serve_ui.sh)`);
+  return v;
+};
+const URL = env('NSMON_URL');
+const SHOTS = env('UI_SHOTS');
+const PIDS = env('UI_PIDS');
+const WAIT = { timeout: 20000 };
+
+let browser, page;
+const procs = [];
+const pageErrors = [];
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+function note(line) {
+  if (process.env.UI_NOTE) appendFileSync(process.env.UI_NOTE, line + '\n');
+}
+
+function start(argv) {
+  const p = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
+  appendFileSync(PIDS, `${p.pid}\n`);
+  procs.push(p);
+  return p;
+}
+
+function stop(p) {
+  return new Promise(res => {
+    if (p.exitCode !== null || p.signalCode !== null) return res();
+    p.once('exit', res);
+    p.kill('SIGKILL');
+  });
+}
+
+const nsOf = (pid, type) => Number(readlinkSync(`/proc/${pid}/ns/${type}`).match(/\[(\d+)\]/)[1]);
+
+async function until(what, fn) {
+  for (let i = 0; i < 200; i++) {
+    const v = await fn();
+    if (v) return v;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function shot(name) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png` });
+}
+
+async function go(hash) {
+  await page.evaluate(h => { location.hash = h; }, hash);
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    userDataDir: `${env('UI_DIR')}/profile`,
+    // root here: chromium's sandbox needs an unprivileged user
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+  });
+  appendFileSync(PIDS, `${browser.process().pid}\n`);
+  page = await browser.newPage();
+  await page.setViewport({ width: 1200, height: 760 });
+  page.on('pageerror', e => pageErrors.push(`pageerror: ${e.message}`));
+  page.on('console', m => {
+    // a Content-Security-Policy violation is reported on the console
+    if (/Content Security Policy|Refused to/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+  });
+  await page.goto(`${URL}/`, { waitUntil: 'load' });
+  await page.waitForSelector('#conn[data-state="live"]', WAIT);
+  await page.waitForSelector('#ns-table[data-seq]', WAIT);
+  // gone after a reload: proves every later change came without one
+  await page.evaluate(() => { window.nsmonTestMark = 42; });
+});
+
+after(async () => {
+  for (const p of procs) await stop(p);
+  if (browser) await browser.close();
+});
+
+const mark = () => page.evaluate(() => window.nsmonTestMark);
+
+test('no script error, no Content-Security-Policy violation', () => {
+  assert.deepEqual(pageErrors, []);
+});
+
+test('the table has a row per namespace of /api/namespaces', async () => {
+  // the host makes namespaces meanwhile: compare at the same seq
+  const got = await until('the page and the API at the same seq', async () => {
+    const a = await page.$eval('#ns-table', t => [Number(t.dataset.seq), Number(t.dataset.rows)]);
+    const doc = await (await fetch(`${URL}/api/namespaces`)).json();
+    const b = await page.$eval('#ns-table', t => [Number(t.dataset.seq), Number(t.dataset.rows)]);
+    return a[0] === doc.seq && b[0] === doc.seq && { rows: b[1], n: doc.namespaces.length, seq: doc.seq };
+  });
+  assert.equal(got.rows, got.n, `rows at seq ${got.seq}`);
+  assert.ok(got.n > 0);
+  await shot('namespaces');
+});
+
+test('a namespace made now appears, highlighted, without a reload, and goes when killed', async () => {
+  const own = nsOf(process.pid, 'net');
+  const t0 = Date.now();
+  const p = start(['unshare', '-n', 'sleep', '600']);
+  const id = await until('unshare -n', () => {
+    try { const n = nsOf(p.pid, 'net'); return n !== own && n; } catch { return 0; }
+  });
+  const row = `#ns-table tr[data-id="${id}"]`;
+  await page.waitForSelector(row, WAIT);
+  note(`new net namespace in the table ${Date.now() - t0} ms after unshare started`);
+  assert.equal(await page.$eval(row, r => r.classList.contains('fresh')), true, 'highlighted');
+  assert.equal(await page.$eval(row, r => r.dataset.type), 'net');
+  await shot('namespaces-new');
+  await stop(p);
+  await page.waitForSelector(row, { ...WAIT, hidden: true });
+  assert.equal(await mark(), 42, 'the page was not reloaded');
+
+  // the feed: its create, then its destroy
+  const kinds = await until('create and destroy in the feed', () => page.$$eval(
+    `#feed-body li[data-ns="${id}"]`, l => {
+      const k = l.map(x => [x.dataset.kind, Number(x.dataset.seq)]);
+      return k.some(x => x[0] === 'destroy') && k;
+    }));
+  const create = kinds.find(k => k[0] === 'create'), destroy = kinds.find(k => k[0] === 'destroy');
+  assert.ok(create, 'a create in the feed');
+  assert.ok(destroy[1] > create[1], 'the destroy after the create');
+});
+
+test('the user tree: a user namespace nested 3 deep is at depth 3, the tree works by keyboard', async () => {
+  const p = start(['unshare', '-U', '-r', 'unshare', '-U', '-r', 'unshare', '-U', '-r', 'sleep', '600']);
+  // unshare execs the next one in the same process: the last is sleep
+  await until('the third unshare', () => {
+    try { return readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim() === 'sleep'; } catch { return false; }
+  });
+  const id = nsOf(p.pid, 'user');
+  await go('#/users');
+  const sel = `li.userns[data-ns="${id}"]`;
+  await page.waitForSelector(sel, WAIT);
+  const it = await page.$eval(sel, li => {
+    const up = [];
+    for (let x = li.parentElement.closest('li.userns'); x; x = x.parentElement.closest('li.userns'))
+      up.push(Number(x.dataset.depth));
+    return { depth: li.dataset.depth, level: li.getAttribute('aria-level'), up };
+  });
+  assert.equal(it.depth, '3');
+  assert.equal(it.level, '4');
+  assert.deepEqual(it.up, [2, 1, 0]);
+  await shot('users');
+
+  // keyboard: the root closes (Left) and opens (Right), Down goes on
+  const root = 'ul[role="tree"] > li[role="treeitem"]';
+  await page.focus(root);
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.$eval(root, li => li.getAttribute('aria-expanded')), 'false');
+  assert.equal(await page.$eval(sel, li => li.offsetParent === null), true, 'closed with the root');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.$eval(root, li => li.getAttribute('aria-expanded')), 'true');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(r => document.activeElement === document.querySelector(r).querySelector('li[role="treeitem"]'), root), true);
+
+  // its page: the ancestors as breadcrumbs, outermost first
+  await go(`#/ns/${id}`);
+  await page.waitForSelector(`section.detail[data-ns="${id}"] nav.crumbs`, WAIT);
+  const crumbs = await page.$$eval('nav.crumbs a', l => l.map(a => Number(a.dataset.ns)));
+  assert.equal(crumbs.length, 3);
+  await shot('detail-user');
+  await stop(p);
+});
+
+test('the PID tree shows the PID namespaces', async () => {
+  await go('#/pids');
+  await page.waitForSelector('ul[role="tree"] li[data-depth="0"]', WAIT);
+  await shot('pids');
+});
+
+test('containers and the event feed have their views', async () => {
+  await go('#/containers');
+  await page.waitForSelector('body[data-view="containers"] main h1', WAIT);
+  await shot('containers');
+  await go('#/feed');
+  await page.waitForSelector('#feed.full #feed-body li', WAIT);
+  await shot('feed');
+  // pause holds new lines back, resume shows them
+  await page.click('#feed-pause');
+  assert.equal(await page.$eval('#feed-pause', b => b.getAttribute('aria-pressed')), 'true');
+  await page.click('#feed-pause');
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+  await go('#/');
+  await page.waitForSelector('body[data-view="namespaces"] #ns-table', WAIT);
+  await shot('namespaces-dark');
+  assert.equal(await mark(), 42, 'the page was not reloaded');
+  assert.deepEqual(pageErrors, []);
+});
