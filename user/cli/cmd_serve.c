@@ -14,7 +14,7 @@
 #include "serve.h"
 
 enum { OPT_LISTEN = CLI_AGENT_OPT_END, OPT_TOKEN_FILE, OPT_NO_AUTH,
-       OPT_EVENTS_STDOUT, OPT_BACKLOG };
+       OPT_EVENTS_STDOUT, OPT_BACKLOG, OPT_MAX_AGE };
 
 #define DEFAULT_LISTEN "127.0.0.1:5010"
 
@@ -22,9 +22,11 @@ static void usage(FILE *out)
 {
 	fputs("Usage: nsmon serve [OPTIONS]\n\n"
 	      "The agent of `nsmon watch` as an HTTP service: the live model's\n"
-	      "namespaces (/api/namespaces), its events as server-sent events\n"
-	      "(/api/events), Prometheus metrics (/metrics), /healthz and\n"
-	      "/readyz, until SIGINT or SIGTERM.  Needs root (BPF).\n\n"
+	      "namespaces as the discover document (/api/namespaces, and\n"
+	      "/api/namespaces/ID, /api/processes, /api/pidmap, /api/mounts,\n"
+	      "/api/containers), its events as server-sent events (/api/events),\n"
+	      "Prometheus metrics (/metrics), /healthz and /readyz, until SIGINT\n"
+	      "or SIGTERM.  Needs root (BPF).\n\n"
 	      "Options:\n"
 	      "      --listen ADDR      HOST:PORT, [V6]:PORT or unix:PATH (mode\n"
 	      "                         0660); repeatable; default " DEFAULT_LISTEN "\n"
@@ -33,7 +35,9 @@ static void usage(FILE *out)
 	      "      --no-auth          allow a non-loopback address without a token\n"
 	      "      --events-stdout    also the JSON lines of watch --json on stdout\n"
 	      "      --backlog N        events kept for clients that resume (default\n"
-	      "                         65536)\n",
+	      "                         65536)\n"
+	      "      --max-age SECONDS  reuse the API's discovery sweep this long\n"
+	      "                         (default 1; 0: a fresh one per request)\n",
 	      out);
 	cli_agent_help(out);
 	fputs("  -h, --help             this text\n", out);
@@ -47,6 +51,7 @@ struct serve_ctl {
 	bool events_stdout;
 	struct wev_writer out;
 	struct serve *s;
+	struct cli_common api;	/* the data endpoints' discovery */
 };
 
 static int serve_opt(void *ctl, int opt, const char *arg)
@@ -78,6 +83,12 @@ static int serve_opt(void *ctl, int opt, const char *arg)
 			return cli_bad_value("serve", "--backlog", "count", arg,
 					     "1 to 16777216");
 		return 0;
+	case OPT_MAX_AGE:
+		if (cli_parse_uint(arg, 3600, &so->max_age_ms))
+			return cli_bad_value("serve", "--max-age", "age", arg,
+					     "0 to 3600 s");
+		so->max_age_ms *= 1000;
+		return 0;
 	}
 	return cli_agent_opt(&sc->o, "serve", opt, arg);
 }
@@ -96,6 +107,30 @@ static int check_auth(const struct serve_ctl *sc)
 		if (!sc->so.listen[i].loopback)
 			return cli_usage_error("serve", "a non-loopback --listen "
 					       "needs --token-file or --no-auth");
+	return 0;
+}
+
+/*
+ * The data endpoints' sweep: discover's (details, and the mount tables
+ * unless --no-mounts), quiet, as it runs per request; what it could not
+ * read is in its document's warnings.
+ */
+static int api_sweep(void *ctx, struct nsm_model **out)
+{
+	const struct cli_common *c = ctx;
+	struct nsm_opts o = c->opts;
+	struct nsm_model *m = NULL;
+	int err;
+
+	o.bpf = !c->force_proc;
+	err = nsm_model_new(&m, &o);
+	if (!err)
+		err = nsm_discover(m);
+	if (err) {
+		nsm_model_free(m);
+		return err;
+	}
+	*out = m;
 	return 0;
 }
 
@@ -127,13 +162,15 @@ int cmd_serve(int argc, char **argv)
 		{ "no-auth", no_argument, NULL, OPT_NO_AUTH },
 		{ "events-stdout", no_argument, NULL, OPT_EVENTS_STDOUT },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
+		{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 		CLI_AGENT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_ctl sc = {
-		.so = { .name = "nsmon serve", .backlog = SERVE_BACKLOG },
+		.so = { .name = "nsmon serve", .backlog = SERVE_BACKLOG,
+			.max_age_ms = 1000, .sweep = api_sweep },
 		.out = { .out = stdout, .json = true },
 	};
 	struct cli_common c;
@@ -149,10 +186,13 @@ int cmd_serve(int argc, char **argv)
 	agent_opts_default(&sc.o);
 	sc.o.name = "nsmon serve";
 	cli_common_init(&c);
-	/* the live model has no mount tables: its sweeps skip them */
-	c.opts.mounts = false;
 	if (cli_getopt(&g, argc, argv, &rc))
 		return rc;
+	sc.api = c;
+	sc.api.opts.details = true;
+	sc.so.sweep_ctx = &sc.api;
+	/* the live model has no mount tables: its sweeps skip them */
+	c.opts.mounts = false;
 	if (!sc.so.nlisten && listen_parse(DEFAULT_LISTEN, &sc.so.listen[0]))
 		return 1;
 	sc.so.nlisten += !sc.so.nlisten;

@@ -47,6 +47,10 @@ int query_set(struct query *q, unsigned allowed, const char *key,
 		bit = Q_EVENT;
 	else if (!strcmp(key, "last_event_id"))
 		bit = Q_LAST_ID;
+	else if (!strcmp(key, "mounts"))
+		bit = Q_MOUNTS;
+	else if (!strcmp(key, "ns"))
+		bit = Q_NS;
 	else
 		return -EINVAL;
 	if (!(allowed & bit) || (q->seen & bit) || !val || !*val)
@@ -59,6 +63,13 @@ int query_set(struct query *q, unsigned allowed, const char *key,
 		return 0;
 	case Q_EVENT:
 		return parse_kinds(val, &q->kinds);
+	case Q_MOUNTS:
+		if (strcmp(val, "0") && strcmp(val, "1"))
+			return -EINVAL;
+		q->mounts = *val == '1';
+		return 0;
+	case Q_NS:
+		return nsm_parse_u64(val, &q->ns);
 	default:
 		return nsm_parse_u64(val, &q->last_id);
 	}

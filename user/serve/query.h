@@ -10,6 +10,8 @@ enum {
 	Q_TYPE = 1 << 0,	/* type=net,user */
 	Q_EVENT = 1 << 1,	/* event=create,destroy */
 	Q_LAST_ID = 1 << 2,	/* last_event_id=SEQ */
+	Q_MOUNTS = 1 << 3,	/* mounts=0|1 */
+	Q_NS = 1 << 4,		/* ns=ID */
 };
 
 struct query {
@@ -17,6 +19,8 @@ struct query {
 	unsigned types;		/* 1 << NSM_* */
 	unsigned kinds;		/* 1 << WEV_* */
 	uint64_t last_id;
+	bool mounts;
+	uint64_t ns;
 };
 
 /*

@@ -109,11 +109,13 @@ static enum MHD_Result one_arg(void *cls, enum MHD_ValueKind kind,
 /* Which query keys a path takes; -1: no such path. */
 static int route_args(const char *url)
 {
-	if (!strcmp(url, "/api/namespaces"))
-		return Q_TYPE;
+	int k = api_doc_args(url);
+
+	if (k >= 0)
+		return k;
 	if (!strcmp(url, "/api/events"))
 		return Q_TYPE | Q_EVENT | Q_LAST_ID;
-	if (!strncmp(url, "/api/namespaces/", 16) || !strcmp(url, "/healthz") ||
+	if (!strcmp(url, "/healthz") ||
 	    !strcmp(url, "/readyz") || !strcmp(url, "/metrics"))
 		return 0;
 	return -1;
@@ -151,15 +153,13 @@ static enum MHD_Result route(struct serve *s, struct MHD_Connection *c,
 					      "not ready");
 	if (!strcmp(url, "/metrics"))
 		return api_metrics(s, c);
-	if (!strcmp(url, "/api/namespaces"))
-		return api_namespaces(s, c, &a.q);
 	if (!strcmp(url, "/api/events")) {
 		if (last_event_id(c, &a.q))
 			return serve_error(s, c, MHD_HTTP_BAD_REQUEST,
 					   "bad Last-Event-ID");
 		return sse_open(s, c, &a.q, head);
 	}
-	return api_namespace(s, c, url + 16);
+	return api_doc(s, c, url, &a.q);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
@@ -257,6 +257,11 @@ int serve_new(struct serve **out, const struct serve_opts *o)
 	err = backlog_init(&s->backlog, o->backlog);
 	if (err)
 		goto fail;
+	err = sweep_cache_init(&s->sweeps, o->sweep, o->sweep_ctx,
+			       o->max_age_ms);
+	if (err)
+		goto fail;
+	s->sweeps_made = true;
 	s->line = open_memstream(&s->line_buf, &s->line_len);
 	if (!s->line) {
 		err = -errno;
@@ -372,5 +377,7 @@ void serve_free(struct serve *s)
 	free(s->line_buf);
 	free(s->token);
 	backlog_destroy(&s->backlog);
+	if (s->sweeps_made)
+		sweep_cache_destroy(&s->sweeps);
 	free(s);
 }

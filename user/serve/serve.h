@@ -29,6 +29,13 @@ struct serve_opts {
 	int nlisten;
 	const char *token_file;	/* NULL: no token asked for */
 	unsigned backlog;	/* events kept for resuming clients */
+	/*
+	 * The discovery the data endpoints share (docs/http-api.md): a
+	 * whole one, quiet; its result reused for max_age_ms.
+	 */
+	int (*sweep)(void *ctx, struct nsm_model **out);
+	void *sweep_ctx;
+	unsigned max_age_ms;
 };
 
 struct serve;

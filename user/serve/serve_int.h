@@ -14,6 +14,7 @@
 #include "backlog.h"
 #include "query.h"
 #include "serve.h"
+#include "sweep_cache.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -31,6 +32,8 @@ struct serve {
 	char *token;
 	struct agent *agent;
 	struct backlog backlog;
+	struct sweep_cache sweeps;	/* for what the live model has not */
+	bool sweeps_made;
 	FILE *line;		/* the agent's: one event serialized */
 	char *line_buf;
 	size_t line_len;
@@ -58,11 +61,14 @@ enum MHD_Result serve_queue(struct serve *s, struct MHD_Connection *c,
 			    const char *ctype);
 
 /* api.c */
-enum MHD_Result api_namespaces(struct serve *s, struct MHD_Connection *c,
-			       const struct query *q);
-enum MHD_Result api_namespace(struct serve *s, struct MHD_Connection *c,
-			      const char *id);
 enum MHD_Result api_metrics(struct serve *s, struct MHD_Connection *c);
+
+/* api_doc.c: the query keys (Q_*) of a path it answers; -1: not one */
+int api_doc_args(const char *url);
+enum MHD_Result api_doc(struct serve *s, struct MHD_Connection *c,
+			const char *url, const struct query *q);
+/* nsmon_api_sweeps_total and its kin, for /metrics */
+void api_doc_metrics(FILE *f, struct serve *s);
 
 /* sse.c */
 enum MHD_Result sse_open(struct serve *s, struct MHD_Connection *c,

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* json.c - the discover document (SPEC: "The discover document"). */
+/*
+ * json.c - the discover document (SPEC: "The discover document"): the one
+ * encoder of `nsmon discover`, `ls --json` and serve's /api/namespaces
+ * (and the pieces of it the other HTTP answers are made of).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,8 +247,14 @@ cJSON *nsm_json_mount(const struct nsm_mountinfo *mi)
 	return o;
 }
 
+static bool keep(const struct nsm_json_sel *sel, const struct nsm_ns *ns)
+{
+	return !sel || sel->keep(sel->ctx, ns);
+}
+
 /* "mounts": {"<mnt ns id>": [mount, ...]} for every table read */
-static void add_mounts(cJSON *doc, const struct nsm_model *m)
+static void add_mounts(cJSON *doc, const struct nsm_model *m,
+		       const struct nsm_json_sel *sel)
 {
 	cJSON *o = cJSON_AddObjectToObject(doc, "mounts"), *a;
 	char key[32];
@@ -253,7 +263,7 @@ static void add_mounts(cJSON *doc, const struct nsm_model *m)
 	for (i = 0; o && i < m->nns; i++) {
 		const struct nsm_mounts *mt = m->ns[i]->mounts;
 
-		if (m->ns[i]->type != NSM_MNT || !mt)
+		if (m->ns[i]->type != NSM_MNT || !mt || !keep(sel, m->ns[i]))
 			continue;
 		snprintf(key, sizeof(key), "%llu",
 			 (unsigned long long)m->ns[i]->id);
@@ -298,13 +308,12 @@ static void add_host(cJSON *doc)
 	free(boot);
 }
 
-cJSON *nsm_json_document(const struct nsm_model *m)
+void nsm_json_fill(cJSON *doc, const struct nsm_model *m,
+		   const struct nsm_json_sel *sel)
 {
-	cJSON *doc = cJSON_CreateObject(), *o, *a;
+	cJSON *o, *a;
 	size_t i;
 
-	if (!doc)
-		return NULL;
 	cJSON_AddNumberToObject(doc, "schema", NSM_SCHEMA);
 	cJSON_AddStringToObject(doc, "version", NSM_VERSION);
 	add_time(doc, m);
@@ -322,11 +331,12 @@ cJSON *nsm_json_document(const struct nsm_model *m)
 	add_str(o, "proc_root", m->opts.proc_root);
 	a = cJSON_AddArrayToObject(doc, "namespaces");
 	for (i = 0; i < m->nns; i++)
-		cJSON_AddItemToArray(a, nsm_json_namespace(m, m->ns[i]));
+		if (keep(sel, m->ns[i]))
+			cJSON_AddItemToArray(a, nsm_json_namespace(m, m->ns[i]));
 	a = cJSON_AddArrayToObject(doc, "processes");
 	for (i = 0; i < m->nprocs; i++)
 		cJSON_AddItemToArray(a, nsm_json_process(m, m->procs[i]));
-	add_mounts(doc, m);
+	add_mounts(doc, m, sel);
 	a = cJSON_AddArrayToObject(doc, "containers");
 	for (i = 0; i < m->ncontainers; i++)
 		cJSON_AddItemToArray(a, nsm_json_container(m->containers[i]));
@@ -336,6 +346,14 @@ cJSON *nsm_json_document(const struct nsm_model *m)
 	a = cJSON_AddArrayToObject(doc, "warnings");
 	for (i = 0; i < m->nwarnings; i++)
 		add_array_str(a, m->warnings[i], strlen(m->warnings[i]));
+}
+
+cJSON *nsm_json_document(const struct nsm_model *m)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	if (doc)
+		nsm_json_fill(doc, m, NULL);
 	return doc;
 }
 

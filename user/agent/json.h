@@ -1,13 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* json.h - the discover document (SPEC: "The discover document"). */
+/*
+ * json.h - the discover document (SPEC: "The discover document"), the one
+ * encoder of discover, ls --json and serve's answers.
+ */
 #ifndef NSMON_JSON_H
 #define NSMON_JSON_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 #include "nsm.h"
 
 cJSON *nsm_json_document(const struct nsm_model *m);
+
+/* Which namespaces a document lists, with their mount tables. */
+struct nsm_json_sel {
+	bool (*keep)(void *ctx, const struct nsm_ns *ns);
+	void *ctx;
+};
+
+/*
+ * The document's members into doc, after what doc holds already; only
+ * the namespaces sel keeps (sel NULL: every one, as nsm_json_document()).
+ */
+void nsm_json_fill(cJSON *doc, const struct nsm_model *m,
+		   const struct nsm_json_sel *sel);
 cJSON *nsm_json_namespace(const struct nsm_model *m, const struct nsm_ns *ns);
 cJSON *nsm_json_process(const struct nsm_model *m, const struct nsm_proc *p);
 /* One entry of the document's "containers". */

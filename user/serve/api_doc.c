@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * api_doc.c - the answers made of the discover document (docs/http-api.md):
+ * /api/namespaces, /api/namespaces/ID, /api/processes, /api/pidmap,
+ * /api/mounts?ns=ID, /api/containers.  Every one is encoded by the agent
+ * library's json.c, the encoder of `nsmon discover`.
+ *
+ * Two sources meet here.  The live model (agent_snapshot()) says which
+ * namespaces exist as of its seq, the last event folded into it; it holds
+ * ids, owners and parents only.  The rest (refs, processes, mounts,
+ * containers) comes from a discovery sweep shared by the requests
+ * (sweep_cache.c), at most --max-age old.  /api/namespaces lists exactly
+ * the live model's namespaces, so that the stream from its seq on
+ * (/api/events with Last-Event-ID) applies to it: a create after the seq
+ * is for a namespace the list does not have, a destroy for one it has.
+ * A namespace of the model that the sweep has not (it came after the
+ * sweep, or went before it) is listed from the model alone, "pending":
+ * true; one of the sweep that the model has not (its create comes in
+ * the stream, or its destroy came already) is left out.  An inode number
+ * is taken for the same namespace only with the same ns_id, where both
+ * have one (an inode number is reused soon; an ns_id never is).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "pidmap.h"
+#include "serve_int.h"
+
+/* the nesting limits (user and PID namespaces: 32 deep), with a margin */
+#define MAX_ANCESTORS 64
+
+/* The live model's namespaces sorted by id, and a sweep. */
+struct view {
+	struct agent_snap snap;
+	struct sweep_res *r;
+	bool *listed;		/* per snap.ns[]: the sweep's entry listed */
+	unsigned types;		/* ?type=; 0: every type */
+};
+
+static int by_id(const void *a, const void *b)
+{
+	const struct agent_ns *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void view_close(struct view *v)
+{
+	free(v->listed);
+	agent_snap_free(&v->snap);
+	sweep_put(v->r);
+}
+
+/*
+ * The sweep first, the snapshot after it: the answer's seq is the newest
+ * the model has.  -errno: the sweep's error, or -ENOMEM.
+ */
+static int view_open(struct serve *s, struct view *v, unsigned types)
+{
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	v->types = types;
+	err = sweep_get(&s->sweeps, &v->r);
+	if (err)
+		return err;
+	err = agent_snapshot(s->agent, &v->snap);
+	if (err) {
+		sweep_put(v->r);
+		return err;
+	}
+	qsort(v->snap.ns, v->snap.n, sizeof(*v->snap.ns), by_id);
+	v->listed = calloc(v->snap.n + 1, sizeof(*v->listed));
+	if (!v->listed) {
+		view_close(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The live model's entry of id; NULL: it has none. */
+static const struct agent_ns *live_get(const struct view *v, uint64_t id)
+{
+	const struct agent_ns key = { .id = id };
+
+	return bsearch(&key, v->snap.ns, v->snap.n, sizeof(key), by_id);
+}
+
+/* The sweep's entry of the live model's namespace a; NULL: none. */
+static const struct nsm_ns *swept(const struct view *v,
+				  const struct agent_ns *a)
+{
+	const struct nsm_ns *ns = nsm_ns_get(v->r->m, a->id);
+
+	if (!ns || ns->type != a->type ||
+	    (ns->ns_id && a->ns_id && ns->ns_id != a->ns_id))
+		return NULL;
+	return ns;
+}
+
+/* nsm_json_sel: the sweep's namespaces that the model has, of ?type= */
+static bool keep(void *ctx, const struct nsm_ns *ns)
+{
+	struct view *v = ctx;
+	const struct agent_ns *a;
+
+	if (v->types && !(v->types & (1U << ns->type)))
+		return false;
+	a = live_get(v, ns->id);
+	if (!a || swept(v, a) != ns)
+		return false;
+	v->listed[a - v->snap.ns] = true;
+	return true;
+}
+
+/* The entry of a namespace the sweep has not: what the model knows. */
+static cJSON *pending_entry(const struct nsm_model *m,
+			    const struct agent_ns *a)
+{
+	const struct nsm_ns ns = {
+		.id = a->id, .ns_id = a->ns_id, .type = a->type,
+		.owner = a->owner, .parent = a->parent, .fd = -1,
+		.initial = nsm_id_is_initial(a->type, a->id),
+	};
+	cJSON *o = nsm_json_namespace(m, &ns);
+
+	cJSON_AddTrueToObject(o, "pending");
+	return o;
+}
+
+/* The live model's namespace a, as the document lists it. */
+static cJSON *entry(const struct view *v, const struct agent_ns *a)
+{
+	const struct nsm_ns *ns = swept(v, a);
+
+	return ns ? nsm_json_namespace(v->r->m, ns) :
+		    pending_entry(v->r->m, a);
+}
+
+/* 200 with doc, the sweep's number in X-Nsmon-Sweep; doc is freed. */
+static enum MHD_Result send_doc(struct serve *s, struct MHD_Connection *c,
+				cJSON *doc, const struct view *v)
+{
+	struct MHD_Response *resp;
+	char *p = doc ? cJSON_PrintUnformatted(doc) : NULL, *nl, num[24];
+	size_t len;
+
+	cJSON_Delete(doc);
+	if (!p)
+		return serve_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "out of memory");
+	len = strlen(p);
+	nl = realloc(p, len + 2);
+	if (!nl) {
+		free(p);
+		return MHD_NO;
+	}
+	memcpy(nl + len, "\n", 2);
+	resp = MHD_create_response_from_buffer(len + 1, nl,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(nl);
+		return MHD_NO;
+	}
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)v->r->n);
+	MHD_add_response_header(resp, "X-Nsmon-Sweep", num);
+	return serve_queue(s, c, MHD_HTTP_OK, resp, "application/json");
+}
+
+/* {"seq": N}: the object every answer starts with */
+static cJSON *doc_new(const struct view *v)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(doc, "seq", (double)v->snap.seq);
+	return doc;
+}
+
+/* ------------------------------------------------------------ answers */
+
+static cJSON *namespaces(struct view *v)
+{
+	const struct nsm_json_sel sel = { .keep = keep, .ctx = v };
+	cJSON *doc = doc_new(v), *a;
+	size_t i;
+
+	nsm_json_fill(doc, v->r->m, &sel);
+	a = cJSON_GetObjectItemCaseSensitive(doc, "namespaces");
+	for (i = 0; a && i < v->snap.n; i++) {
+		const struct agent_ns *ns = &v->snap.ns[i];
+
+		if (!v->listed[i] &&
+		    (!v->types || (v->types & (1U << ns->type))))
+			cJSON_AddItemToArray(a, pending_entry(v->r->m, ns));
+	}
+	return doc;
+}
+
+/* Ids from ns's parent (user, pid) or owner (the rest) up to the root. */
+static void add_ancestors(cJSON *doc, const struct view *v,
+			  const struct agent_ns *a)
+{
+	cJSON *arr = cJSON_AddArrayToObject(doc, "ancestors");
+	uint64_t up = a->type == NSM_USER || a->type == NSM_PID ? a->parent :
+								   a->owner;
+	const struct nsm_ns *ns;
+	const struct agent_ns *l;
+	int i;
+
+	for (i = 0; arr && up && i < MAX_ANCESTORS; i++) {
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)up));
+		l = live_get(v, up);
+		ns = nsm_ns_get(v->r->m, up);
+		up = ns ? ns->parent : l ? l->parent : 0;
+	}
+}
+
+/* A user namespace's: the other namespaces it owns, by id. */
+static void add_owned(cJSON *doc, const struct nsm_model *m, uint64_t id)
+{
+	cJSON *arr = cJSON_AddArrayToObject(doc, "owned");
+	size_t i;
+
+	for (i = 0; arr && i < m->nns; i++)
+		if (m->ns[i]->owner == id && m->ns[i]->type != NSM_USER)
+			cJSON_AddItemToArray(
+				arr, cJSON_CreateNumber((double)m->ns[i]->id));
+}
+
+static void add_mount_table(cJSON *doc, const char *key,
+			    const struct nsm_mounts *mt)
+{
+	cJSON *arr;
+	size_t i;
+
+	if (!mt) {
+		cJSON_AddNullToObject(doc, key);
+		return;
+	}
+	arr = cJSON_AddArrayToObject(doc, key);
+	for (i = 0; arr && i < mt->n; i++)
+		cJSON_AddItemToArray(arr, nsm_json_mount(&mt->v[i]));
+}
+
+/* The sweep's details of ns: processes, containers, children. */
+static void add_details(cJSON *doc, const struct view *v,
+			const struct nsm_ns *ns)
+{
+	const struct nsm_model *m = v->r->m;
+	cJSON *p = cJSON_AddArrayToObject(doc, "processes");
+	cJSON *ct = cJSON_AddArrayToObject(doc, "containers");
+	cJSON *ch = cJSON_AddArrayToObject(doc, "children");
+	const struct nsm_proc *proc;
+	const struct nsm_ns *child;
+	size_t i;
+
+	for (i = 0; ns && p && i < ns->procs.n; i++) {
+		proc = nsm_proc_get(m, ns->procs.v[i]);
+		if (proc)
+			cJSON_AddItemToArray(p, nsm_json_process(m, proc));
+	}
+	for (i = 0; ns && ct && i < ns->nctrs; i++)
+		cJSON_AddItemToArray(ct, nsm_json_container(ns->ctrs[i]));
+	for (i = 0; ns && ch && i < ns->children.n; i++) {
+		child = nsm_ns_get(m, ns->children.v[i]);
+		if (child)
+			cJSON_AddItemToArray(ch, nsm_json_namespace(m, child));
+	}
+}
+
+static enum MHD_Result one_namespace(struct serve *s, struct MHD_Connection *c,
+				     struct view *v, uint64_t want,
+				     const struct query *q)
+{
+	const struct agent_ns *a = live_get(v, want);
+	const struct nsm_ns *ns;
+	cJSON *doc;
+
+	if (!a)
+		return serve_error(s, c, MHD_HTTP_NOT_FOUND,
+				   "no such namespace");
+	if (q->mounts && a->type != NSM_MNT)
+		return serve_error(s, c, MHD_HTTP_BAD_REQUEST,
+				   "mounts=1 is for a mount namespace");
+	ns = swept(v, a);
+	doc = doc_new(v);
+	cJSON_AddItemToObject(doc, "namespace", entry(v, a));
+	add_details(doc, v, ns);
+	add_ancestors(doc, v, a);
+	if (a->type == NSM_USER)
+		add_owned(doc, v->r->m, a->id);
+	if (q->mounts)
+		add_mount_table(doc, "mounts", ns ? ns->mounts : NULL);
+	return send_doc(s, c, doc, v);
+}
+
+static cJSON *processes(const struct view *v, bool pidmap)
+{
+	const struct nsm_model *m = v->r->m;
+	cJSON *doc = doc_new(v);
+	cJSON *a = cJSON_AddArrayToObject(doc, pidmap ? "pidmap" : "processes");
+	size_t i;
+
+	for (i = 0; a && i < m->nprocs; i++)
+		cJSON_AddItemToArray(a, pidmap ? pidmap_json(m, m->procs[i]) :
+						 nsm_json_process(m, m->procs[i]));
+	return doc;
+}
+
+static cJSON *containers(const struct view *v)
+{
+	const struct nsm_model *m = v->r->m;
+	cJSON *doc = doc_new(v), *a = cJSON_AddArrayToObject(doc, "containers");
+	size_t i;
+
+	for (i = 0; a && i < m->ncontainers; i++)
+		cJSON_AddItemToArray(a, nsm_json_container(m->containers[i]));
+	return doc;
+}
+
+static enum MHD_Result mounts(struct serve *s, struct MHD_Connection *c,
+			      const struct view *v, const struct query *q)
+{
+	const struct nsm_ns *ns = nsm_ns_get(v->r->m, q->ns);
+	cJSON *doc;
+
+	if (!ns || ns->type != NSM_MNT)
+		return serve_error(s, c, MHD_HTTP_NOT_FOUND,
+				   "no such mount namespace");
+	if (!ns->mounts)
+		return serve_error(s, c, MHD_HTTP_NOT_FOUND,
+				   "its mount table could not be read");
+	doc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(doc, "ns", (double)ns->id);
+	cJSON_AddNumberToObject(doc, "seq", (double)v->snap.seq);
+	add_mount_table(doc, "mounts", ns->mounts);
+	return send_doc(s, c, doc, v);
+}
+
+void api_doc_metrics(FILE *f, struct serve *s)
+{
+	fputs("# HELP nsmon_api_sweeps_total Discovery sweeps run for the "
+	      "data endpoints.\n# TYPE nsmon_api_sweeps_total counter\n", f);
+	fprintf(f, "nsmon_api_sweeps_total %lu\n",
+		(unsigned long)s->sweeps.sweeps);
+	fputs("# HELP nsmon_api_sweep_waits_total Requests that waited for "
+	      "the sweep in flight instead of running one.\n"
+	      "# TYPE nsmon_api_sweep_waits_total counter\n", f);
+	fprintf(f, "nsmon_api_sweep_waits_total %lu\n",
+		(unsigned long)s->sweeps.waits);
+}
+
+/* ------------------------------------------------------------ routing */
+
+#define NS_PREFIX "/api/namespaces/"
+
+int api_doc_args(const char *url)
+{
+	if (!strcmp(url, "/api/namespaces"))
+		return Q_TYPE;
+	if (!strncmp(url, NS_PREFIX, strlen(NS_PREFIX)))
+		return Q_MOUNTS;
+	if (!strcmp(url, "/api/processes") || !strcmp(url, "/api/pidmap") ||
+	    !strcmp(url, "/api/containers"))
+		return 0;
+	if (!strcmp(url, "/api/mounts"))
+		return Q_NS;
+	return -1;
+}
+
+enum MHD_Result api_doc(struct serve *s, struct MHD_Connection *c,
+			const char *url, const struct query *q)
+{
+	bool one = !strncmp(url, NS_PREFIX, strlen(NS_PREFIX));
+	enum MHD_Result ret;
+	struct view v;
+	uint64_t id = 0;
+	int err;
+
+	/* before the sweep: a 400 costs none */
+	if (one && nsm_parse_u64(url + strlen(NS_PREFIX), &id))
+		return serve_error(s, c, MHD_HTTP_BAD_REQUEST, "bad id");
+	if (!strcmp(url, "/api/mounts") && !(q->seen & Q_NS))
+		return serve_error(s, c, MHD_HTTP_BAD_REQUEST,
+				   "/api/mounts needs ns=ID");
+	err = view_open(s, &v, q->types);
+	if (err)
+		return serve_error(s, c, err == -ENOMEM ?
+				   MHD_HTTP_INTERNAL_SERVER_ERROR :
+				   MHD_HTTP_SERVICE_UNAVAILABLE,
+				   err == -ENOMEM ? "out of memory" :
+				   "the discovery sweep failed");
+	if (one)
+		ret = one_namespace(s, c, &v, id, q);
+	else if (!strcmp(url, "/api/mounts"))
+		ret = mounts(s, c, &v, q);
+	else if (!strcmp(url, "/api/namespaces"))
+		ret = send_doc(s, c, namespaces(&v), &v);
+	else if (!strcmp(url, "/api/containers"))
+		ret = send_doc(s, c, containers(&v), &v);
+	else
+		ret = send_doc(s, c, processes(&v, !strcmp(url, "/api/pidmap")),
+			       &v);
+	view_close(&v);
+	return ret;
+}
