@@ -55,6 +55,7 @@ function render() {
     lastRender = Date.now();
     if (view) view.update();
     document.body.dataset.seq = store.seq;
+    showState();
     if (store.host && store.host.hostname) $('host').textContent = store.host.hostname;
   }, wait);
 }

@@ -17,6 +17,13 @@ export function h(tag, attrs, ...kids) {
   return el;
 }
 
+// Replaces el's children with kids (nested arrays and nulls as h() takes them).
+export function fill(el, ...kids) {
+  el.replaceChildren();
+  add(el, kids);
+  return el;
+}
+
 function add(el, kids) {
   for (const k of kids) {
     if (k === undefined || k === null || k === false) continue;

@@ -73,7 +73,8 @@ export class Live extends EventTarget {
     es.onerror = () => {
       if (this.es !== es) return;
       this.close();
-      this.note('disconnect', `stream lost after seq ${this.lastId}; reconnecting`);
+      if (!this.tries)
+        this.note('disconnect', `stream lost after seq ${this.lastId}; reconnecting`);
       this.retry(() => this.open(), 'stream lost');
     };
     for (const k of KINDS)
@@ -85,7 +86,7 @@ export class Live extends EventTarget {
     });
     es.addEventListener('shutdown', () => {
       this.close();
-      this.note('shutdown', 'the server is shutting down');
+      this.note('disconnect', `the server is shutting down (after seq ${this.lastId}); reconnecting`);
       this.retry(() => this.open(), 'server stopped');
     });
   }
@@ -141,8 +142,11 @@ export class Live extends EventTarget {
     this.reading = true;
     this.lastRefresh = Date.now();
     try {
-      this.store.load(await this.readDoc(), false);
+      const doc = await this.readDoc();
+      this.store.load(doc, false);
       this.dispatchEvent(new Event('reread'));
+      // made after the server's sweep: its details come with the next one
+      if ((doc.namespaces || []).some(n => n.pending)) this.refresh(REFRESH_QUIET_MS);
     } catch (err) {
       this.note('error', `re-reading the namespaces failed: ${err.message || err}`);
     } finally {

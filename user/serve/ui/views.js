@@ -4,7 +4,7 @@
 // containers.  Filters and sort order live in `prefs`, shared by the
 // views, so they survive navigation.
 
-import { h, typeBadge, nsLink, cmdText } from './dom.js';
+import { h, fill, typeBadge, nsLink, cmdText } from './dom.js';
 import { TYPES, refText, refSummary } from './model.js';
 import { Tree } from './tree.js';
 
@@ -239,7 +239,7 @@ function mountTree(mounts) {
     key: `m${m.mount_id}`, open: true,
     cls: m.hidden ? 'mount hidden' : 'mount',
     data: { mountId: m.mount_id, path: m.path, hidden: String(!!m.hidden) },
-    label: [h('span', { class: 'mono' }, m.path),
+    label: [h('span', { class: 'mono path' }, m.path),
       m.hidden ? h('span', { class: 'badge hidden', title: 'over-mounted: a later mount on the same path hides it' }, 'hidden') : null,
       h('span', { class: 'muted' }, `${m.fstype} ${m.source || ''}`),
       h('span', { class: 'muted mono' }, m.options || '')],
@@ -279,12 +279,12 @@ export class NsView {
     if (n.type === 'user') parts.push(this.owned(n));
     if (n.containers && n.containers.length) parts.push(this.containers(n));
     if (n.type === 'mnt') parts.push(this.mountsPart());
-    this.el.replaceChildren(...parts);
+    fill(this.el, parts);
   }
 
   missing() {
     const e = this.store.gone.get(this.id);
-    this.el.replaceChildren(h('h1', null, String(this.id)),
+    fill(this.el, h('h1', null, String(this.id)),
       e ? h('p', { class: 'gone' }, `destroyed (seq ${e.seq}, via ${e.via}${e.pid ? `, last held by pid ${e.pid}` : ''})`)
         : h('p', { class: 'gone' }, 'no such namespace in the live model'));
   }
@@ -404,7 +404,7 @@ export class ContainersView {
         of.get(id).push(n);
       }
     const keys = [...groups.keys()].sort();
-    this.el.replaceChildren(h('h1', null, `Containers (${s.containers.size})`),
+    fill(this.el, h('h1', null, `Containers (${s.containers.size})`),
       keys.length ? keys.map(g => h('div', { class: 'group', data: { group: g } }, h('h2', null, g),
         groups.get(g).sort((a, b) => (a.name || '').localeCompare(b.name || '')).map(c => this.one(c, of))))
         : h('p', { class: 'empty' }, 'No containers found (no engine answered, or none running).'));
