@@ -200,6 +200,21 @@ test('the PID tree shows the PID namespaces', async () => {
   await shot('pids');
 });
 
+test('a mount namespace\'s page marks the over-mounted mount hidden', async () => {
+  const ns = env('UI_MNTNS'), path = env('UI_MNT_PATH');
+  const lower = env('UI_MNT_LOWER'), upper = env('UI_MNT_UPPER');
+  await go(`#/ns/${ns}`);
+  const sel = `li.mount[data-path="${path}"]`;
+  await page.waitForFunction(s => document.querySelectorAll(s).length === 2, WAIT, sel);
+  const m = await page.$$eval(sel, l => l.map(li => ({
+    id: li.dataset.mountId, hidden: li.dataset.hidden, cls: li.classList.contains('hidden'),
+    badge: !!li.querySelector(':scope > .row .badge.hidden') })));
+  assert.deepEqual(m.find(x => x.id === lower), { id: lower, hidden: 'true', cls: true, badge: true });
+  assert.deepEqual(m.find(x => x.id === upper), { id: upper, hidden: 'false', cls: false, badge: false });
+  await page.$eval(sel, li => li.scrollIntoView());
+  await shot('mounts');
+});
+
 test('containers and the event feed have their views', async () => {
   await go('#/containers');
   await page.waitForSelector('body[data-view="containers"] main h1', WAIT);
