@@ -36,6 +36,7 @@ const WAIT = { timeout: 20000 };
 
 let browser, page;
 const procs = [];
+const others = [];   // pids not our children (a forked grandchild)
 const pageErrors = [];
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
@@ -101,7 +102,12 @@ before(async () => {
   await page.evaluate(() => { window.nsmonTestMark = 42; });
 });
 
+function kill(pid) {
+  try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+}
+
 after(async () => {
+  for (const pid of others) kill(pid);
   for (const p of procs) await stop(p);
   if (browser) await browser.close();
 });
@@ -194,10 +200,30 @@ test('the user tree: a user namespace nested 3 deep is at depth 3, the tree work
   await stop(p);
 });
 
-test('the PID tree shows the PID namespaces', async () => {
+test('the PID tree: a PID namespace under the initial one, its process with its PID on each level', async () => {
+  const p = start(['unshare', '-p', '-f', 'sleep', '600']);
+  // the sleep: unshare's child, PID 1 of the new namespace
+  const child = await until('unshare -p -f to fork', () => {
+    try {
+      const c = readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'utf8').trim();
+      return c && Number(c.split(' ')[0]);
+    } catch { return 0; }
+  });
+  appendFileSync(PIDS, `${child}\n`);
+  others.push(child);
+  const id = nsOf(child, 'pid');
   await go('#/pids');
-  await page.waitForSelector('ul[role="tree"] li[data-depth="0"]', WAIT);
+  const sel = `li[data-ns="${id}"][data-depth="1"]`;
+  await page.waitForSelector(sel, WAIT);
+  // processes come with the next document the page reads
+  const pids = await until('the sleep in its PID namespace', () => page.$eval(sel, (li, pid) => {
+    const it = li.querySelector(`li[data-pid="${pid}"] .nspids`);
+    return it && it.textContent;
+  }, child));
+  assert.deepEqual(pids.split(' \u203a '), [String(child), '1']);
   await shot('pids');
+  kill(child);
+  await stop(p);
 });
 
 test('a mount namespace\'s page marks the over-mounted mount hidden', async () => {

@@ -171,8 +171,11 @@ export function refText(r) {
   }
 }
 
+// nsmon ls's REF: only for a namespace no process is attached to, the
+// first few ways it is held (its page lists them all).
 export function refSummary(n) {
+  if (n.processes && n.processes.length) return '';
   const other = (n.refs || []).filter(r => r.via !== 'process');
-  if (!other.length) return '';
-  return other.map(refText).join(', ');
+  const more = other.length > 3 ? ` +${other.length - 3} more` : '';
+  return other.slice(0, 3).map(refText).join(', ') + more;
 }

@@ -39,10 +39,10 @@ const COLS = [
     const p = s.procs.get(s.mainPid(n));
     return p && p.uid !== undefined ? p.uid : (n.owner_uid ?? '');
   } },
-  { key: 'command', label: 'COMMAND', get: (s, n) => procCmd(s, s.mainPid(n)) },
+  { key: 'command', label: 'COMMAND', wide: true, get: (s, n) => procCmd(s, s.mainPid(n)) },
   { key: 'container', label: 'CONTAINER',
     get: (s, n) => (n.containers || []).map(c => s.containerName(c)).join(', ') },
-  { key: 'ref', label: 'HELD BY', get: (s, n) => refSummary(n) },
+  { key: 'ref', label: 'HELD BY', wide: true, get: (s, n) => refSummary(n) },
 ];
 
 export class NamespacesView {
@@ -115,9 +115,9 @@ export class NamespacesView {
     const tr = h('tr', { data: { id: n.id, type: n.type } },
       h('td', { class: 'num' }, nsLink(n.id)),
       h('td', null, typeBadge(n.type)),
-      COLS.slice(2).map(c => h('td', { class: c.num ? 'num' : c.key === 'command' ? 'cmd' : null,
-                                       title: c.key === 'command' ? c.get(s, n) : null },
-                               String(c.get(s, n) || ''))));
+      COLS.slice(2).map(c => h('td', { class: c.num ? 'num' : c.wide ? 'wide' : null,
+                                       title: c.wide ? c.get(s, n) : null },
+                               String(c.get(s, n) ?? ''))));
     freshRow(s, n.id, tr);
     return tr;
   }
@@ -214,7 +214,7 @@ export class PidsView {
     const kids = (idx.byParent.get(n.id) || []).sort((a, b) => a.id - b.id);
     return {
       key: `pid${n.id}`, open: true, data: { ns: n.id, depth }, fresh: freshSince(this.store, n.id),
-      label: [nsLink(n.id, 'pid'), h('span', { class: 'count' }, `${procs.length} processes`)],
+      label: [nsLink(n.id, 'pid'), h('span', { class: 'count' }, `${procs.length} process${procs.length === 1 ? '' : 'es'}`)],
       children: [
         ...(items.length > 12 ?
           [{ key: `pid${n.id}/procs`, open: false, children: items,
@@ -323,7 +323,7 @@ export class NsView {
         h('td', { class: 'num' }, p.ppid !== undefined ? String(p.ppid) : ''),
         h('td', { class: 'num' }, p.uid !== undefined ? String(p.uid) : ''),
         h('td', null, p.nspid ? nspids(p) : ''),
-        h('td', { class: 'cmd', title: cmdText(p) }, cmdText(p)),
+        h('td', { class: 'wide', title: cmdText(p) }, cmdText(p)),
         h('td', null, p.container ? s.containerName(p.container) : ''));
     });
     const tasks = n.tasks || [];
