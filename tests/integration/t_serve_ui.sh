@@ -29,7 +29,8 @@ test_serve_ui() {
 	[[ -d $ui/node_modules/puppeteer-core ]] ||
 		fail "tests/ui/node_modules has no puppeteer-core (scripts/deps.sh installs it)"
 	defer kill_listed "$T_DIR/pids"
-	serve_start
+	# small: the browser test makes a resume fall out of it
+	serve_start --backlog 200
 
 	# a mount namespace with a tmpfs over a tmpfs: the lower one is hidden
 	path=$T_DIR/stack
@@ -43,7 +44,7 @@ test_serve_ui() {
 	NSMON_URL=$URL UI_SHOTS=$repo/build/ui-shots UI_PIDS=$T_DIR/pids \
 		UI_DIR=$T_DIR UI_NOTE=$T_DIR/note \
 		UI_MNTNS=$(ns_ino "$M" mnt) UI_MNT_PATH=$path \
-		UI_MNT_LOWER=${ids[0]} UI_MNT_UPPER=${ids[1]} \
+		UI_MNT_LOWER=${ids[0]} UI_MNT_UPPER=${ids[1]} UI_BACKLOG=200 \
 		node --test --test-reporter=spec "$ui/ui.test.mjs" \
 		>"$T_DIR/node.log" 2>&1 || rc=$?
 	if [[ $rc -ne 0 ]]; then

@@ -10,17 +10,20 @@
 //   UI_MNTNS, UI_MNT_PATH, UI_MNT_LOWER, UI_MNT_UPPER  the stacked mount:
 //               its namespace, path, and the hidden and the visible mount's id
 //   UI_NOTE     a file for what was measured (printed under the result)
+//   UI_BACKLOG  the server's --backlog (small: a resume can fall out of it)
 //
 // DOM assertions, not "the page loads": rows == /api/namespaces' count at
 // the same seq; a namespace made now appears without a reload, highlighted,
 // and goes when its process is killed; the feed has its create and its
 // destroy; a user namespace nested 3 deep is at depth 3 of the user tree;
-// the stacked mount's lower mount is marked hidden.  No time limits as
+// the stacked mount's lower mount is marked hidden; a stream cut by the
+// kernel (ss -K) is reopened from the last id, and when the backlog no
+// longer reaches back to it, the resync is shown and a re-read follows.  No time limits as
 // assertions: waits are bounded only so that a failure ends the test.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, readlinkSync, mkdirSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 
@@ -118,8 +121,9 @@ test('no script error, no Content-Security-Policy violation', () => {
   assert.deepEqual(pageErrors, []);
 });
 
-test('the table has a row per namespace of /api/namespaces', async () => {
-  // the host makes namespaces meanwhile: compare at the same seq
+// The table's rows and /api/namespaces' count, at the same seq (the host
+// makes namespaces meanwhile).
+async function rowsMatch() {
   const got = await until('the page and the API at the same seq', async () => {
     const a = await page.$eval('#ns-table', t => [Number(t.dataset.seq), Number(t.dataset.rows)]);
     const doc = await (await fetch(`${URL}/api/namespaces`)).json();
@@ -128,6 +132,10 @@ test('the table has a row per namespace of /api/namespaces', async () => {
   });
   assert.equal(got.rows, got.n, `rows at seq ${got.seq}`);
   assert.ok(got.n > 0);
+}
+
+test('the table has a row per namespace of /api/namespaces', async () => {
+  await rowsMatch();
   await shot('namespaces');
 });
 
@@ -257,5 +265,47 @@ test('containers and the event feed have their views', async () => {
   await page.waitForSelector('body[data-view="namespaces"] #ns-table', WAIT);
   await shot('namespaces-dark');
   assert.equal(await mark(), 42, 'the page was not reloaded');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a cut stream: disconnected, reopened from its last id; out of the backlog: resync shown, then a re-read', async () => {
+  const port = new globalThis.URL(URL).port, backlog = Number(env('UI_BACKLOG'));
+  await go('#/');
+  await page.waitForSelector('#conn[data-state="live"]', WAIT);
+  // the page's reconnection is held back until the backlog has moved on
+  const held = [];
+  let holding = true;
+  await page.setRequestInterception(true);
+  const onRequest = r => (holding && r.url().includes('/api/events') ? held.push(r) : r.continue());
+  page.on('request', onRequest);
+  try {
+    // the kernel ends the server's side of the stream: a network failure
+    execFileSync('ss', ['-K', '-tn', 'state', 'established', `( sport = :${port} )`]);
+    await page.waitForSelector('#conn[data-state="down"]', WAIT);
+    // the last id the page got: nothing comes after the cut
+    const before = Number(await page.$eval('#conn', c => c.dataset.lastId));
+    await until('the reconnection', () => held.length > 0);
+    assert.match(held[0].url(), new RegExp(`last_event_id=${before}$`), 'resumes from its last id');
+    // more events than the backlog holds: net namespaces made and gone
+    const want = before + backlog + 10;
+    await until(`the server past seq ${want}`, async () => {
+      for (let i = 0; i < 20; i++) spawnSync('unshare', ['-n', 'true']);
+      return (await (await fetch(`${URL}/api/namespaces?type=time`)).json()).seq > want;
+    });
+    holding = false;
+    for (const r of held) r.continue();
+    await page.waitForSelector('#feed-body li[data-kind="resync"]', WAIT);
+    await page.waitForSelector('#conn[data-state="live"]', WAIT);
+    await page.waitForFunction(w => Number(document.body.dataset.docSeq) > w, WAIT, want);
+    assert.ok(await page.$('#feed-body li[data-kind="disconnect"]'), 'the cut is in the feed');
+    await shot('resync');
+  } finally {
+    holding = false;
+    for (const r of held) if (!r.isInterceptResolutionHandled()) r.continue().catch(() => {});
+    page.off('request', onRequest);
+    await page.setRequestInterception(false);
+  }
+  assert.equal(await mark(), 42, 'the page was not reloaded');
+  await rowsMatch();
   assert.deepEqual(pageErrors, []);
 });

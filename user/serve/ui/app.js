@@ -55,6 +55,7 @@ function render() {
     lastRender = Date.now();
     if (view) view.update();
     document.body.dataset.seq = store.seq;
+    document.body.dataset.docSeq = store.docSeq;
     showState();
     if (store.host && store.host.hostname) $('host').textContent = store.host.hostname;
   }, wait);
@@ -67,6 +68,7 @@ const STATE_TEXT = { live: 'live', connecting: 'connecting', down: 'disconnected
 function showState() {
   const c = $('conn');
   c.dataset.state = live.state;
+  c.dataset.lastId = live.lastId;
   c.textContent = STATE_TEXT[live.state] || live.state;
   c.title = `${live.why || ''} (last event ${live.lastId})`.trim();
 }
@@ -185,12 +187,11 @@ live.addEventListener('note', ev => {
   if (kind === 'lost' || kind === 'resync') banner(`${text} \u2026`);
 });
 live.addEventListener('reread', () => {
-  if (!$('banner').hidden) banner(`re-read at seq ${store.docSeq}`);
+  if ($('banner').hidden) return;
+  banner(`re-read at seq ${store.docSeq}`);
   setTimeout(() => banner(''), 3000);
 });
 window.addEventListener('hashchange', route);
 feedSetup();
 route();
-live.reload().then(() => {
-  if (live.state !== 'down') banner('');
-});
+live.reload();

@@ -57,6 +57,7 @@ export class Live extends EventTarget {
       this.store.load(doc, true);
       this.lastId = doc.seq || 0;
       this.lastRefresh = Date.now();
+      this.dispatchEvent(new Event('reread'));
       this.open();
     } catch (err) {
       this.retry(() => this.reload(), String(err.message || err));
@@ -84,10 +85,12 @@ export class Live extends EventTarget {
       this.setState('resync', 'resync');
       this.reload();
     });
+    // a server that comes back is another run, its seqs start at 1: not a
+    // resume but a new hand-off
     es.addEventListener('shutdown', () => {
       this.close();
       this.note('disconnect', `the server is shutting down (after seq ${this.lastId}); reconnecting`);
-      this.retry(() => this.open(), 'server stopped');
+      this.retry(() => this.reload(), 'server stopped');
     });
   }
 
@@ -143,6 +146,9 @@ export class Live extends EventTarget {
     this.lastRefresh = Date.now();
     try {
       const doc = await this.readDoc();
+      // behind what we had: another run of the server (one that did not
+      // say shutdown); start over
+      if ((doc.seq || 0) < this.store.docSeq) return this.reload();
       this.store.load(doc, false);
       this.dispatchEvent(new Event('reread'));
       // made after the server's sweep: its details come with the next one
