@@ -45,15 +45,20 @@ function route() {
   $('view').focus({ preventScroll: true });
 }
 
-let renderTimer = null, lastRender = 0;
+// at most every RENDER_MS, and never more than a third of the time: a
+// render that takes long (thousands of namespaces, a slow machine) spaces
+// the next one out rather than keep the page busy
+let renderTimer = null, lastRender = 0, renderGap = RENDER_MS;
 
 function render() {
   if (renderTimer) return;
-  const wait = Math.max(0, lastRender + RENDER_MS - Date.now());
+  const wait = Math.max(0, lastRender + renderGap - Date.now());
   renderTimer = setTimeout(() => {
     renderTimer = null;
-    lastRender = Date.now();
+    const t0 = performance.now();
     if (view) view.update();
+    lastRender = Date.now();
+    renderGap = Math.max(RENDER_MS, 3 * (performance.now() - t0));
     document.body.dataset.seq = store.seq;
     document.body.dataset.docSeq = store.docSeq;
     showState();
@@ -81,7 +86,9 @@ function banner(text) {
 
 // ------------------------------------------------------------ feed
 
-const feed = { paused: false, held: [], kinds: new Set(FEED_KINDS), q: '' };
+// Every event and note seen (bounded), for re-filtering; lines are added
+// in batches (a churning host sends thousands a second), newest first.
+const feed = { paused: false, pausedAt: 0, kinds: new Set(FEED_KINDS), q: '', all: [], queue: [], timer: null };
 
 function feedText(e) {
   switch (e.event) {
@@ -98,14 +105,13 @@ function feedText(e) {
 
 function feedItem(e) {
   const ns = e.ns && e.ns.id;
-  const li = h('li', { data: { kind: e.event, seq: e.seq, ns, pid: e.pid },
-                       class: e.seq === undefined ? 'mark' : null },
-    h('span', { class: 'muted' }, e.time ? fmtTime(e.time) : fmtTime(new Date().toISOString())), ' ',
+  return h('li', { data: { kind: e.event, seq: e.seq, ns, pid: e.pid, at: e.at },
+                   class: e.seq === undefined ? 'mark' : null },
+    h('span', { class: 'muted' }, fmtTime(e.time || new Date(e.at).toISOString())), ' ',
     h('span', { class: 'muted' }, e.seq !== undefined ? `#${e.seq}` : '\u2014'), ' ',
     h('span', { class: `k k-${e.event}` }, e.event), ' ',
-    e.event === 'create' ? nsLink(ns, e.ns.type) : null, e.event === 'create' ? ' ' : null,
+    e.event === 'create' ? [nsLink(ns, e.ns.type), ' '] : null,
     feedText(e));
-  return li;
 }
 
 function feedPasses(e) {
@@ -114,30 +120,44 @@ function feedPasses(e) {
   return feedText(e).toLowerCase().includes(feed.q) || String(e.seq).includes(feed.q);
 }
 
-function feedAdd(e) {
-  if (feed.paused) {
-    feed.held.push(e);
-    $('feed-held').textContent = `${feed.held.length} held`;
-    return;
-  }
-  if (!feedPasses(e)) return;
+// The newest FEED_MAX of list that pass the filters, newest first.
+function feedItems(list) {
+  const out = [];
+  for (let i = list.length - 1; i >= 0 && out.length < FEED_MAX; i--)
+    if (feedPasses(list[i])) out.push(feedItem(list[i]));
+  return out;
+}
+
+function feedFlush() {
+  feed.timer = null;
   const body = $('feed-body');
-  body.prepend(feedItem(e));
+  body.prepend(...feedItems(feed.queue));
+  feed.queue = [];
   while (body.childElementCount > FEED_MAX) body.lastElementChild.remove();
 }
 
-// every event and note seen, for re-filtering (bounded)
-const feedAll = [];
-
 function feedRecord(e) {
-  feedAll.push(e);
-  if (feedAll.length > 5 * FEED_MAX) feedAll.splice(0, feedAll.length - FEED_MAX);
-  feedAdd(e);
+  e.at = Date.now();
+  feed.all.push(e);
+  if (feed.all.length > 5 * FEED_MAX) {
+    const cut = feed.all.length - FEED_MAX;
+    feed.all.splice(0, cut);
+    feed.pausedAt = Math.max(0, feed.pausedAt - cut);
+  }
+  if (feed.paused) {
+    $('feed-held').textContent = `${feed.all.length - feed.pausedAt} held`;
+    return;
+  }
+  feed.queue.push(e);
+  if (!feed.timer) feed.timer = setTimeout(feedFlush, renderGap);
 }
 
 function feedRefilter() {
-  const shown = feedAll.filter(e => feedPasses(e) && !feed.held.includes(e)).slice(-FEED_MAX);
-  $('feed-body').replaceChildren(...shown.reverse().map(feedItem));
+  const upto = feed.paused ? feed.all.slice(0, feed.pausedAt) : feed.all;
+  clearTimeout(feed.timer);
+  feed.timer = null;
+  feed.queue = [];
+  $('feed-body').replaceChildren(...feedItems(upto));
 }
 
 function feedSetup() {
@@ -152,10 +172,10 @@ function feedSetup() {
       } }, k));
   $('feed-pause').addEventListener('click', ev => {
     feed.paused = !feed.paused;
+    feed.pausedAt = feed.all.length;
     ev.currentTarget.setAttribute('aria-pressed', String(feed.paused));
     ev.currentTarget.textContent = feed.paused ? 'Resume' : 'Pause';
     if (!feed.paused) {
-      feed.held = [];
       $('feed-held').textContent = '';
       feedRefilter();
     }
@@ -165,10 +185,10 @@ function feedSetup() {
     feedRefilter();
   });
   $('feed-clear').addEventListener('click', () => {
-    feedAll.length = 0;
-    feed.held = [];
+    feed.all = [];
+    feed.pausedAt = 0;
     $('feed-held').textContent = '';
-    $('feed-body').replaceChildren();
+    feedRefilter();
   });
   $('feed-toggle').addEventListener('click', ev => {
     const open = $('feed').classList.toggle('collapsed');

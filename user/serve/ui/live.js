@@ -11,7 +11,8 @@
 
 const KINDS = ['create', 'switch', 'destroy', 'sync', 'lost', 'container'];
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
-// re-read at most this often after plain events (ms)...
+// re-read at most this often after plain events (ms; more seldom when a
+// re-read takes long)...
 const REFRESH_MIN_MS = 2000;
 // ...and not before the stream has been quiet this long (ms)
 const REFRESH_QUIET_MS = 400;
@@ -27,6 +28,7 @@ export class Live extends EventTarget {
     this.refreshTimer = null;
     this.lastRefresh = 0;
     this.reading = false;
+    this.refreshGap = REFRESH_MIN_MS;
   }
 
   setState(state, why) {
@@ -133,7 +135,7 @@ export class Live extends EventTarget {
   refresh(delay) {
     if (this.refreshTimer && delay) return;
     clearTimeout(this.refreshTimer);
-    const wait = delay ? Math.max(delay, this.lastRefresh + REFRESH_MIN_MS - Date.now()) : 0;
+    const wait = delay ? Math.max(delay, this.lastRefresh + this.refreshGap - Date.now()) : 0;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = null;
       this.reread();
@@ -143,13 +145,16 @@ export class Live extends EventTarget {
   async reread() {
     if (this.reading) return this.refresh(REFRESH_QUIET_MS);
     this.reading = true;
-    this.lastRefresh = Date.now();
+    const t0 = Date.now();
+    this.lastRefresh = t0;
     try {
       const doc = await this.readDoc();
       // behind what we had: another run of the server (one that did not
       // say shutdown); start over
       if ((doc.seq || 0) < this.store.docSeq) return this.reload();
       this.store.load(doc, false);
+      // a big document on a busy server: re-read less often
+      this.refreshGap = Math.max(REFRESH_MIN_MS, 5 * (Date.now() - t0));
       this.dispatchEvent(new Event('reread'));
       // made after the server's sweep: its details come with the next one
       if ((doc.namespaces || []).some(n => n.pending)) this.refresh(REFRESH_QUIET_MS);

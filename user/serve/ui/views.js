@@ -58,6 +58,7 @@ export class NamespacesView {
     this.head = h('tr', null, COLS.map(c => h('th', { scope: 'col', data: { col: c.key } },
       h('button', { type: 'button', onclick: () => this.sortBy(c.key) }, c.label))));
     this.body = h('tbody');
+    this.cache = new Map();   // id -> { tr, sig }: the rows shown
     this.table = h('table', { class: 'ns', id: 'ns-table' }, h('thead', null, this.head), this.body);
     this.el = h('section', null, h('h1', null, 'Namespaces'),
                 h('div', { class: 'toolbar' }, this.chips, this.search, this.shown),
@@ -97,22 +98,46 @@ export class NamespacesView {
     const s = this.store, idx = s.index();
     this.renderChips(idx);
     const col = COLS.find(c => c.key === prefs.sort) || COLS[0];
-    const rows = [...s.ns.values()]
+    const list = [...s.ns.values()]
       .filter(n => (!prefs.types.size || prefs.types.has(n.type)) && this.matches(n))
       .map(n => ({ n, k: col.get(s, n) }))
       .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.n.id - b.n.id) * prefs.dir);
     for (const th of this.head.children)
       th.setAttribute('aria-sort', th.dataset.col === col.key ?
         (prefs.dir > 0 ? 'ascending' : 'descending') : 'none');
-    this.body.replaceChildren(...rows.map(({ n }) => this.row(n)));
-    this.shown.textContent = `${rows.length} of ${s.ns.size}`;
+    this.fillRows(list.map(x => x.n));
+    this.shown.textContent = `${list.length} of ${s.ns.size}`;
     this.table.dataset.seq = s.seq;
-    this.table.dataset.rows = rows.length;
+    this.table.dataset.rows = list.length;
+  }
+
+  // A row is made again only when what it shows changed, and the body is
+  // touched only when the rows or their order did: with thousands of
+  // namespaces and events coming, a render stays cheap.
+  fillRows(list) {
+    const s = this.store, seen = new Map(), rows = [];
+    for (const n of list) {
+      const sig = COLS.map(c => c.get(s, n)).join('\u0001') + (s.isFresh(n.id) ? '\u0001f' : '');
+      let r = this.cache.get(n.id);
+      if (!r || r.sig !== sig) r = { tr: this.row(n), sig };
+      seen.set(n.id, r);
+      rows.push(r.tr);
+    }
+    this.cache = seen;
+    // the rows gone out, then the new ones in at their places: a handful
+    // of DOM changes per event, not a new table to lay out
+    const keep = new Set(rows);
+    for (const tr of [...this.body.children]) if (!keep.has(tr)) tr.remove();
+    let cur = this.body.firstElementChild;
+    for (const tr of rows) {
+      if (cur === tr) cur = cur.nextElementSibling;
+      else this.body.insertBefore(tr, cur);
+    }
   }
 
   row(n) {
     const s = this.store;
-    const tr = h('tr', { data: { id: n.id, type: n.type } },
+    const tr = h('tr', { data: { id: n.id, type: n.type, pid: s.mainPid(n) } },
       h('td', { class: 'num' }, nsLink(n.id)),
       h('td', null, typeBadge(n.type)),
       COLS.slice(2).map(c => h('td', { class: c.num ? 'num' : c.wide ? 'wide' : null,
