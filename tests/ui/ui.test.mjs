@@ -35,7 +35,7 @@ const env = name => {
 const URL = env('NSMON_URL');
 const SHOTS = env('UI_SHOTS');
 const PIDS = env('UI_PIDS');
-const WAIT = { timeout: 20000 };
+const WAIT = { timeout: 30000 };
 
 let browser, page;
 const procs = [];
@@ -121,17 +121,47 @@ test('no script error, no Content-Security-Policy violation', () => {
   assert.deepEqual(pageErrors, []);
 });
 
-// The table's rows and /api/namespaces' count, at the same seq (the host
-// makes namespaces meanwhile).
+// Events seq > from, up to and including seq to, from the server's stream
+// (the hand-off: each once, in order).
+async function eventsBetween(from, to) {
+  const ac = new AbortController();
+  const r = await fetch(`${URL}/api/events?last_event_id=${from}`, { signal: ac.signal });
+  const out = [], dec = new TextDecoder();
+  let buf = '';
+  try {
+    for await (const chunk of r.body) {
+      buf += dec.decode(chunk, { stream: true });
+      let end;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const frame = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        if (/^event: resync$/m.test(frame)) throw new Error(`resync after ${from}: the backlog is too small`);
+        const data = frame.match(/^data: (.*)$/m);
+        if (!data) continue;
+        const e = JSON.parse(data[1]);
+        out.push(e);
+        if (e.seq >= to) return out;
+      }
+    }
+  } finally {
+    ac.abort();
+  }
+  throw new Error(`the stream ended before seq ${to}`);
+}
+
+// The table's rows equal /api/namespaces' count: the document at seq M,
+// the table as rendered at seq K >= M, and the creates and destroys in
+// between from the stream (the host makes namespaces meanwhile).
 async function rowsMatch() {
-  const got = await until('the page and the API at the same seq', async () => {
-    const a = await page.$eval('#ns-table', t => [Number(t.dataset.seq), Number(t.dataset.rows)]);
-    const doc = await (await fetch(`${URL}/api/namespaces`)).json();
-    const b = await page.$eval('#ns-table', t => [Number(t.dataset.seq), Number(t.dataset.rows)]);
-    return a[0] === doc.seq && b[0] === doc.seq && { rows: b[1], n: doc.namespaces.length, seq: doc.seq };
-  });
-  assert.equal(got.rows, got.n, `rows at seq ${got.seq}`);
-  assert.ok(got.n > 0);
+  const doc = await (await fetch(`${URL}/api/namespaces`)).json();
+  await page.waitForFunction(m => Number(document.querySelector('#ns-table')?.dataset.seq) >= m, WAIT, doc.seq);
+  const [k, rows] = await page.$eval('#ns-table', t => [Number(t.dataset.seq), Number(t.dataset.rows)]);
+  let want = doc.namespaces.length;
+  if (k > doc.seq)
+    for (const e of await eventsBetween(doc.seq, k))
+      want += e.event === 'create' ? 1 : e.event === 'destroy' ? -1 : 0;
+  assert.equal(rows, want, `rows at seq ${k}: the document's ${doc.namespaces.length} at seq ${doc.seq}, and the events up to ${k}`);
+  assert.ok(doc.namespaces.length > 0);
 }
 
 test('the table has a row per namespace of /api/namespaces', async () => {
@@ -146,25 +176,28 @@ test('a namespace made now appears, highlighted, without a reload, and goes when
   const id = await until('unshare -n', () => {
     try { const n = nsOf(p.pid, 'net'); return n !== own && n; } catch { return 0; }
   });
-  const row = `#ns-table tr[data-id="${id}"]`;
+  // an inode number comes back soon: the row and the line of our process
+  const row = `#ns-table tr[data-id="${id}"][data-pid="${p.pid}"]`;
   await page.waitForSelector(row, WAIT);
-  note(`new net namespace in the table ${Date.now() - t0} ms after unshare started`);
+  const shown = Date.now();
+  const created = `#feed-body li[data-kind="create"][data-ns="${id}"][data-pid="${p.pid}"]`;
+  await page.waitForSelector(created, WAIT);
+  const got = await page.$eval(created, li => Number(li.dataset.at));
+  note(`new net namespace: its create in the page ${got - t0} ms after unshare started, its row ${shown - t0} ms`);
   assert.equal(await page.$eval(row, r => r.classList.contains('fresh')), true, 'highlighted');
   assert.equal(await page.$eval(row, r => r.dataset.type), 'net');
   await shot('namespaces-new');
   await stop(p);
-  await page.waitForSelector(row, { ...WAIT, hidden: true });
+  await page.waitForSelector(`#ns-table tr[data-id="${id}"]`, { ...WAIT, hidden: true });
   assert.equal(await mark(), 42, 'the page was not reloaded');
 
-  // the feed: its create, then its destroy
-  const kinds = await until('create and destroy in the feed', () => page.$$eval(
-    `#feed-body li[data-ns="${id}"]`, l => {
-      const k = l.map(x => [x.dataset.kind, Number(x.dataset.seq)]);
-      return k.some(x => x[0] === 'destroy') && k;
-    }));
-  const create = kinds.find(k => k[0] === 'create'), destroy = kinds.find(k => k[0] === 'destroy');
-  assert.ok(create, 'a create in the feed');
-  assert.ok(destroy[1] > create[1], 'the destroy after the create');
+  // the feed: its create, then its destroy (the first after the create)
+  const cseq = await page.$eval(created, li => Number(li.dataset.seq));
+  const dseq = await until('its destroy in the feed', () => page.$$eval(
+    `#feed-body li[data-kind="destroy"][data-ns="${id}"]`,
+    (l, c) => Math.min(...l.map(x => Number(x.dataset.seq)).filter(x => x > c)), cseq)
+    .then(x => (Number.isFinite(x) ? x : 0)));
+  assert.ok(dseq > cseq, 'the destroy after the create');
 });
 
 test('the user tree: a user namespace nested 3 deep is at depth 3, the tree works by keyboard', async () => {
@@ -177,12 +210,14 @@ test('the user tree: a user namespace nested 3 deep is at depth 3, the tree work
   await go('#/users');
   const sel = `li.userns[data-ns="${id}"]`;
   await page.waitForSelector(sel, WAIT);
-  const it = await page.$eval(sel, li => {
-    const up = [];
+  // one evaluate: the views re-render while the host makes namespaces, an
+  // element handle kept across two calls may be a replaced one
+  const it = await page.evaluate(s => {
+    const li = document.querySelector(s), up = [];
     for (let x = li.parentElement.closest('li.userns'); x; x = x.parentElement.closest('li.userns'))
       up.push(Number(x.dataset.depth));
     return { depth: li.dataset.depth, level: li.getAttribute('aria-level'), up };
-  });
+  }, sel);
   assert.equal(it.depth, '3');
   assert.equal(it.level, '4');
   assert.deepEqual(it.up, [2, 1, 0]);
@@ -190,14 +225,15 @@ test('the user tree: a user namespace nested 3 deep is at depth 3, the tree work
 
   // keyboard: the root closes (Left) and opens (Right), Down goes on
   const root = 'ul[role="tree"] > li[role="treeitem"]';
-  await page.focus(root);
+  const now = (s, f) => page.evaluate(f, s);
+  await now(root, r => document.querySelector(r).focus());
   await page.keyboard.press('ArrowLeft');
-  assert.equal(await page.$eval(root, li => li.getAttribute('aria-expanded')), 'false');
-  assert.equal(await page.$eval(sel, li => li.offsetParent === null), true, 'closed with the root');
+  assert.equal(await now(root, r => document.querySelector(r).getAttribute('aria-expanded')), 'false');
+  assert.equal(await now(sel, s => document.querySelector(s).offsetParent === null), true, 'closed with the root');
   await page.keyboard.press('ArrowRight');
-  assert.equal(await page.$eval(root, li => li.getAttribute('aria-expanded')), 'true');
+  assert.equal(await now(root, r => document.querySelector(r).getAttribute('aria-expanded')), 'true');
   await page.keyboard.press('ArrowDown');
-  assert.equal(await page.evaluate(r => document.activeElement === document.querySelector(r).querySelector('li[role="treeitem"]'), root), true);
+  assert.equal(await now(root, r => document.activeElement === document.querySelector(r).querySelector('li[role="treeitem"]')), true);
 
   // its page: the ancestors as breadcrumbs, outermost first
   await go(`#/ns/${id}`);
@@ -259,7 +295,27 @@ test('containers and the event feed have their views', async () => {
   // pause holds new lines back, resume shows them
   await page.click('#feed-pause');
   assert.equal(await page.$eval('#feed-pause', b => b.getAttribute('aria-pressed')), 'true');
-  await page.click('#feed-pause');
+  const own = nsOf(process.pid, 'net');
+  const p = start(['unshare', '-n', 'sleep', '600']);
+  const id = await until('unshare -n', () => {
+    try { const n = nsOf(p.pid, 'net'); return n !== own && n; } catch { return 0; }
+  });
+  // the server's model has it: once the page is at that seq, it got the create
+  const seq = await until('the namespace in the API', async () => {
+    const r = await fetch(`${URL}/api/namespaces/${id}`);
+    return r.ok && (await r.json()).seq;
+  });
+  await page.waitForFunction(q => Number(document.body.dataset.seq) >= q, WAIT, seq);
+  // (an inode number comes back: the pid tells ours)
+  const line = `#feed-body li[data-kind="create"][data-ns="${id}"][data-pid="${p.pid}"]`;
+  try {
+    assert.equal(await page.$(line), null, 'held back while paused');
+    assert.match(await page.$eval('#feed-held', x => x.textContent), /^\d+ held$/);
+  } finally {
+    await page.click('#feed-pause');
+  }
+  await page.waitForSelector(line, WAIT);
+  await stop(p);
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
   await go('#/');
   await page.waitForSelector('body[data-view="namespaces"] #ns-table', WAIT);
@@ -287,9 +343,10 @@ test('a cut stream: disconnected, reopened from its last id; out of the backlog:
     await until('the reconnection', () => held.length > 0);
     assert.match(held[0].url(), new RegExp(`last_event_id=${before}$`), 'resumes from its last id');
     // more events than the backlog holds: net namespaces made and gone
+    // (each: 3 creates, a switch, 3 destroys)
     const want = before + backlog + 10;
     await until(`the server past seq ${want}`, async () => {
-      for (let i = 0; i < 20; i++) spawnSync('unshare', ['-n', 'true']);
+      for (let i = 0; i < backlog / 6; i++) spawnSync('unshare', ['-niu', 'true']);
       return (await (await fetch(`${URL}/api/namespaces?type=time`)).json()).seq > want;
     });
     holding = false;
