@@ -100,6 +100,14 @@ static void query_good(void **state)
 				   "last_event_id", "18446744073709551615"), 0);
 	assert_true(q.last_id == UINT64_MAX);
 	assert_int_equal(q.seen, Q_TYPE | Q_EVENT | Q_LAST_ID);
+	/* the data endpoints' */
+	assert_int_equal(query_set(&q, Q_MOUNTS | Q_NS, "mounts", "1"), 0);
+	assert_true(q.mounts);
+	assert_int_equal(query_set(&q, Q_MOUNTS | Q_NS, "ns", "4026531832"), 0);
+	assert_true(q.ns == 4026531832ULL);
+	memset(&q, 0, sizeof(q));
+	assert_int_equal(query_set(&q, Q_MOUNTS, "mounts", "0"), 0);
+	assert_false(q.mounts);
 }
 
 static void query_bad(void **state)
@@ -117,6 +125,15 @@ static void query_bad(void **state)
 		{ Q_LAST_ID, "last_event_id", "1x" },
 		{ Q_LAST_ID, "last_event_id", " 1" },
 		{ Q_LAST_ID, "last_event_id", "18446744073709551616" },
+		{ Q_MOUNTS, "mounts", "yes" },
+		{ Q_MOUNTS, "mounts", "2" },
+		{ Q_MOUNTS, "mounts", "" },
+		{ Q_MOUNTS, "mounts", NULL },
+		{ Q_TYPE, "mounts", "1" },
+		{ Q_NS, "ns", "x" },
+		{ Q_NS, "ns", "-1" },
+		{ Q_NS, "ns", "" },
+		{ Q_MOUNTS, "ns", "1" },
 	};
 	struct query q;
 	size_t i;
@@ -131,6 +148,8 @@ static void query_bad(void **state)
 	memset(&q, 0, sizeof(q));
 	assert_int_equal(query_set(&q, Q_TYPE, "type", "net"), 0);
 	assert_int_equal(query_set(&q, Q_TYPE, "type", "net"), -EINVAL);
+	assert_int_equal(query_set(&q, Q_NS, "ns", "1"), 0);
+	assert_int_equal(query_set(&q, Q_NS, "ns", "1"), -EINVAL);
 }
 
 static void token(void **state)

@@ -139,34 +139,54 @@ static cJSON *entry(const struct view *v, const struct agent_ns *a)
 		    pending_entry(v->r->m, a);
 }
 
-/* 200 with doc, the sweep's number in X-Nsmon-Sweep; doc is freed. */
-static enum MHD_Result send_doc(struct serve *s, struct MHD_Connection *c,
-				cJSON *doc, const struct view *v)
+/* doc (freed) as compact JSON and a newline; NULL: out of memory. */
+static char *render(cJSON *doc, size_t *len)
 {
-	struct MHD_Response *resp;
-	char *p = doc ? cJSON_PrintUnformatted(doc) : NULL, *nl, num[24];
-	size_t len;
+	char *p = doc ? cJSON_PrintUnformatted(doc) : NULL, *nl;
 
 	cJSON_Delete(doc);
 	if (!p)
-		return serve_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				   "out of memory");
-	len = strlen(p);
-	nl = realloc(p, len + 2);
+		return NULL;
+	*len = strlen(p);
+	nl = realloc(p, *len + 2);
 	if (!nl) {
 		free(p);
-		return MHD_NO;
+		return NULL;
 	}
-	memcpy(nl + len, "\n", 2);
-	resp = MHD_create_response_from_buffer(len + 1, nl,
+	memcpy(nl + *len, "\n", 2);
+	*len += 1;
+	return nl;
+}
+
+/* 200 with body (taken), the sweep's number in X-Nsmon-Sweep. */
+static enum MHD_Result send_body(struct serve *s, struct MHD_Connection *c,
+				 char *body, size_t len, const struct view *v)
+{
+	struct MHD_Response *resp;
+	char num[24];
+
+	if (!body)
+		return serve_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "out of memory");
+	resp = MHD_create_response_from_buffer(len, body,
 					       MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
-		free(nl);
+		free(body);
 		return MHD_NO;
 	}
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)v->r->n);
 	MHD_add_response_header(resp, "X-Nsmon-Sweep", num);
 	return serve_queue(s, c, MHD_HTTP_OK, resp, "application/json");
+}
+
+static enum MHD_Result send_doc(struct serve *s, struct MHD_Connection *c,
+				cJSON *doc, const struct view *v)
+{
+	size_t len = 0;
+	/* not in send_body()'s arguments: len is set by render() */
+	char *body = render(doc, &len);
+
+	return send_body(s, c, body, len, v);
 }
 
 /* {"seq": N}: the object every answer starts with */
@@ -352,6 +372,40 @@ void api_doc_metrics(FILE *f, struct serve *s)
 		(unsigned long)s->sweeps.waits);
 }
 
+/* The whole-list answers, by what they are made of */
+enum { MEMO_NAMESPACES = 1, MEMO_PROCESSES, MEMO_PIDMAP, MEMO_CONTAINERS };
+
+static cJSON *build(struct view *v, int kind)
+{
+	switch (kind) {
+	case MEMO_NAMESPACES:
+		return namespaces(v);
+	case MEMO_CONTAINERS:
+		return containers(v);
+	default:
+		return processes(v, kind == MEMO_PIDMAP);
+	}
+}
+
+/*
+ * A whole-list answer, rendered once per sweep, seq and ?type=: clients
+ * that poll between two events get the same bytes (a copy).
+ */
+static enum MHD_Result memoized(struct serve *s, struct MHD_Connection *c,
+				struct view *v, int kind)
+{
+	const uint64_t key[SWEEP_MEMO_KEY] = { kind, v->snap.seq, v->types };
+	size_t len = 0;
+	char *body = sweep_memo_get(v->r, key, &len);
+
+	if (!body) {
+		body = render(build(v, kind), &len);
+		if (body)
+			sweep_memo_put(v->r, key, body, len);
+	}
+	return send_body(s, c, body, len, v);
+}
+
 /* ------------------------------------------------------------ routing */
 
 #define NS_PREFIX "/api/namespaces/"
@@ -397,12 +451,13 @@ enum MHD_Result api_doc(struct serve *s, struct MHD_Connection *c,
 	else if (!strcmp(url, "/api/mounts"))
 		ret = mounts(s, c, &v, q);
 	else if (!strcmp(url, "/api/namespaces"))
-		ret = send_doc(s, c, namespaces(&v), &v);
+		ret = memoized(s, c, &v, MEMO_NAMESPACES);
 	else if (!strcmp(url, "/api/containers"))
-		ret = send_doc(s, c, containers(&v), &v);
+		ret = memoized(s, c, &v, MEMO_CONTAINERS);
+	else if (!strcmp(url, "/api/pidmap"))
+		ret = memoized(s, c, &v, MEMO_PIDMAP);
 	else
-		ret = send_doc(s, c, processes(&v, !strcmp(url, "/api/pidmap")),
-			       &v);
+		ret = memoized(s, c, &v, MEMO_PROCESSES);
 	view_close(&v);
 	return ret;
 }

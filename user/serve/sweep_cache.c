@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sweep_cache.h"
 
@@ -43,7 +44,42 @@ void sweep_put(struct sweep_res *r)
 	if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
 	nsm_model_free(r->m);
+	free(r->memo);
+	pthread_mutex_destroy(&r->memo_lock);
 	free(r);
+}
+
+char *sweep_memo_get(struct sweep_res *r, const uint64_t *key, size_t *len)
+{
+	char *body = NULL;
+
+	pthread_mutex_lock(&r->memo_lock);
+	if (r->memo && !memcmp(key, r->memo_key, sizeof(r->memo_key))) {
+		body = malloc(r->memo_len + 1);
+		if (body) {
+			memcpy(body, r->memo, r->memo_len + 1);
+			*len = r->memo_len;
+		}
+	}
+	pthread_mutex_unlock(&r->memo_lock);
+	return body;
+}
+
+void sweep_memo_put(struct sweep_res *r, const uint64_t *key,
+		    const char *body, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return;
+	memcpy(copy, body, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&r->memo_lock);
+	free(r->memo);
+	r->memo = copy;
+	r->memo_len = len;
+	memcpy(r->memo_key, key, sizeof(r->memo_key));
+	pthread_mutex_unlock(&r->memo_lock);
 }
 
 static struct sweep_res *take(struct sweep_res *r)
@@ -83,6 +119,7 @@ static int run(struct sweep_cache *c)
 		err = -ENOMEM;
 	}
 	if (r) {
+		pthread_mutex_init(&r->memo_lock, NULL);
 		r->m = m;
 		r->n = n;
 		atomic_init(&r->refs, 1);	/* the cache's */

@@ -21,12 +21,20 @@
 
 #include "nsm.h"
 
+/* words of a memo's key: what the answer was made of besides the sweep */
+#define SWEEP_MEMO_KEY 3
+
 /* One sweep's result, shared by the answers that use it; immutable. */
 struct sweep_res {
 	atomic_uint refs;
 	struct nsm_model *m;
 	uint64_t n;		/* its number: the n-th sweep of this run */
 	struct timespec done;	/* CLOCK_MONOTONIC, when it ended */
+	/* the last answer made of it, and what it was made for */
+	pthread_mutex_t memo_lock;
+	uint64_t memo_key[SWEEP_MEMO_KEY];
+	char *memo;
+	size_t memo_len;
 };
 
 /* The discovery: 0 and *out, or -errno (quiet: it runs per request). */
@@ -56,5 +64,14 @@ void sweep_cache_destroy(struct sweep_cache *c);
  */
 int sweep_get(struct sweep_cache *c, struct sweep_res **out);
 void sweep_put(struct sweep_res *r);
+/*
+ * An answer made of r for key (a copy, malloc'd; its length in *len), as
+ * sweep_memo_put() left it; NULL: none for that key.  Many clients that
+ * poll one document between two events get it rendered once.
+ */
+char *sweep_memo_get(struct sweep_res *r, const uint64_t *key, size_t *len);
+/* Keeps a copy of body as r's answer for key (the one before is gone). */
+void sweep_memo_put(struct sweep_res *r, const uint64_t *key,
+		    const char *body, size_t len);
 
 #endif
