@@ -72,7 +72,7 @@ test_serve_ui() {
 	NSMON_URL=$URL UI_SHOTS=$shots UI_PIDS=$T_DIR/pids \
 		UI_DIR=$T_DIR UI_NOTE=$T_DIR/note \
 		UI_MNTNS=$(ns_ino "$M" mnt) UI_MNT_PATH=$path \
-		UI_MNT_LOWER=${ids[0]} UI_MNT_UPPER=${ids[1]} UI_BACKLOG=2000 \
+		UI_MNT_LOWER=${ids[0]} UI_MNT_UPPER=${ids[1]} UI_BACKLOG=2000 UI_NSLOOP=$NSLOOP \
 		node --test --test-reporter=spec "$ui/ui.test.mjs" \
 		>"$shots/node.log" 2>&1 || rc=$?
 	if [[ $rc -ne 0 ]]; then

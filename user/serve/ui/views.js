@@ -308,6 +308,8 @@ export class NsView {
   }
 
   missing() {
+    if (this.store.docSeq === undefined)
+      return fill(this.el, h('h1', null, String(this.id)), h('p', { class: 'muted' }, 'loading'));
     const e = this.store.gone.get(this.id);
     fill(this.el, h('h1', null, String(this.id)),
       e ? h('p', { class: 'gone' }, `destroyed (seq ${e.seq}, via ${e.via}${e.pid ? `, last held by pid ${e.pid}` : ''})`)
