@@ -187,6 +187,7 @@ test('a namespace made now appears, highlighted, without a reload, and goes when
   note(`new net namespace: its create in the page ${got - t0} ms after unshare started, its row ${shown - t0} ms`);
   assert.equal(await page.$eval(row, r => r.classList.contains('fresh')), true, 'highlighted');
   assert.equal(await page.$eval(row, r => r.dataset.type), 'net');
+  await page.evaluate(r => document.querySelector(r)?.scrollIntoView({ block: 'center' }), row);
   await shot('namespaces-new');
   await stop(p);
   await page.waitForSelector(`#ns-table tr[data-id="${id}"]`, { ...WAIT, hidden: true });
