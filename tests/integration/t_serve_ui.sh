@@ -42,7 +42,7 @@ test_serve_ui() {
 	defer kill_listed "$T_DIR/pids"
 	# small enough for the browser test to make a resume fall out of it,
 	# large enough for its count of rows under the host's churn
-	serve_start --backlog 2000
+	serve_start --backlog 20000
 
 	# the files: from the table compiled in, nothing else
 	ui_headers / 'text/html; charset=utf-8'
@@ -72,7 +72,7 @@ test_serve_ui() {
 	NSMON_URL=$URL UI_SHOTS=$shots UI_PIDS=$T_DIR/pids \
 		UI_DIR=$T_DIR UI_NOTE=$T_DIR/note \
 		UI_MNTNS=$(ns_ino "$M" mnt) UI_MNT_PATH=$path \
-		UI_MNT_LOWER=${ids[0]} UI_MNT_UPPER=${ids[1]} UI_BACKLOG=2000 UI_NSLOOP=$NSLOOP \
+		UI_MNT_LOWER=${ids[0]} UI_MNT_UPPER=${ids[1]} UI_BACKLOG=20000 UI_NSLOOP=$NSLOOP \
 		node --test --test-reporter=spec "$ui/ui.test.mjs" \
 		>"$shots/node.log" 2>&1 || rc=$?
 	if [[ $rc -ne 0 ]]; then

@@ -262,10 +262,9 @@ test('the PID tree: a PID namespace under the initial one, its process with its 
   const sel = `li[data-ns="${id}"][data-depth="1"]`;
   await page.waitForSelector(sel, WAIT);
   // processes come with the next document the page reads
-  const pids = await until('the sleep in its PID namespace', () => page.$eval(sel, (li, pid) => {
-    const it = li.querySelector(`li[data-pid="${pid}"] .nspids`);
-    return it && it.textContent;
-  }, child));
+  const it = `${sel} li[data-pid="${child}"] .nspids`;
+  await page.waitForSelector(it, WAIT);
+  const pids = await page.evaluate(s => document.querySelector(s).textContent, it);
   assert.deepEqual(pids.split(' \u203a '), [String(child), '1']);
   await shot('pids');
   kill(child);
@@ -345,11 +344,11 @@ test('a cut stream: disconnected, reopened from its last id; out of the backlog:
     await until('the reconnection', () => held.length > 0);
     assert.match(held[0].url(), new RegExp(`last_event_id=${before}$`), 'resumes from its last id');
     // more events than the backlog holds: net namespaces made and gone
-    // nsloop 0 M: M children that unshare net and uts and exit (each: 2
-    // creates, a switch, 2 destroys)
+    // nsloop -u RATE 1: threads that unshare uts RATE times in a second
+    // (each: a create, a switch, a destroy)
     const want = before + backlog + 10;
     await until(`the server past seq ${want}`, async () => {
-      execFileSync(env('UI_NSLOOP'), ['0', String(Math.ceil(backlog / 5))], { stdio: 'ignore' });
+      execFileSync(env('UI_NSLOOP'), ['-u', String(Math.ceil(backlog / 2)), '1'], { stdio: 'ignore' });
       return (await (await fetch(`${URL}/api/namespaces?type=time`)).json()).seq > want;
     });
     holding = false;

@@ -14,6 +14,8 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
 // re-read at most this often after plain events (ms; more seldom when a
 // re-read takes long)...
 const REFRESH_MIN_MS = 2000;
+// ...but at least this often (ms)...
+const REFRESH_MAX_MS = 10000;
 // ...and not before the stream has been quiet this long (ms)
 const REFRESH_QUIET_MS = 400;
 
@@ -154,7 +156,7 @@ export class Live extends EventTarget {
       if ((doc.seq || 0) < this.store.docSeq) return this.reload();
       this.store.load(doc, false);
       // a big document on a busy server: re-read less often
-      this.refreshGap = Math.max(REFRESH_MIN_MS, 5 * (Date.now() - t0));
+      this.refreshGap = Math.min(REFRESH_MAX_MS, Math.max(REFRESH_MIN_MS, 3 * (Date.now() - t0)));
       this.dispatchEvent(new Event('reread'));
       // made after the server's sweep: its details come with the next one
       if ((doc.namespaces || []).some(n => n.pending)) this.refresh(REFRESH_QUIET_MS);
