@@ -34,6 +34,7 @@ HDRS       := $(wildcard bpf/*.h discovery/*.h discovery/*/*.h user/*/*.h)
 DISC_SRCS  := $(wildcard discovery/*.c discovery/*/*.c)
 AGENT_SRCS := $(wildcard user/agent/*.c)
 SERVE_SRCS := $(wildcard user/serve/*.c)
+UI_FILES   := $(wildcard user/serve/ui/*)
 CLI_SRCS   := $(wildcard user/cli/*.c)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
@@ -106,10 +107,19 @@ $(BUILD)/libnsmagent.a: $(AGENT_OBJS)
 $(BUILD)/asan/libnsmagent.a: $(ASAN_AGENT)
 	ar rcs $@ $^
 
-$(BUILD)/libnsmserve.a: $(SERVE_OBJS)
+# The web UI's files as a C table (a fixed table: no filesystem path
+# reaches the server); plain data, the same object in both builds.
+$(BUILD)/gen/ui_assets.c: user/serve/embed-ui.sh $(UI_FILES)
+	@mkdir -p $(@D)
+	sh user/serve/embed-ui.sh user/serve/ui $@
+
+$(BUILD)/gen/ui_assets.o: $(BUILD)/gen/ui_assets.c $(HDRS) | $(BPF_SKELS)
+	$(CC) $(CFLAGS) $(INC_SERVE) -c $< -o $@
+
+$(BUILD)/libnsmserve.a: $(SERVE_OBJS) $(BUILD)/gen/ui_assets.o
 	ar rcs $@ $^
 
-$(BUILD)/asan/libnsmserve.a: $(ASAN_SERVE)
+$(BUILD)/asan/libnsmserve.a: $(ASAN_SERVE) $(BUILD)/gen/ui_assets.o
 	ar rcs $@ $^
 
 $(BUILD)/nsmon: $(CLI_OBJS) $(BUILD)/libnsmserve.a $(BUILD)/libnsmagent.a $(BUILD)/libnsm.a

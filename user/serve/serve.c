@@ -23,6 +23,7 @@
 
 #include "auth.h"
 #include "serve_int.h"
+#include "ui.h"
 
 #define CONN_LIMIT 256
 /* seconds a connection may be idle; SSE streams ping more often */
@@ -139,7 +140,7 @@ static enum MHD_Result route(struct serve *s, struct MHD_Connection *c,
 	int allowed = route_args(url);
 
 	if (allowed < 0)
-		return serve_error(s, c, MHD_HTTP_NOT_FOUND, "no such path");
+		return ui_answer(s, c, url);
 	a.allowed = allowed;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, one_arg, &a);
 	if (a.bad)
