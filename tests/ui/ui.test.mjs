@@ -339,6 +339,8 @@ test('a cut stream: disconnected, reopened from its last id; out of the backlog:
     // the kernel ends the server's side of the stream: a network failure
     execFileSync('ss', ['-K', '-tn', 'state', 'established', `( sport = :${port} )`]);
     await page.waitForSelector('#conn[data-state="down"]', WAIT);
+    // said in the feed now: the flood below may push the line out of it
+    await page.waitForSelector('#feed-body li[data-kind="disconnect"]', WAIT);
     // the last id the page got: nothing comes after the cut
     const before = Number(await page.$eval('#conn', c => c.dataset.lastId));
     await until('the reconnection', () => held.length > 0);
@@ -356,7 +358,6 @@ test('a cut stream: disconnected, reopened from its last id; out of the backlog:
     await page.waitForSelector('#feed-body li[data-kind="resync"]', WAIT);
     await page.waitForSelector('#conn[data-state="live"]', WAIT);
     await page.waitForFunction(w => Number(document.body.dataset.docSeq) > w, WAIT, want);
-    assert.ok(await page.$('#feed-body li[data-kind="disconnect"]'), 'the cut is in the feed');
     await shot('resync');
   } finally {
     holding = false;
