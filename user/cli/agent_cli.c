@@ -101,21 +101,11 @@ static int check_sweep(void *ctx, struct nsm_model **out)
 {
 	const struct cli_common *c = ctx;
 	struct nsm_opts o = c->opts;
-	struct nsm_model *m = NULL;
-	int err;
 
 	o.containers = false;
 	o.details = false;
 	o.bpf = !c->force_proc;
-	err = nsm_model_new(&m, &o);
-	if (!err)
-		err = nsm_discover(m);
-	if (err) {
-		nsm_model_free(m);
-		return err;
-	}
-	*out = m;
-	return 0;
+	return cli_sweep_quiet(&o, out);
 }
 
 /* Only a range that sees every holder tells a namespace gone. */

@@ -228,6 +228,21 @@ bool cli_getopt(const struct cli_getopt *g, int argc, char **argv, int *rc)
 	return false;
 }
 
+int cli_sweep_quiet(const struct nsm_opts *o, struct nsm_model **out)
+{
+	struct nsm_model *m = NULL;
+	int err = nsm_model_new(&m, o);
+
+	if (!err)
+		err = nsm_discover(m);
+	if (err) {
+		nsm_model_free(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
 int cli_discover(const struct cli_common *c, struct nsm_model **out)
 {
 	struct nsm_opts o = c->opts;

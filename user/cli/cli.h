@@ -71,6 +71,8 @@ int cli_common_opt(struct cli_common *c, const char *cmd, int code,
  * (message already printed).
  */
 int cli_discover(const struct cli_common *c, struct nsm_model **out);
+/* A sweep with o that says nothing (the agent's, per event or request). */
+int cli_sweep_quiet(const struct nsm_opts *o, struct nsm_model **out);
 
 /* The message for nsm_model_new()'s error on proc_root. */
 void cli_model_error(const char *proc_root, int err);

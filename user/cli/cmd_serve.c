@@ -119,19 +119,9 @@ static int api_sweep(void *ctx, struct nsm_model **out)
 {
 	const struct cli_common *c = ctx;
 	struct nsm_opts o = c->opts;
-	struct nsm_model *m = NULL;
-	int err;
 
 	o.bpf = !c->force_proc;
-	err = nsm_model_new(&m, &o);
-	if (!err)
-		err = nsm_discover(m);
-	if (err) {
-		nsm_model_free(m);
-		return err;
-	}
-	*out = m;
-	return 0;
+	return cli_sweep_quiet(&o, out);
 }
 
 static int attach(void *ctx, struct agent *a)
