@@ -326,11 +326,12 @@ test_serve_metrics() {
 		process_open_fds process_start_time_seconds; do
 		grep -q "^# TYPE $name " "$T_DIR/m" || fail "/metrics: no $name"
 	done
-	grep -q '^nsmon_events_total{event="sync"} [1-9]' "$T_DIR/m" || fail "/metrics: no sync counted"
+	grep -q '^nsmon_events_total{event="sync",type=""} [1-9]' "$T_DIR/m" || fail "/metrics: no sync counted"
 	grep -q '^nsmon_http_requests_total{code="200"} [1-9]' "$T_DIR/m" || fail "/metrics: no 200 counted"
 	# every sample line: name{labels} number
-	grep -v '^#' "$T_DIR/m" | grep -vE '^[a-z_]+(\{[a-z_]+="[^"]*"\})? [0-9.e+-]+$' | head -n1 | grep -q . &&
-		fail "/metrics: bad line: $(grep -v '^#' "$T_DIR/m" | grep -vE '^[a-z_]+(\{[a-z_]+="[^"]*"\})? [0-9.e+-]+$' | head -n1)"
+	local re='^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+$'
+	grep -v '^#' "$T_DIR/m" | grep -vE "$re" | head -n1 | grep -q . &&
+		fail "/metrics: bad line: $(grep -v '^#' "$T_DIR/m" | grep -vE "$re" | head -n1)"
 	# the count of user namespaces agrees with the API's (both snapshots
 	# of the live model; others' churn may come between: until they agree)
 	local i m a

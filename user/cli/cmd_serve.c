@@ -14,7 +14,7 @@
 #include "serve.h"
 
 enum { OPT_LISTEN = CLI_AGENT_OPT_END, OPT_TOKEN_FILE, OPT_NO_AUTH,
-       OPT_EVENTS_STDOUT, OPT_BACKLOG };
+       OPT_EVENTS_STDOUT, OPT_BACKLOG, OPT_BPF_STATS };
 
 #define DEFAULT_LISTEN "127.0.0.1:5010"
 
@@ -33,7 +33,9 @@ static void usage(FILE *out)
 	      "      --no-auth          allow a non-loopback address without a token\n"
 	      "      --events-stdout    also the JSON lines of watch --json on stdout\n"
 	      "      --backlog N        events kept for clients that resume (default\n"
-	      "                         65536)\n",
+	      "                         65536)\n"
+	      "      --bpf-stats        the kernel counts the BPF programs' run\n"
+	      "                         time (nsmon_bpf_prog_* in /metrics)\n",
 	      out);
 	cli_agent_help(out);
 	fputs("  -h, --help             this text\n", out);
@@ -72,6 +74,9 @@ static int serve_opt(void *ctl, int opt, const char *arg)
 		return 0;
 	case OPT_EVENTS_STDOUT:
 		sc->events_stdout = true;
+		return 0;
+	case OPT_BPF_STATS:
+		sc->o.bpf_stats = true;
 		return 0;
 	case OPT_BACKLOG:
 		if (cli_parse_uint(arg, 1 << 24, &so->backlog) || !so->backlog)
@@ -127,6 +132,7 @@ int cmd_serve(int argc, char **argv)
 		{ "no-auth", no_argument, NULL, OPT_NO_AUTH },
 		{ "events-stdout", no_argument, NULL, OPT_EVENTS_STDOUT },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
+		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 		CLI_AGENT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,

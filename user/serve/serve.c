@@ -217,9 +217,7 @@ static int publish(void *ctx, uint64_t seq, const struct wev *e)
 	kind = wev_kind_name(e->kind);
 	if (!kind)
 		return 0;
-	s->events[e->kind]++;
-	if (e->kind == WEV_LOST)
-		s->lost += e->count;
+	metrics_event(&s->m, e);
 	if (e->kind == WEV_SYNC)
 		s->ready = true;
 	/* the same bytes as watch --json's line, its newline left out */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "backlog.h"
+#include "metrics.h"
 #include "query.h"
 #include "serve.h"
 
@@ -36,8 +37,7 @@ struct serve {
 	size_t line_len;
 	atomic_bool ready;	/* the start sweep's sync came */
 	/* counters for /metrics */
-	atomic_ulong events[WEV_DYING];
-	atomic_ulong lost;
+	struct metrics m;
 	atomic_ulong publish_failed;
 	atomic_long sse_clients;
 	atomic_ulong sse_dropped;
@@ -62,6 +62,8 @@ enum MHD_Result api_namespaces(struct serve *s, struct MHD_Connection *c,
 			       const struct query *q);
 enum MHD_Result api_namespace(struct serve *s, struct MHD_Connection *c,
 			      const char *id);
+
+/* metrics.c */
 enum MHD_Result api_metrics(struct serve *s, struct MHD_Connection *c);
 
 /* sse.c */
