@@ -7,13 +7,15 @@
 # what it made, or compares two views of the same stream.
 
 # serve_start [ARGS...]: the ASan nsmon serve on a loopback port the
-# kernel picks (and ARGS), $URL its address; returns once /readyz is ok.
+# kernel picks (and ARGS), $URL its address; returns once /readyz is ok
+# ($TOKEN: with that token; $CACERT: over TLS, trusting that cert).
 serve_start() {
 	local i
 	spawn S "$NSMON" serve --listen 127.0.0.1:0 "$@"
 	for ((i = 0; i < 300; i++)); do
-		URL=$(sed -n 's/.*listening on \(http:[^ ]*\)$/\1/p' "$T_DIR/S.err" | head -n1)
-		[[ -n $URL ]] && curl -sf -o /dev/null ${TOKEN:+-H "Authorization: Bearer $TOKEN"} "$URL/readyz" && return 0
+		URL=$(sed -n 's/.*listening on \(https\{0,1\}:[^ ]*\)$/\1/p' "$T_DIR/S.err" | head -n1)
+		[[ -n $URL ]] && curl -sf -o /dev/null ${TOKEN:+-H "Authorization: Bearer $TOKEN"} \
+			${CACERT:+--cacert "$CACERT"} "$URL/readyz" && return 0
 		kill -0 "$S" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -96,3 +96,66 @@ test_serve_prometheus() {
 	kill_pid "$P"
 	serve_stop
 }
+
+# tls_cert DIR: a self-signed certificate for 127.0.0.1 (DIR/cert.pem,
+# DIR/key.pem), made now.
+tls_cert() {
+	command -v openssl >/dev/null || fail "openssl is missing (scripts/deps.sh installs it)"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$1/key.pem" \
+		-out "$1/cert.pem" 2>"$1/openssl.err" || fail "openssl: $(tail -n1 "$1/openssl.err")"
+}
+
+# tls_refused CERT KEY MESSAGE: serve refuses them with one line, exit 1.
+tls_refused() {
+	run_nsmon "$NSMON" serve --tls-cert "$1" --tls-key "$2"
+	[[ $RC == 1 ]] || fail "--tls-cert $1 --tls-key $2: exit $RC, not 1"
+	[[ $(wc -l <"$ERR") == 1 ]] && grep -qF -- "$3" "$ERR" ||
+		fail "--tls-cert $1 --tls-key $2: $(cat "$ERR")"
+}
+
+# HTTPS with a certificate made now: answers and the stream over TLS, an
+# untrusted certificate and plain HTTP get nothing, the token rule holds
+# with TLS, and wrong files are refused before anything loads, by name.
+test_serve_tls() {
+	tls_cert "$T_DIR"
+	CACERT=$T_DIR/cert.pem
+	serve_start --tls-cert "$T_DIR/cert.pem" --tls-key "$T_DIR/key.pem"
+	[[ $URL == https://127.0.0.1:* ]] || fail "listening on $URL, not https://"
+	expect 200 /healthz --cacert "$CACERT"
+	expect 200 /api/namespaces --cacert "$CACERT"
+	jq -e '.namespaces | length > 0' "$T_DIR/body" >/dev/null || fail "/api/namespaces over TLS: $(head -c 300 "$T_DIR/body")"
+	expect 404 /nope --cacert "$CACERT"
+	local rc=0
+	curl -s -o /dev/null "$URL/healthz" || rc=$?
+	[[ $rc == 60 ]] || fail "an untrusted certificate: curl exit $rc, not 60"
+	CODE=$(curl -s -o /dev/null -w '%{http_code}' "http://${URL#https://}/healthz" || true)
+	[[ $CODE == 000 ]] || fail "plain HTTP on the TLS port answered $CODE"
+	# the stream over TLS: the start's events from the backlog
+	curl -sN --cacert "$CACERT" -m 3 "$URL/api/events?last_event_id=0" >"$T_DIR/E.out" || true
+	sse_ids "$T_DIR/E.out" | head -n1 | grep -qx 1 || fail "no stream over TLS: $(head -c 300 "$T_DIR/E.out")"
+	serve_stop
+	# TLS does not stand for a token on a non-loopback address
+	run_nsmon "$NSMON" serve --listen 0.0.0.0:0 --tls-cert "$T_DIR/cert.pem" --tls-key "$T_DIR/key.pem"
+	[[ $RC == 2 ]] && grep -q 'needs --token-file or --no-auth' "$ERR" ||
+		fail "non-loopback TLS listen without a token: exit $RC: $(cat "$ERR")"
+	TOKEN=tok-$RANDOM$RANDOM
+	echo "$TOKEN" >"$T_DIR/token"
+	: >"$T_DIR/S.err"
+	serve_start --listen 0.0.0.0:0 --token-file "$T_DIR/token" --tls-cert "$T_DIR/cert.pem" --tls-key "$T_DIR/key.pem"
+	# the wildcard address's port, reached over loopback
+	URL=https://127.0.0.1:$(sed -n 's|.*listening on https://0\.0\.0\.0:||p' "$T_DIR/S.err")
+	expect 401 /api/namespaces --cacert "$CACERT"
+	expect 401 /api/namespaces --cacert "$CACERT" -H "Authorization: Bearer wrong"
+	expect 200 /api/namespaces --cacert "$CACERT" -H "Authorization: Bearer $TOKEN"
+	serve_stop
+	# wrong files: the one at fault named, exit 1, nothing loaded
+	head -c 2000000 /dev/zero | tr '\0' a >"$T_DIR/big"
+	tls_refused "$T_DIR/cert.pem" "$T_DIR/nope" "--tls-key $T_DIR/nope: No such file"
+	tls_refused "$T_DIR/big" "$T_DIR/key.pem" "--tls-cert $T_DIR/big: too large"
+	tls_refused "$T_DIR/cert.pem" "$T_DIR" "--tls-key $T_DIR: not a regular file"
+	tls_refused "$T_DIR/key.pem" "$T_DIR/cert.pem" "not a PEM certificate and its private key"
+	tls_refused "$T_DIR/token" "$T_DIR/key.pem" "not a PEM certificate and its private key"
+	run_nsmon "$NSMON" serve --tls-cert "$T_DIR/cert.pem"
+	[[ $RC == 2 ]] || fail "--tls-cert alone: exit $RC, not 2"
+}

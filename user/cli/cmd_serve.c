@@ -14,7 +14,7 @@
 #include "serve.h"
 
 enum { OPT_LISTEN = CLI_AGENT_OPT_END, OPT_TOKEN_FILE, OPT_NO_AUTH,
-       OPT_EVENTS_STDOUT, OPT_BACKLOG, OPT_BPF_STATS };
+       OPT_EVENTS_STDOUT, OPT_BACKLOG, OPT_BPF_STATS, OPT_TLS_CERT, OPT_TLS_KEY };
 
 #define DEFAULT_LISTEN "127.0.0.1:5010"
 
@@ -31,6 +31,8 @@ static void usage(FILE *out)
 	      "      --token-file FILE  requests need 'Authorization: Bearer TOKEN',\n"
 	      "                         TOKEN the file's first line\n"
 	      "      --no-auth          allow a non-loopback address without a token\n"
+	      "      --tls-cert FILE    HTTPS: the certificate chain (PEM), with\n"
+	      "      --tls-key FILE     its private key (PEM)\n"
 	      "      --events-stdout    also the JSON lines of watch --json on stdout\n"
 	      "      --backlog N        events kept for clients that resume (default\n"
 	      "                         65536)\n"
@@ -75,6 +77,12 @@ static int serve_opt(void *ctl, int opt, const char *arg)
 	case OPT_EVENTS_STDOUT:
 		sc->events_stdout = true;
 		return 0;
+	case OPT_TLS_CERT:
+		so->tls_cert = arg;
+		return 0;
+	case OPT_TLS_KEY:
+		so->tls_key = arg;
+		return 0;
 	case OPT_BPF_STATS:
 		sc->o.bpf_stats = true;
 		return 0;
@@ -95,6 +103,9 @@ static int check_auth(const struct serve_ctl *sc)
 	if (sc->so.token_file && sc->no_auth)
 		return cli_usage_error("serve", "options --token-file and "
 						"--no-auth are mutually exclusive");
+	if (!sc->so.tls_cert != !sc->so.tls_key)
+		return cli_usage_error("serve", "options --tls-cert and "
+						"--tls-key go together");
 	if (sc->so.token_file || sc->no_auth)
 		return 0;
 	for (i = 0; i < sc->so.nlisten; i++)
@@ -133,6 +144,8 @@ int cmd_serve(int argc, char **argv)
 		{ "events-stdout", no_argument, NULL, OPT_EVENTS_STDOUT },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
 		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 		CLI_AGENT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,

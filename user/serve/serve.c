@@ -268,6 +268,9 @@ int serve_new(struct serve **out, const struct serve_opts *o)
 			goto fail;
 		}
 	}
+	err = tls_load(&s->tls, o->name, o->tls_cert, o->tls_key);
+	if (err)
+		goto fail;
 	for (i = 0; i < o->nlisten; i++) {
 		s->fds[i] = listen_socket(&o->listen[i]);
 		if (s->fds[i] < 0) {
@@ -288,7 +291,7 @@ fail:
 static struct MHD_Daemon *daemon_on(struct serve *s, int i)
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-			 MHD_USE_INTERNAL_POLLING_THREAD;
+			 MHD_USE_INTERNAL_POLLING_THREAD | tls_flags(&s->tls);
 
 	if (s->o.listen[i].sa.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -296,7 +299,7 @@ static struct MHD_Daemon *daemon_on(struct serve *s, int i)
 				MHD_OPTION_LISTEN_SOCKET, s->fds[i],
 				MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
 				MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT,
-				MHD_OPTION_END);
+				MHD_OPTION_ARRAY, s->tls.opts, MHD_OPTION_END);
 }
 
 int serve_start(struct serve *s, struct agent *a)
@@ -327,7 +330,10 @@ int serve_start(struct serve *s, struct agent *a)
 			break;
 		}
 		listen_name(s->fds[i], name, sizeof(name));
-		fprintf(stderr, "%s: listening on %s\n", s->o.name, name);
+		/* listen_name() says http://: with TLS it is https:// */
+		fprintf(stderr, "%s: listening on %s%s\n", s->o.name,
+			s->tls.cert && !strncmp(name, "http:", 5) ? "https" : "",
+			s->tls.cert && !strncmp(name, "http:", 5) ? name + 4 : name);
 		/* MHD_stop_daemon() closes it */
 		s->fds[i] = -1;
 	}
@@ -368,6 +374,7 @@ void serve_free(struct serve *s)
 		fclose(s->line);
 	free(s->line_buf);
 	free(s->token);
+	tls_free(&s->tls);
 	backlog_destroy(&s->backlog);
 	free(s);
 }

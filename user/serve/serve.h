@@ -28,6 +28,7 @@ struct serve_opts {
 	struct listen_addr listen[SERVE_MAX_LISTEN];
 	int nlisten;
 	const char *token_file;	/* NULL: no token asked for */
+	const char *tls_cert, *tls_key;	/* PEM files; NULL: no TLS */
 	unsigned backlog;	/* events kept for resuming clients */
 };
 

@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "query.h"
 #include "serve.h"
+#include "tls.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -30,6 +31,7 @@ struct serve {
 	bool made[SERVE_MAX_LISTEN];	/* a unix socket to unlink */
 	struct MHD_Daemon *mhd[SERVE_MAX_LISTEN];
 	char *token;
+	struct tls tls;
 	struct agent *agent;
 	struct backlog backlog;
 	FILE *line;		/* the agent's: one event serialized */
