@@ -159,3 +159,88 @@ test_serve_tls() {
 	run_nsmon "$NSMON" serve --tls-cert "$T_DIR/cert.pem"
 	[[ $RC == 2 ]] || fail "--tls-cert alone: exit $RC, not 2"
 }
+
+FUZZ=$(dirname "${BASH_SOURCE[0]}")/../serve_fuzz.py
+
+# 10,000 malformed or oversized requests over raw sockets: each gets a
+# 4xx or a closed connection (serve_fuzz.py says which requests may get
+# a 505), the server answers /healthz after, and the ASan build reports
+# nothing (serve_stop).
+# timeout serve_fuzz 180
+test_serve_fuzz() {
+	serve_start
+	local port=${URL##*:} rc=0
+	python3 "$FUZZ" fuzz 127.0.0.1 "$port" 10000 >"$T_DIR/fuzz" 2>&1 || rc=$?
+	[[ $rc == 0 ]] || fail "serve_fuzz.py: $(tr '\n' ' ' <"$T_DIR/fuzz" | head -c 600)"
+	note "fuzz: $(head -n1 "$T_DIR/fuzz")"
+	expect 200 /healthz
+	kill -0 "$S" || fail "nsmon serve died"
+	serve_stop
+}
+
+# 500 connections from 127.0.0.2 trickle a header byte a second: those
+# past the per-address limit are refused at once, the others cut at the
+# headers' deadline; a client from 127.0.0.1 gets /healthz all the while.
+# timeout serve_slowloris 90
+test_serve_slowloris() {
+	serve_start
+	local port=${URL##*:} rc=0
+	python3 "$FUZZ" slowloris 127.0.0.1 "$port" 500 127.0.0.2 >"$T_DIR/slow" 2>&1 || rc=$?
+	[[ $rc == 0 ]] || fail "slowloris: $(tr '\n' ' ' <"$T_DIR/slow")"
+	note "slowloris: $(cat "$T_DIR/slow")"
+	local cut
+	cut=$(metric nsmon_http_slow_headers_total)
+	[[ $cut -ge 1 && $cut -le 64 ]] || fail "nsmon_http_slow_headers_total $cut: not 1 to 64 (--max-conns-per-ip)"
+	expect 200 /healthz
+	serve_stop
+}
+
+# A client that stops reading the stream (its receive buffer 4 KiB, and
+# never read) while nschurn makes thousands of events: it is cut and
+# counted as dropped; a curl reading beside it gets every event, seqs
+# without a gap, also after the cut.
+# timeout serve_sse_stalled 150
+test_serve_sse_stalled() {
+	serve_start --backlog 1000
+	sse_open R
+	spawn Z python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n")
+print("ready", flush=True)
+time.sleep(1000)' "${URL##*:}"
+	wait_ready Z
+	wait_for "two SSE clients" eval "[[ \$(metric nsmon_sse_clients) == 2 ]]"
+	private_tmpfs "$T_DIR/mnt"
+	spawn C "$NSCHURN" -n 6000 -x -d "$T_DIR/mnt"
+	local i
+	for ((i = 0; i < 900; i++)); do
+		[[ $(metric nsmon_sse_dropped_clients_total) == 1 ]] && break
+		kill -0 "$C" 2>/dev/null || "$NSCHURN" -n 2000 -x -d "$T_DIR/mnt" >/dev/null
+		sleep 0.1
+	done
+	[[ $(metric nsmon_sse_dropped_clients_total) == 1 ]] ||
+		fail "the stalled client was not dropped: $(metric nsmon_sse_clients) clients"
+	[[ $(metric nsmon_sse_clients) == 1 ]] || fail "sse clients $(metric nsmon_sse_clients), not 1"
+	kill_pid "$C"
+	# after the cut the reader still gets what comes
+	spawn H unshare -u sleep 1000
+	wait_unshared "$H" uts
+	local x
+	x=$(ns_ino "$H" uts)
+	wait_for "the create of $x" grep -q "\"ns\":{\"id\":$x," "$T_DIR/R.out"
+	sse_ids "$T_DIR/R.out" >"$T_DIR/ids"
+	python3 - "$T_DIR/ids" <<'PY' || fail "the reader's seqs: $(cat "$T_DIR/gap" 2>/dev/null)"
+import sys
+ids = [int(l) for l in open(sys.argv[1])]
+gaps = [(a, b) for a, b in zip(ids, ids[1:]) if b != a + 1]
+open(sys.argv[1] + ".n", "w").write(str(len(ids)))
+if gaps or len(ids) < 1000:
+    open(sys.argv[1].replace("ids", "gap"), "w").write(f"{len(ids)} events, gaps {gaps[:5]}")
+    sys.exit(1)
+PY
+	note "stalled client dropped; the reader got $(cat "$T_DIR/ids.n") events, no gap"
+	serve_stop
+}

@@ -14,7 +14,8 @@
 #include "serve.h"
 
 enum { OPT_LISTEN = CLI_AGENT_OPT_END, OPT_TOKEN_FILE, OPT_NO_AUTH,
-       OPT_EVENTS_STDOUT, OPT_BACKLOG, OPT_BPF_STATS, OPT_TLS_CERT, OPT_TLS_KEY };
+       OPT_EVENTS_STDOUT, OPT_BACKLOG, OPT_BPF_STATS, OPT_TLS_CERT, OPT_TLS_KEY,
+       OPT_MAX_CONNS, OPT_MAX_CONNS_PER_IP };
 
 #define DEFAULT_LISTEN "127.0.0.1:5010"
 
@@ -36,6 +37,9 @@ static void usage(FILE *out)
 	      "      --events-stdout    also the JSON lines of watch --json on stdout\n"
 	      "      --backlog N        events kept for clients that resume (default\n"
 	      "                         65536)\n"
+	      "      --max-conns N      connections at once per address (default 256)\n"
+	      "      --max-conns-per-ip N  from one client address (default 64;\n"
+	      "                         0: no such limit)\n"
 	      "      --bpf-stats        the kernel counts the BPF programs' run\n"
 	      "                         time (nsmon_bpf_prog_* in /metrics)\n",
 	      out);
@@ -82,6 +86,16 @@ static int serve_opt(void *ctl, int opt, const char *arg)
 		return 0;
 	case OPT_TLS_KEY:
 		so->tls_key = arg;
+		return 0;
+	case OPT_MAX_CONNS:
+		if (cli_parse_uint(arg, 1 << 16, &so->max_conns) || !so->max_conns)
+			return cli_bad_value("serve", "--max-conns", "count", arg,
+					     "1 to 65536");
+		return 0;
+	case OPT_MAX_CONNS_PER_IP:
+		if (cli_parse_uint(arg, 1 << 16, &so->max_conns_per_ip))
+			return cli_bad_value("serve", "--max-conns-per-ip",
+					     "count", arg, "0 to 65536");
 		return 0;
 	case OPT_BPF_STATS:
 		sc->o.bpf_stats = true;
@@ -146,13 +160,17 @@ int cmd_serve(int argc, char **argv)
 		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+		{ "max-conns-per-ip", required_argument, NULL, OPT_MAX_CONNS_PER_IP },
 		CLI_AGENT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_ctl sc = {
-		.so = { .name = "nsmon serve", .backlog = SERVE_BACKLOG },
+		.so = { .name = "nsmon serve", .backlog = SERVE_BACKLOG,
+			.max_conns = SERVE_MAX_CONNS,
+			.max_conns_per_ip = SERVE_MAX_CONNS_PER_IP },
 		.out = { .out = stdout, .json = true },
 	};
 	struct cli_common c;

@@ -171,6 +171,11 @@ static void client_metrics(FILE *f, struct serve *s)
 		if (s->codes[code])
 			fprintf(f, "nsmon_http_requests_total{code=\"%zu\"} %lu\n",
 				code, (unsigned long)s->codes[code]);
+	metric_head(f, "nsmon_http_slow_headers_total", "counter",
+		    "Connections cut for sending a request's headers too "
+		    "slowly.");
+	fprintf(f, "nsmon_http_slow_headers_total %llu\n",
+		(unsigned long long)guard_cut(s->guard));
 	metric_head(f, "nsmon_build_info", "gauge",
 		    "The version of nsmon, as a label.");
 	fprintf(f, "nsmon_build_info{version=\"%s\"} 1\n", NSM_VERSION);

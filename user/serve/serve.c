@@ -24,7 +24,6 @@
 #include "auth.h"
 #include "serve_int.h"
 
-#define CONN_LIMIT 256
 /* seconds a connection may be idle; SSE streams ping more often */
 #define CONN_TIMEOUT 60
 /* how long serve_stop() waits for SSE clients to get their shutdown */
@@ -95,12 +94,15 @@ struct args {
 	bool bad;
 };
 
+/* A %00 decodes to a NUL that would end the C string early: refused. */
 static enum MHD_Result one_arg(void *cls, enum MHD_ValueKind kind,
-			       const char *key, const char *val)
+			       const char *key, size_t key_len,
+			       const char *val, size_t val_len)
 {
 	struct args *a = cls;
 
-	if (query_set(&a->q, a->allowed, key, val))
+	if (strlen(key) != key_len || (val && strlen(val) != val_len) ||
+	    query_set(&a->q, a->allowed, key, val))
 		a->bad = true;
 	return MHD_YES;
 }
@@ -139,7 +141,7 @@ static enum MHD_Result route(struct serve *s, struct MHD_Connection *c,
 	if (allowed < 0)
 		return serve_error(s, c, MHD_HTTP_NOT_FOUND, "no such path");
 	a.allowed = allowed;
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, one_arg, &a);
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, one_arg, &a);
 	if (a.bad)
 		return serve_error(s, c, MHD_HTTP_BAD_REQUEST, "bad query");
 	if (!strcmp(url, "/healthz"))
@@ -169,6 +171,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	struct serve *s = cls;
 	bool head = !strcmp(method, MHD_HTTP_METHOD_HEAD);
 
+	guard_headers(c);
 	if (s->token && !auth_check(s->token,
 				    MHD_lookup_connection_value(
 					    c, MHD_HEADER_KIND,
@@ -297,8 +300,12 @@ static struct MHD_Daemon *daemon_on(struct serve *s, int i)
 		flags |= MHD_USE_IPv6;
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
 				MHD_OPTION_LISTEN_SOCKET, s->fds[i],
-				MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
+				MHD_OPTION_CONNECTION_LIMIT, s->o.max_conns,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				s->o.listen[i].path ? 0 : s->o.max_conns_per_ip,
 				MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT,
+				MHD_OPTION_NOTIFY_CONNECTION, guard_notify, s->guard,
+				MHD_OPTION_NOTIFY_COMPLETED, guard_completed, NULL,
 				MHD_OPTION_ARRAY, s->tls.opts, MHD_OPTION_END);
 }
 
@@ -321,6 +328,7 @@ int serve_start(struct serve *s, struct agent *a)
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	err = guard_new(&s->guard);
 	for (i = 0; i < s->o.nlisten && !err; i++) {
 		s->mhd[i] = daemon_on(s, i);
 		if (!s->mhd[i]) {
@@ -370,6 +378,8 @@ void serve_free(struct serve *s)
 		if (s->made[i])
 			unlink(s->o.listen[i].path);
 	}
+	/* no daemon left to report to it */
+	guard_free(s->guard);
 	if (s->line)
 		fclose(s->line);
 	free(s->line_buf);

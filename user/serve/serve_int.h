@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "backlog.h"
+#include "guard.h"
 #include "metrics.h"
 #include "query.h"
 #include "serve.h"
@@ -22,6 +23,8 @@
 #define SSE_PING_MS 15000
 /* an SSE connection that took no byte this long is cut: twice the ping */
 #define SSE_TIMEOUT_S 30
+/* an SSE socket's send buffer (the kernel doubles it) */
+#define SSE_SNDBUF (128 << 10)
 /* bytes of frames copied out of the backlog at once */
 #define SSE_CHUNK (64 << 10)
 
@@ -32,6 +35,7 @@ struct serve {
 	struct MHD_Daemon *mhd[SERVE_MAX_LISTEN];
 	char *token;
 	struct tls tls;
+	struct guard *guard;	/* the headers' deadline */
 	struct agent *agent;
 	struct backlog backlog;
 	FILE *line;		/* the agent's: one event serialized */
