@@ -15,7 +15,8 @@
 #               events by default): every client must get every event
 #               after it connected, seqs without a gap; the churn's event
 #               rate, the time until the last client had the last event,
-#               and the kernel's losses
+#               and the kernel's losses; then the same churn with `nsmon
+#               watch --json >/dev/null` alone, its losses
 #   memory      serve's VmRSS idle on the fixture, with the clients, and
 #               its peak (VmHWM)
 #
@@ -135,3 +136,22 @@ echo "  clients: $(grep -v "^ready" "$out/sse")"
 [ "$rc" -eq 0 ] && echo "  every client got every event after it connected, no gap" ||
 	echo "  FAIL: a client missed or repeated events"
 echo "## memory: VmRSS $(rss VmRSS) after, peak VmHWM $(rss VmHWM)"
+
+# the same churn with `nsmon watch --json` alone: the kernel's losses
+echo "## the same churn, nsmon watch --json >/dev/null alone"
+kill "$serve"
+wait "$serve" 2>/dev/null || true
+serve=
+"$NSMON" watch --json --no-initial >"$out/watch" 2>/dev/null &
+serve=$!
+for _ in $(seq 300); do
+	grep -q '"event":"sync"' "$out/watch" && break
+	sleep 0.1
+done
+"$out/nsloop" -u "$SSE_RATE" "$SSE_SECS" >"$out/loop"
+sleep 1
+kill "$serve"
+wait "$serve" 2>/dev/null || true
+serve=
+echo "  churn: $(cat "$out/loop"); events: $(grep -c '"seq"' "$out/watch");" \
+	"kernel records lost: $(jq -s 'map(select(.event == "lost") | .count) | add // 0' "$out/watch")"
