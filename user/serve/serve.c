@@ -309,6 +309,15 @@ static struct MHD_Daemon *daemon_on(struct serve *s, int i)
 				MHD_OPTION_ARRAY, s->tls.opts, MHD_OPTION_END);
 }
 
+/* listen_name() says http://...: with TLS it is https://... */
+static void say_listening(const struct serve *s, const char *name)
+{
+	bool https = s->tls.cert && !strncmp(name, "http:", 5);
+
+	fprintf(stderr, "%s: listening on %s%s\n", s->o.name,
+		https ? "https" : "", https ? name + 4 : name);
+}
+
 int serve_start(struct serve *s, struct agent *a)
 {
 	sigset_t stop, old;
@@ -329,6 +338,9 @@ int serve_start(struct serve *s, struct agent *a)
 	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	err = guard_new(&s->guard);
+	if (err)
+		fprintf(stderr, "%s: cannot start the HTTP service: %s\n",
+			s->o.name, strerror(-err));
 	for (i = 0; i < s->o.nlisten && !err; i++) {
 		s->mhd[i] = daemon_on(s, i);
 		if (!s->mhd[i]) {
@@ -338,10 +350,7 @@ int serve_start(struct serve *s, struct agent *a)
 			break;
 		}
 		listen_name(s->fds[i], name, sizeof(name));
-		/* listen_name() says http://: with TLS it is https:// */
-		fprintf(stderr, "%s: listening on %s%s\n", s->o.name,
-			s->tls.cert && !strncmp(name, "http:", 5) ? "https" : "",
-			s->tls.cert && !strncmp(name, "http:", 5) ? name + 4 : name);
+		say_listening(s, name);
 		/* MHD_stop_daemon() closes it */
 		s->fds[i] = -1;
 	}
