@@ -9,6 +9,9 @@
 #               lxkns's service does), its rate 1 / its mean time
 #               (hyperfine, DISCOVER_RUNS runs): the ratio
 #   metrics     GET /metrics the same way: p99 and requests/s
+#   latency     one /api/events client; LAT_M children that unshare(NET|
+#               UTS) 1 ms apart (nsloop -l): from the unshare's return
+#               to the create read by the client: p50, p99, max
 #   sse         CLIENTS (200) /api/events clients (scripts/bench-sse.py)
 #               while `nsloop -u SSE_RATE SSE_SECS` churns uts namespaces
 #               (a create, a switch and a destroy per call: ~100,000
@@ -21,7 +24,7 @@
 #               its peak (VmHWM)
 #
 # Environment: N B NSMON DUR CONNS DISCOVER_RUNS CLIENTS SSE_RATE
-# SSE_SECS.  Needs root; tears down only what it made.
+# SSE_SECS LAT_M.  Needs root; tears down only what it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +37,7 @@ DISCOVER_RUNS=${DISCOVER_RUNS:-10}
 CLIENTS=${CLIENTS:-200}
 SSE_RATE=${SSE_RATE:-3000}
 SSE_SECS=${SSE_SECS:-11}
+LAT_M=${LAT_M:-2000}
 prefix="nsmon-bench-serve-$$"
 out=$(mktemp -d)
 pids=()
@@ -106,6 +110,29 @@ echo "  ratio: $(awk -v a="$rps" -v b="$drate" 'BEGIN { printf "%.0f", a / b }')
 echo "## GET /metrics, $CONNS connections, ${DUR} s"
 echo "  serve: $(wrk_run /metrics)   (target p99 <= 5 ms)"
 
+echo "## latency, one client: $LAT_M unshare(NET|UTS) 1 ms apart, syscall return -> the create read from /api/events"
+python3 scripts/bench-sse.py latency 127.0.0.1 "$port" >"$out/lat.events" &
+sse=$!
+for _ in $(seq 100); do grep -q ready "$out/lat.events" && break; sleep 0.1; done
+"$out/nsloop" -l "$LAT_M" 1000 >"$out/lat.ts"
+sleep 1
+kill "$sse"
+wait "$sse" 2>/dev/null || true
+sse=
+python3 - "$out/lat.ts" "$out/lat.events" <<'PY'
+import sys
+ts = {}
+for line in open(sys.argv[1]):
+    pid, t = line.split()
+    s, ns = t.split(".")
+    ts[pid] = int(s) * 10**9 + int(ns)
+lat = sorted((int(t) - ts.pop(pid)) / 1000 for pid, t in
+             (l.split() for l in open(sys.argv[2]) if l[0].isdigit()) if pid in ts)
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
+print(f"  {len(lat)} matched, {len(ts)} unmatched: p50 {q(0.5):.0f} us, p99 {q(0.99):.0f} us, "
+      f"max {q(1):.0f} us   (target p99 < 2 ms)")
+PY
+
 echo "## $CLIENTS SSE clients, nsloop -u $SSE_RATE $SSE_SECS"
 python3 scripts/bench-sse.py 127.0.0.1 "$port" "$CLIENTS" "$out/stop" >"$out/sse" &
 sse=$!
@@ -114,7 +141,10 @@ for _ in $(seq 300); do
 	sleep 0.1
 done
 grep -q ready "$out/sse" || { echo "bench-serve: the SSE clients did not connect" >&2; exit 1; }
-echo "  clients connected: $(curl -s "$url/metrics" | awk '$1 == "nsmon_sse_clients" { print $2 }');" \
+sse_clients() { curl -s "$url/metrics" | awk '$1 == "nsmon_sse_clients" { print $2 }'; }
+# the latency client's end may not be seen yet
+for _ in $(seq 100); do [ "$(sse_clients)" = "$CLIENTS" ] && break; sleep 0.1; done
+echo "  clients connected: $(sse_clients);" \
 	"VmRSS $(rss VmRSS)"
 lost0=$(curl -s "$url/metrics" | awk '$1 == "nsmon_events_lost_total" { print $2 }')
 seq0=$(curl -s "$url/api/namespaces" | jq .seq)

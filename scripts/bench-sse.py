@@ -2,6 +2,7 @@
 """bench-sse.py - the SSE clients of scripts/bench-serve.sh.
 
   bench-sse.py HOST PORT N STOPFILE
+  bench-sse.py latency HOST PORT
 
 Opens N connections to /api/events (no Last-Event-ID: each gets the
 events from its connect on), says `ready` on stdout once every one has
@@ -17,6 +18,10 @@ last (S or later: the host makes events too) without a gap or a repeat
 (the count of `id:` lines equals last - first + 1 and the ids rise); first_max is the latest first id (every client had the events
 after it); read_s the time from ready until the last client reached S.
 Exit 1 unless every client is gapless.
+
+latency: one client of the uts creates; for each, `PID NS` on stdout,
+NS the CLOCK_REALTIME at which it was read (nsloop -l prints the time
+its unshare returned: the difference is kernel to client).
 """
 import os
 import re
@@ -77,7 +82,26 @@ class Client:
         self.frames(data)
 
 
+def latency(host, port):
+    """One client: `PID NS` per uts create, NS the realtime it was read."""
+    s = socket.create_connection((host, port))
+    s.sendall(b"GET /api/events?event=create&type=uts HTTP/1.0\r\n\r\n")
+    buf = b""
+    print("ready", flush=True)
+    while True:
+        data = s.recv(1 << 16)
+        now = time.time_ns()
+        if not data:
+            return 0
+        buf += data
+        for m in re.finditer(rb'^data: \{.*?"pid":(\d+),', buf, re.M):
+            print(m.group(1).decode(), now, flush=True)
+        buf = buf[buf.rfind(b"\n\n") + 2:] if b"\n\n" in buf else buf
+
+
 def main():
+    if sys.argv[1] == "latency":
+        return latency(sys.argv[2], int(sys.argv[3]))
     host, port, n, stopfile = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     sel = selectors.DefaultSelector()
     clients = [Client(host, port) for _ in range(n)]
