@@ -24,7 +24,7 @@
 #               its peak (VmHWM)
 #
 # Environment: N B NSMON DUR CONNS DISCOVER_RUNS CLIENTS SSE_RATE
-# SSE_SECS LAT_M.  Needs root; tears down only what it made.
+# SSE_SECS SSE_PROCS LAT_M.  Needs root; tears down only what it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +38,7 @@ CLIENTS=${CLIENTS:-200}
 SSE_RATE=${SSE_RATE:-3000}
 SSE_SECS=${SSE_SECS:-11}
 LAT_M=${LAT_M:-2000}
+SSE_PROCS=${SSE_PROCS:-4}
 prefix="nsmon-bench-serve-$$"
 out=$(mktemp -d)
 pids=()
@@ -52,7 +53,7 @@ done
 # shellcheck source=bench-fixture.sh
 source scripts/bench-fixture.sh
 cleanup() {
-	[ -n "$sse" ] && kill "$sse" 2>/dev/null || true
+	[ -n "$sse" ] && kill $sse 2>/dev/null || true
 	[ -n "$serve" ] && kill "$serve" 2>/dev/null || true
 	fixture_down "$B"
 	rm -rf "$out"
@@ -134,16 +135,23 @@ print(f"  {len(lat)} matched, {len(ts)} unmatched: p50 {q(0.5):.0f} us, p99 {q(0
 PY
 
 echo "## $CLIENTS SSE clients, nsloop -u $SSE_RATE $SSE_SECS"
-python3 scripts/bench-sse.py 127.0.0.1 "$port" "$CLIENTS" "$out/stop" >"$out/sse" &
-sse=$!
+# SSE_PROCS readers of CLIENTS / SSE_PROCS clients each: one Python
+# process cannot read 200 streams as fast as serve writes them, and a
+# reader a whole backlog behind is dropped (as it should be)
+sse=
+for ((i = 0; i < SSE_PROCS; i++)); do
+	python3 scripts/bench-sse.py 127.0.0.1 "$port" $((CLIENTS / SSE_PROCS)) "$out/stop" >"$out/sse.$i" &
+	sse="$sse $!"
+done
 for _ in $(seq 300); do
-	grep -q ready "$out/sse" && break
+	[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$SSE_PROCS" ] && break
 	sleep 0.1
 done
-grep -q ready "$out/sse" || { echo "bench-serve: the SSE clients did not connect" >&2; exit 1; }
+[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$SSE_PROCS" ] ||
+	{ echo "bench-serve: the SSE clients did not connect" >&2; exit 1; }
 sse_clients() { curl -s "$url/metrics" | awk '$1 == "nsmon_sse_clients" { print $2 }'; }
 # the latency client's end may not be seen yet
-for _ in $(seq 100); do [ "$(sse_clients)" = "$CLIENTS" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(sse_clients)" = $((CLIENTS / SSE_PROCS * SSE_PROCS)) ] && break; sleep 0.1; done
 echo "  clients connected: $(sse_clients);" \
 	"VmRSS $(rss VmRSS)"
 lost0=$(curl -s "$url/metrics" | awk '$1 == "nsmon_events_lost_total" { print $2 }')
@@ -155,14 +163,15 @@ sleep 1
 seq1=$(curl -s "$url/api/namespaces" | jq .seq)
 echo "$seq1" >"$out/stop"
 rc=0
-wait "$sse" || rc=$?
+for p in $sse; do wait "$p" || rc=$?; done
 sse=
 t1=$(date +%s.%N)
 lost1=$(curl -s "$url/metrics" | awk '$1 == "nsmon_events_lost_total" { print $2 }')
 echo "  churn: $(cat "$out/loop"); events $seq0..$seq1: $((seq1 - seq0))," \
 	"$(awk -v n=$((seq1 - seq0)) -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }') events/s" \
 	"until the last client had the last one; kernel records lost: $((lost1 - lost0))"
-echo "  clients: $(grep -v "^ready" "$out/sse")"
+cat "$out"/sse.* | grep -v '^ready' | sed 's/^/  clients: /'
+echo "  dropped by serve: $(curl -s "$url/metrics" | awk '$1 == "nsmon_sse_dropped_clients_total" { print $2 }')"
 [ "$rc" -eq 0 ] && echo "  every client got every event after it connected, no gap" ||
 	echo "  FAIL: a client missed or repeated events"
 echo "## memory: VmRSS $(rss VmRSS) after, peak VmHWM $(rss VmHWM)"
