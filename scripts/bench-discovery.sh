@@ -20,30 +20,15 @@ pids=()
 [ "$(id -u)" -eq 0 ] || { echo "bench-discovery: needs root" >&2; exit 1; }
 command -v hyperfine >/dev/null || { echo "bench-discovery: hyperfine missing (scripts/deps.sh)" >&2; exit 1; }
 
+# shellcheck source=bench-fixture.sh
+source scripts/bench-fixture.sh
 cleanup() {
-	[ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
-	wait 2>/dev/null || true
-	for ((i = 0; i < B; i++)); do echo "netns delete $prefix-$i"; done |
-		ip -force -batch - 2>/dev/null || true
+	fixture_down "$B"
 	rm -rf "$out"
 }
 trap cleanup EXIT INT TERM
 
-echo "fixture: $N processes with own net/uts/ipc ns, $B ip netns bind mounts"
-for ((i = 0; i < N; i++)); do
-	unshare -n -u -i sleep 3600 &
-	pids+=($!)
-done
-for ((i = 0; i < B; i++)); do echo "netns add $prefix-$i"; done | ip -batch -
-# wait until every unshare has exec'd sleep in its own net ns
-self=$(readlink /proc/self/ns/net)
-for p in "${pids[@]}"; do
-	for _ in $(seq 100); do
-		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" != "$self" ] && break
-		sleep 0.05
-	done
-done
-echo "processes: $(ls /proc | grep -c '^[0-9]')"
+fixture_up "$N" "$B"
 
 extra=()
 [ -n "$LSNS2" ] && extra=(-n "lsns2" "$LSNS2")

@@ -7,13 +7,15 @@
 # what it made, or compares two views of the same stream.
 
 # serve_start [ARGS...]: the ASan nsmon serve on a loopback port the
-# kernel picks (and ARGS), $URL its address; returns once /readyz is ok.
+# kernel picks (and ARGS), $URL its address; returns once /readyz is ok
+# ($TOKEN: with that token; $CACERT: over TLS, trusting that cert).
 serve_start() {
 	local i
 	spawn S "$NSMON" serve --listen 127.0.0.1:0 "$@"
 	for ((i = 0; i < 300; i++)); do
-		URL=$(sed -n 's/.*listening on \(http:[^ ]*\)$/\1/p' "$T_DIR/S.err" | head -n1)
-		[[ -n $URL ]] && curl -sf -o /dev/null ${TOKEN:+-H "Authorization: Bearer $TOKEN"} "$URL/readyz" && return 0
+		URL=$(sed -n 's/.*listening on \(https\{0,1\}:[^ ]*\)$/\1/p' "$T_DIR/S.err" | head -n1)
+		[[ -n $URL ]] && curl -sf -o /dev/null ${TOKEN:+-H "Authorization: Bearer $TOKEN"} \
+			${CACERT:+--cacert "$CACERT"} "$URL/readyz" && return 0
 		kill -0 "$S" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -326,11 +328,12 @@ test_serve_metrics() {
 		process_open_fds process_start_time_seconds; do
 		grep -q "^# TYPE $name " "$T_DIR/m" || fail "/metrics: no $name"
 	done
-	grep -q '^nsmon_events_total{event="sync"} [1-9]' "$T_DIR/m" || fail "/metrics: no sync counted"
+	grep -q '^nsmon_events_total{event="sync",type=""} [1-9]' "$T_DIR/m" || fail "/metrics: no sync counted"
 	grep -q '^nsmon_http_requests_total{code="200"} [1-9]' "$T_DIR/m" || fail "/metrics: no 200 counted"
 	# every sample line: name{labels} number
-	grep -v '^#' "$T_DIR/m" | grep -vE '^[a-z_]+(\{[a-z_]+="[^"]*"\})? [0-9.e+-]+$' | head -n1 | grep -q . &&
-		fail "/metrics: bad line: $(grep -v '^#' "$T_DIR/m" | grep -vE '^[a-z_]+(\{[a-z_]+="[^"]*"\})? [0-9.e+-]+$' | head -n1)"
+	local re='^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+$'
+	grep -v '^#' "$T_DIR/m" | grep -vE "$re" | head -n1 | grep -q . &&
+		fail "/metrics: bad line: $(grep -v '^#' "$T_DIR/m" | grep -vE "$re" | head -n1)"
 	# the count of user namespaces agrees with the API's (both snapshots
 	# of the live model; others' churn may come between: until they agree)
 	local i m a

@@ -26,6 +26,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "agent.h"
 #include "engine_events.h"
 #include "feed.h"
@@ -61,6 +63,7 @@ struct agent {
 	 * sleep at once, as does one handled on another thread.
 	 */
 	int wake_fd;		/* an eventfd */
+	int stats_fd;		/* BPF_ENABLE_STATS held; -1: none */
 	volatile sig_atomic_t stop, hup;
 };
 
@@ -543,6 +546,26 @@ int agent_run(struct agent *a)
 
 /* ---------------------------------------------------------- the API */
 
+/*
+ * The kernel counts every BPF program's run time and runs while an fd
+ * of BPF_ENABLE_STATS is open (it costs two clock reads per run), until
+ * agent_close().
+ */
+static int enable_stats(struct agent *a)
+{
+	int err;
+
+	if (!a->o.bpf_stats)
+		return 0;
+	a->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (a->stats_fd >= 0)
+		return 0;
+	err = -errno;
+	fprintf(stderr, "%s: cannot enable BPF run-time stats: %s\n",
+		a->o.name, strerror(-err));
+	return err;
+}
+
 int agent_open(struct agent **out, const struct agent_opts *o)
 {
 	struct agent *a = calloc(1, sizeof(*a));
@@ -566,6 +589,7 @@ int agent_open(struct agent **out, const struct agent_opts *o)
 		return -ENOMEM;
 	a->o = *o;
 	a->watch_fd = -1;
+	a->stats_fd = -1;
 	pthread_mutex_init(&a->lock, NULL);
 	fo.cbs.ctx = ro.emit_ctx = ro.ctx = a;
 	a->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -574,7 +598,9 @@ int agent_open(struct agent **out, const struct agent_opts *o)
 		fprintf(stderr, "%s: eventfd: %s\n", o->name, strerror(-err));
 		goto fail;
 	}
-	err = feed_open(&a->feed, &fo);
+	err = enable_stats(a);
+	if (!err)
+		err = feed_open(&a->feed, &fo);
 	if (err)
 		goto fail;
 	err = rc_new(&a->rc, &ro);
@@ -609,6 +635,8 @@ void agent_close(struct agent *a)
 	rc_free(a->rc);
 	if (a->wake_fd >= 0)
 		close(a->wake_fd);
+	if (a->stats_fd >= 0)
+		close(a->stats_fd);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -694,4 +722,14 @@ void agent_snap_free(struct agent_snap *s)
 	free(s->ns);
 	s->ns = NULL;
 	s->n = 0;
+}
+
+int agent_prog_stats(struct agent *a, struct agent_prog_stats *out, int max)
+{
+	return feed_prog_stats(a->feed, out, max);
+}
+
+uint64_t agent_ring_used(struct agent *a)
+{
+	return feed_ring_used(a->feed);
 }

@@ -30,6 +30,7 @@ struct agent_opts {
 	unsigned max_delay_us;	/* read a burst this late; 0: per record */
 	unsigned exit_delay_ms;	/* an exit's events this late; 0: at once */
 	bool containers;	/* follow the container engines' events */
+	bool bpf_stats;		/* the kernel counts the programs' runs */
 	int verbose;		/* libbpf's messages */
 	/*
 	 * The sweep: a whole discovery into *out (the caller's
@@ -109,5 +110,21 @@ struct agent_snap {
  */
 int agent_snapshot(struct agent *a, struct agent_snap *s);
 void agent_snap_free(struct agent_snap *s);
+
+/*
+ * The feed's programs and what the kernel counted of their runs
+ * (bpf_prog_info's run_time_ns and run_cnt): counted only while run-time
+ * stats are on (agent_opts.bpf_stats, or the kernel.bpf_stats_enabled
+ * sysctl), else 0.  From any thread, between agent_open() and
+ * agent_close(); how many (at most max), or -errno.
+ */
+struct agent_prog_stats {
+	const char *name;	/* the program's, as the agent's */
+	uint64_t run_time_ns, run_cnt;
+};
+#define AGENT_MAX_PROGS 32
+int agent_prog_stats(struct agent *a, struct agent_prog_stats *out, int max);
+/* Bytes the kernel wrote into the ring not read yet; any thread. */
+uint64_t agent_ring_used(struct agent *a);
 
 #endif

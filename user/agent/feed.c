@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,6 +21,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "agent.h"
 #include "agent_time.h"
 #include "events.skel.h"
 #include "feed.h"
@@ -41,6 +43,12 @@ struct feed {
 	struct bpf_link *mark;
 	int64_t boot_to_real;	/* ns: CLOCK_REALTIME - CLOCK_BOOTTIME */
 	__u64 hint_seen[NSM_HINT_N];	/* the kernel's counters, last read */
+	/*
+	 * The ring's first two pages, read-only: the consumer position
+	 * (page 0) and the producer's (page 1), as the kernel lays a
+	 * BPF_MAP_TYPE_RINGBUF out for mmap.  MAP_FAILED: not mapped.
+	 */
+	void *ring_pos;
 };
 
 void feed_calibrate(struct feed *f)
@@ -448,6 +456,54 @@ static int load(struct feed *f)
 	return err;
 }
 
+/*
+ * A mapping of its own, read-only (the kernel refuses a writable one
+ * beyond the consumer page), so that any thread may read the positions
+ * while libbpf's reader advances them.  Without it the ring reads 0.
+ */
+static void map_ring_pos(struct feed *f)
+{
+	f->ring_pos = mmap(NULL, 2 * getpagesize(), PROT_READ, MAP_SHARED,
+			   bpf_map__fd(f->skel->maps.events), 0);
+}
+
+uint64_t feed_ring_used(const struct feed *f)
+{
+	const char *p = f->ring_pos;
+	uint64_t cons, prod;
+
+	if (p == MAP_FAILED)
+		return 0;
+	cons = __atomic_load_n((const uint64_t *)p, __ATOMIC_ACQUIRE);
+	prod = __atomic_load_n((const uint64_t *)(p + getpagesize()),
+			       __ATOMIC_ACQUIRE);
+	/* read one after the other: the consumer may have passed */
+	return prod > cons ? prod - cons : 0;
+}
+
+int feed_prog_stats(const struct feed *f, struct agent_prog_stats *out,
+		    int max)
+{
+	const struct bpf_object_skeleton *s = f->skel->skeleton;
+	struct bpf_prog_info info;
+	__u32 len;
+	int i, n = 0;
+
+	for (i = 0; i < s->prog_cnt && n < max; i++) {
+		const struct bpf_program *p = *s->progs[i].prog;
+
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			return -errno;
+		out[n].name = bpf_program__name(p);
+		out[n].run_time_ns = info.run_time_ns;
+		out[n].run_cnt = info.run_cnt;
+		n++;
+	}
+	return n;
+}
+
 int feed_open(struct feed **out, const struct feed_opts *o)
 {
 	struct feed *f = calloc(1, sizeof(*f));
@@ -456,6 +512,7 @@ int feed_open(struct feed **out, const struct feed_opts *o)
 	if (!f)
 		return -ENOMEM;
 	f->o = *o;
+	f->ring_pos = MAP_FAILED;
 	libbpf_set_print(o->verbose ? libbpf_print : libbpf_quiet);
 	err = load(f);
 	if (!err)
@@ -476,6 +533,7 @@ int feed_open(struct feed **out, const struct feed_opts *o)
 			strerror(-err));
 		goto fail;
 	}
+	map_ring_pos(f);
 	feed_calibrate(f);
 	*out = f;
 	return 0;
@@ -493,6 +551,8 @@ void feed_close(struct feed *f)
 {
 	if (!f)
 		return;
+	if (f->ring_pos != MAP_FAILED)
+		munmap(f->ring_pos, 2 * getpagesize());
 	ring_buffer__free(f->rb);
 	bpf_link__destroy(f->mark);
 	events_bpf__destroy(f->skel);

@@ -63,6 +63,13 @@ uint64_t feed_nshed(const struct feed *f);
 /* From a loss until its sweep: the programs count records, write none. */
 void feed_set_shedding(struct feed *f, bool on);
 
+/* Bytes in the ring not read yet (producer - consumer); any thread. */
+uint64_t feed_ring_used(const struct feed *f);
+/* agent_prog_stats() of the feed's programs: how many, or -errno. */
+struct agent_prog_stats;
+int feed_prog_stats(const struct feed *f, struct agent_prog_stats *out,
+		    int max);
+
 /* The known map follows the model (reconcile.c's known callback). */
 void feed_known(struct feed *f, uint64_t id, uint64_t ns_id, bool alive);
 /*

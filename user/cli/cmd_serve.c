@@ -14,7 +14,8 @@
 #include "serve.h"
 
 enum { OPT_LISTEN = CLI_AGENT_OPT_END, OPT_TOKEN_FILE, OPT_NO_AUTH,
-       OPT_EVENTS_STDOUT, OPT_BACKLOG, OPT_MAX_AGE };
+       OPT_EVENTS_STDOUT, OPT_BACKLOG, OPT_MAX_AGE, OPT_BPF_STATS,
+       OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_CONNS, OPT_MAX_CONNS_PER_IP };
 
 #define DEFAULT_LISTEN "127.0.0.1:5010"
 
@@ -33,11 +34,18 @@ static void usage(FILE *out)
 	      "      --token-file FILE  requests need 'Authorization: Bearer TOKEN',\n"
 	      "                         TOKEN the file's first line\n"
 	      "      --no-auth          allow a non-loopback address without a token\n"
+	      "      --tls-cert FILE    HTTPS: the certificate chain (PEM), with\n"
+	      "      --tls-key FILE     its private key (PEM)\n"
 	      "      --events-stdout    also the JSON lines of watch --json on stdout\n"
 	      "      --backlog N        events kept for clients that resume (default\n"
 	      "                         65536)\n"
 	      "      --max-age SECONDS  reuse the API's discovery sweep this long\n"
-	      "                         (default 1; 0: a fresh one per request)\n",
+	      "                         (default 1; 0: a fresh one per request)\n"
+	      "      --max-conns N      connections at once per address (default 256)\n"
+	      "      --max-conns-per-ip N  from one client address (default 64;\n"
+	      "                         0: no such limit)\n"
+	      "      --bpf-stats        the kernel counts the BPF programs' run\n"
+	      "                         time (nsmon_bpf_prog_* in /metrics)\n",
 	      out);
 	cli_agent_help(out);
 	fputs("  -h, --help             this text\n", out);
@@ -78,6 +86,25 @@ static int serve_opt(void *ctl, int opt, const char *arg)
 	case OPT_EVENTS_STDOUT:
 		sc->events_stdout = true;
 		return 0;
+	case OPT_TLS_CERT:
+		so->tls_cert = arg;
+		return 0;
+	case OPT_TLS_KEY:
+		so->tls_key = arg;
+		return 0;
+	case OPT_MAX_CONNS:
+		if (cli_parse_uint(arg, 1 << 16, &so->max_conns) || !so->max_conns)
+			return cli_bad_value("serve", "--max-conns", "count", arg,
+					     "1 to 65536");
+		return 0;
+	case OPT_MAX_CONNS_PER_IP:
+		if (cli_parse_uint(arg, 1 << 16, &so->max_conns_per_ip))
+			return cli_bad_value("serve", "--max-conns-per-ip",
+					     "count", arg, "0 to 65536");
+		return 0;
+	case OPT_BPF_STATS:
+		sc->o.bpf_stats = true;
+		return 0;
 	case OPT_BACKLOG:
 		if (cli_parse_uint(arg, 1 << 24, &so->backlog) || !so->backlog)
 			return cli_bad_value("serve", "--backlog", "count", arg,
@@ -101,6 +128,9 @@ static int check_auth(const struct serve_ctl *sc)
 	if (sc->so.token_file && sc->no_auth)
 		return cli_usage_error("serve", "options --token-file and "
 						"--no-auth are mutually exclusive");
+	if (!sc->so.tls_cert != !sc->so.tls_key)
+		return cli_usage_error("serve", "options --tls-cert and "
+						"--tls-key go together");
 	if (sc->so.token_file || sc->no_auth)
 		return 0;
 	for (i = 0; i < sc->so.nlisten; i++)
@@ -153,6 +183,11 @@ int cmd_serve(int argc, char **argv)
 		{ "events-stdout", no_argument, NULL, OPT_EVENTS_STDOUT },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
 		{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+		{ "max-conns-per-ip", required_argument, NULL, OPT_MAX_CONNS_PER_IP },
 		CLI_AGENT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,
@@ -160,7 +195,9 @@ int cmd_serve(int argc, char **argv)
 	};
 	struct serve_ctl sc = {
 		.so = { .name = "nsmon serve", .backlog = SERVE_BACKLOG,
-			.max_age_ms = 1000, .sweep = api_sweep },
+			.max_age_ms = 1000, .sweep = api_sweep,
+			.max_conns = SERVE_MAX_CONNS,
+			.max_conns_per_ip = SERVE_MAX_CONNS_PER_IP },
 		.out = { .out = stdout, .json = true },
 	};
 	struct cli_common c;

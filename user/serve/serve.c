@@ -25,7 +25,6 @@
 #include "serve_int.h"
 #include "ui.h"
 
-#define CONN_LIMIT 256
 /* seconds a connection may be idle; SSE streams ping more often */
 #define CONN_TIMEOUT 60
 /* how long serve_stop() waits for SSE clients to get their shutdown */
@@ -96,12 +95,15 @@ struct args {
 	bool bad;
 };
 
+/* A %00 decodes to a NUL that would end the C string early: refused. */
 static enum MHD_Result one_arg(void *cls, enum MHD_ValueKind kind,
-			       const char *key, const char *val)
+			       const char *key, size_t key_len,
+			       const char *val, size_t val_len)
 {
 	struct args *a = cls;
 
-	if (query_set(&a->q, a->allowed, key, val))
+	if (strlen(key) != key_len || (val && strlen(val) != val_len) ||
+	    query_set(&a->q, a->allowed, key, val))
 		a->bad = true;
 	return MHD_YES;
 }
@@ -142,7 +144,7 @@ static enum MHD_Result route(struct serve *s, struct MHD_Connection *c,
 	if (allowed < 0)
 		return ui_answer(s, c, url);
 	a.allowed = allowed;
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, one_arg, &a);
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, one_arg, &a);
 	if (a.bad)
 		return serve_error(s, c, MHD_HTTP_BAD_REQUEST, "bad query");
 	if (!strcmp(url, "/healthz"))
@@ -170,6 +172,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	struct serve *s = cls;
 	bool head = !strcmp(method, MHD_HTTP_METHOD_HEAD);
 
+	guard_headers(c);
 	if (s->token && !auth_check(s->token,
 				    MHD_lookup_connection_value(
 					    c, MHD_HEADER_KIND,
@@ -218,9 +221,7 @@ static int publish(void *ctx, uint64_t seq, const struct wev *e)
 	kind = wev_kind_name(e->kind);
 	if (!kind)
 		return 0;
-	s->events[e->kind]++;
-	if (e->kind == WEV_LOST)
-		s->lost += e->count;
+	metrics_event(&s->m, e);
 	if (e->kind == WEV_SYNC)
 		s->ready = true;
 	/* the same bytes as watch --json's line, its newline left out */
@@ -276,6 +277,9 @@ int serve_new(struct serve **out, const struct serve_opts *o)
 			goto fail;
 		}
 	}
+	err = tls_load(&s->tls, o->name, o->tls_cert, o->tls_key);
+	if (err)
+		goto fail;
 	for (i = 0; i < o->nlisten; i++) {
 		s->fds[i] = listen_socket(&o->listen[i]);
 		if (s->fds[i] < 0) {
@@ -296,15 +300,28 @@ fail:
 static struct MHD_Daemon *daemon_on(struct serve *s, int i)
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-			 MHD_USE_INTERNAL_POLLING_THREAD;
+			 MHD_USE_INTERNAL_POLLING_THREAD | tls_flags(&s->tls);
 
 	if (s->o.listen[i].sa.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
 				MHD_OPTION_LISTEN_SOCKET, s->fds[i],
-				MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
+				MHD_OPTION_CONNECTION_LIMIT, s->o.max_conns,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				s->o.listen[i].path ? 0 : s->o.max_conns_per_ip,
 				MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT,
-				MHD_OPTION_END);
+				MHD_OPTION_NOTIFY_CONNECTION, guard_notify, s->guard,
+				MHD_OPTION_NOTIFY_COMPLETED, guard_completed, NULL,
+				MHD_OPTION_ARRAY, s->tls.opts, MHD_OPTION_END);
+}
+
+/* listen_name() says http://...: with TLS it is https://... */
+static void say_listening(const struct serve *s, const char *name)
+{
+	bool https = s->tls.cert && !strncmp(name, "http:", 5);
+
+	fprintf(stderr, "%s: listening on %s%s\n", s->o.name,
+		https ? "https" : "", https ? name + 4 : name);
 }
 
 int serve_start(struct serve *s, struct agent *a)
@@ -326,6 +343,10 @@ int serve_start(struct serve *s, struct agent *a)
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	err = guard_new(&s->guard);
+	if (err)
+		fprintf(stderr, "%s: cannot start the HTTP service: %s\n",
+			s->o.name, strerror(-err));
 	for (i = 0; i < s->o.nlisten && !err; i++) {
 		s->mhd[i] = daemon_on(s, i);
 		if (!s->mhd[i]) {
@@ -335,7 +356,7 @@ int serve_start(struct serve *s, struct agent *a)
 			break;
 		}
 		listen_name(s->fds[i], name, sizeof(name));
-		fprintf(stderr, "%s: listening on %s\n", s->o.name, name);
+		say_listening(s, name);
 		/* MHD_stop_daemon() closes it */
 		s->fds[i] = -1;
 	}
@@ -372,10 +393,13 @@ void serve_free(struct serve *s)
 		if (s->made[i])
 			unlink(s->o.listen[i].path);
 	}
+	/* no daemon left to report to it */
+	guard_free(s->guard);
 	if (s->line)
 		fclose(s->line);
 	free(s->line_buf);
 	free(s->token);
+	tls_free(&s->tls);
 	backlog_destroy(&s->backlog);
 	if (s->sweeps_made)
 		sweep_cache_destroy(&s->sweeps);

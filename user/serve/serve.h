@@ -22,12 +22,16 @@
 
 #define SERVE_MAX_LISTEN 16
 #define SERVE_BACKLOG 65536
+/* connections at once, in all and from one address (0: no such limit) */
+#define SERVE_MAX_CONNS 256
+#define SERVE_MAX_CONNS_PER_IP 64
 
 struct serve_opts {
 	const char *name;	/* messages on stderr start "NAME: " */
 	struct listen_addr listen[SERVE_MAX_LISTEN];
 	int nlisten;
 	const char *token_file;	/* NULL: no token asked for */
+	const char *tls_cert, *tls_key;	/* PEM files; NULL: no TLS */
 	unsigned backlog;	/* events kept for resuming clients */
 	/*
 	 * The discovery the data endpoints share (docs/http-api.md): a
@@ -36,6 +40,8 @@ struct serve_opts {
 	int (*sweep)(void *ctx, struct nsm_model **out);
 	void *sweep_ctx;
 	unsigned max_age_ms;
+	unsigned max_conns;	/* per listening address */
+	unsigned max_conns_per_ip;	/* 0: none */
 };
 
 struct serve;

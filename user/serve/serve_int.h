@@ -12,15 +12,20 @@
 #include <time.h>
 
 #include "backlog.h"
+#include "guard.h"
+#include "metrics.h"
 #include "query.h"
 #include "serve.h"
 #include "sweep_cache.h"
+#include "tls.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define SSE_PING_MS 15000
 /* an SSE connection that took no byte this long is cut: twice the ping */
 #define SSE_TIMEOUT_S 30
+/* an SSE socket's send buffer (the kernel doubles it) */
+#define SSE_SNDBUF (128 << 10)
 /* bytes of frames copied out of the backlog at once */
 #define SSE_CHUNK (64 << 10)
 
@@ -30,6 +35,8 @@ struct serve {
 	bool made[SERVE_MAX_LISTEN];	/* a unix socket to unlink */
 	struct MHD_Daemon *mhd[SERVE_MAX_LISTEN];
 	char *token;
+	struct tls tls;
+	struct guard *guard;	/* the headers' deadline */
 	struct agent *agent;
 	struct backlog backlog;
 	struct sweep_cache sweeps;	/* for what the live model has not */
@@ -39,8 +46,7 @@ struct serve {
 	size_t line_len;
 	atomic_bool ready;	/* the start sweep's sync came */
 	/* counters for /metrics */
-	atomic_ulong events[WEV_DYING];
-	atomic_ulong lost;
+	struct metrics m;
 	atomic_ulong publish_failed;
 	atomic_long sse_clients;
 	atomic_ulong sse_dropped;
@@ -61,6 +67,7 @@ enum MHD_Result serve_queue(struct serve *s, struct MHD_Connection *c,
 			    const char *ctype);
 
 /* api.c */
+/* metrics.c */
 enum MHD_Result api_metrics(struct serve *s, struct MHD_Connection *c);
 
 /* api_doc.c: the query keys (Q_*) of a path it answers; -1: not one */

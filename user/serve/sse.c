@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "serve_int.h"
 
@@ -92,6 +93,23 @@ static void sse_free(void *cls)
 	free(c);
 }
 
+/*
+ * The kernel grows a socket's send buffer up to net.ipv4.tcp_wmem's
+ * maximum (4 MiB by default): per client that stops reading, memory the
+ * backlog already holds.  SSE_SNDBUF is enough for a reader that keeps
+ * up; one that does not fills it sooner, so its cut comes sooner too.
+ */
+static void bound_sndbuf(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i;
+	int size = SSE_SNDBUF;
+
+	i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (i)
+		setsockopt(i->connect_fd, SOL_SOCKET, SO_SNDBUF, &size,
+			   sizeof(size));
+}
+
 enum MHD_Result sse_open(struct serve *s, struct MHD_Connection *c,
 			 const struct query *q, bool head)
 {
@@ -129,5 +147,6 @@ enum MHD_Result sse_open(struct serve *s, struct MHD_Connection *c,
 	s->sse_clients++;
 	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
 				  SSE_TIMEOUT_S);
+	bound_sndbuf(c);
 	return serve_queue(s, c, MHD_HTTP_OK, r, "text/event-stream");
 }

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Serve benchmark (`make bench`): `nsmon serve` on the scale fixture
+# (scripts/bench-fixture.sh: N processes with their own net, uts and ipc
+# namespaces, B `ip netns` bind mounts), with wrk on loopback.
+#
+#   namespaces  GET /api/namespaces, CONNS (16) connections for DUR s:
+#               p99 and requests/s, against the anchor of the same run:
+#               a fresh discovery per request (`nsmon discover`, what
+#               lxkns's service does), its rate 1 / its mean time
+#               (hyperfine, DISCOVER_RUNS runs): the ratio
+#   metrics     GET /metrics the same way: p99 and requests/s
+#   latency     one /api/events client; LAT_M children that unshare(NET|
+#               UTS) 1 ms apart (nsloop -l): from the unshare's return
+#               to the create read by the client: p50, p99, max
+#   sse         CLIENTS (200) /api/events clients (scripts/bench-sse.py)
+#               while `nsloop -u SSE_RATE SSE_SECS` churns uts namespaces
+#               (a create, a switch and a destroy per call: ~100,000
+#               events by default): every client must get every event
+#               after it connected, seqs without a gap; the churn's event
+#               rate, the time until the last client had the last event,
+#               and the kernel's losses; then the same churn with `nsmon
+#               watch --json >/dev/null` alone, its losses
+#   memory      serve's VmRSS idle on the fixture, with the clients, and
+#               its peak (VmHWM)
+#
+# Environment: N B NSMON DUR CONNS DISCOVER_RUNS CLIENTS SSE_RATE
+# SSE_SECS SSE_PROCS LAT_M.  Needs root; tears down only what it made.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-1000}
+B=${B:-500}
+NSMON=${NSMON:-build/nsmon}
+DUR=${DUR:-10}
+CONNS=${CONNS:-16}
+DISCOVER_RUNS=${DISCOVER_RUNS:-10}
+CLIENTS=${CLIENTS:-200}
+SSE_RATE=${SSE_RATE:-3000}
+SSE_SECS=${SSE_SECS:-11}
+LAT_M=${LAT_M:-2000}
+SSE_PROCS=${SSE_PROCS:-4}
+prefix="nsmon-bench-serve-$$"
+out=$(mktemp -d)
+pids=()
+serve=
+sse=
+
+[ "$(id -u)" -eq 0 ] || { echo "bench-serve: needs root" >&2; exit 1; }
+for t in wrk hyperfine jq python3 gcc curl; do
+	command -v "$t" >/dev/null || { echo "bench-serve: $t missing (scripts/deps.sh)" >&2; exit 1; }
+done
+
+# shellcheck source=bench-fixture.sh
+source scripts/bench-fixture.sh
+cleanup() {
+	[ -n "$sse" ] && kill $sse 2>/dev/null || true
+	[ -n "$serve" ] && kill "$serve" 2>/dev/null || true
+	fixture_down "$B"
+	rm -rf "$out"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/nsloop" scripts/nsloop.c
+fixture_up "$N" "$B"
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+# every client comes from 127.0.0.1: no per-address limit
+"$NSMON" serve --listen "127.0.0.1:$port" --max-conns 1024 --max-conns-per-ip 0 \
+	>/dev/null 2>"$out/serve.err" &
+serve=$!
+for _ in $(seq 300); do
+	curl -sf -o /dev/null "$url/readyz" && break
+	sleep 0.1
+done
+curl -sf -o /dev/null "$url/readyz" || { cat "$out/serve.err" >&2; exit 1; }
+rss() { awk -v k="$1:" '$1 == k { printf "%.1f MiB", $2 / 1024 }' "/proc/$serve/status"; }
+echo "serve: $(curl -s "$url/api/namespaces" | jq '.namespaces | length') namespaces" \
+	"in /api/namespaces ($(curl -s "$url/api/namespaces" | wc -c) bytes); VmRSS $(rss VmRSS)"
+
+# wrk_run PATH: "p99_ms=X rps=Y" of CONNS connections for DUR s
+wrk_run() {
+	wrk -t2 -c"$CONNS" -d"${DUR}s" --latency "$url$1" >"$out/wrk"
+	awk '
+		function ms(v) {
+			if (v ~ /us$/) return v / 1000
+			if (v ~ /ms$/) return v + 0
+			if (v ~ /s$/) return v * 1000
+			return v
+		}
+		$1 == "99%" { p99 = ms($2) }
+		$1 == "Requests/sec:" { rps = $2 }
+		/Non-2xx/ { bad = $NF }
+		END { printf "p99_ms=%.2f rps=%.0f%s\n", p99, rps, bad ? " non_2xx=" bad : "" }
+	' "$out/wrk"
+}
+
+echo "## GET /api/namespaces, $CONNS connections, ${DUR} s"
+ns=$(wrk_run /api/namespaces)
+echo "  serve: $ns   (target p99 <= 25 ms)"
+hyperfine -N --warmup 1 --runs "$DISCOVER_RUNS" --export-json "$out/d.json" \
+	"$NSMON discover" >/dev/null 2>&1
+drate=$(jq '1 / .results[0].mean' "$out/d.json")
+echo "  anchor: nsmon discover per request: $(jq '.results[0].mean * 1000 | round' "$out/d.json") ms each," \
+	"$(printf %.1f "$drate") requests/s"
+rps=${ns##*rps=}
+rps=${rps%% *}
+echo "  ratio: $(awk -v a="$rps" -v b="$drate" 'BEGIN { printf "%.0f", a / b }')x the anchor's rate   (target >= 10x)"
+
+echo "## GET /metrics, $CONNS connections, ${DUR} s"
+echo "  serve: $(wrk_run /metrics)   (target p99 <= 5 ms)"
+
+echo "## latency, one client: $LAT_M unshare(NET|UTS) 1 ms apart, syscall return -> the create read from /api/events"
+python3 scripts/bench-sse.py latency 127.0.0.1 "$port" >"$out/lat.events" &
+sse=$!
+for _ in $(seq 100); do grep -q ready "$out/lat.events" && break; sleep 0.1; done
+"$out/nsloop" -l "$LAT_M" 1000 >"$out/lat.ts"
+sleep 1
+kill "$sse"
+wait "$sse" 2>/dev/null || true
+sse=
+python3 - "$out/lat.ts" "$out/lat.events" <<'PY'
+import sys
+ts = {}
+for line in open(sys.argv[1]):
+    pid, t = line.split()
+    s, ns = t.split(".")
+    ts[pid] = int(s) * 10**9 + int(ns)
+lat = sorted((int(t) - ts.pop(pid)) / 1000 for pid, t in
+             (l.split() for l in open(sys.argv[2]) if l[0].isdigit()) if pid in ts)
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
+print(f"  {len(lat)} matched, {len(ts)} unmatched: p50 {q(0.5):.0f} us, p99 {q(0.99):.0f} us, "
+      f"max {q(1):.0f} us   (target p99 < 2 ms)")
+PY
+
+echo "## $CLIENTS SSE clients, nsloop -u $SSE_RATE $SSE_SECS"
+# SSE_PROCS readers of CLIENTS / SSE_PROCS clients each: one Python
+# process cannot read 200 streams as fast as serve writes them, and a
+# reader a whole backlog behind is dropped (as it should be)
+sse=
+for ((i = 0; i < SSE_PROCS; i++)); do
+	python3 scripts/bench-sse.py 127.0.0.1 "$port" $((CLIENTS / SSE_PROCS)) "$out/stop" >"$out/sse.$i" &
+	sse="$sse $!"
+done
+for _ in $(seq 300); do
+	[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$SSE_PROCS" ] && break
+	sleep 0.1
+done
+[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$SSE_PROCS" ] ||
+	{ echo "bench-serve: the SSE clients did not connect" >&2; exit 1; }
+sse_clients() { curl -s "$url/metrics" | awk '$1 == "nsmon_sse_clients" { print $2 }'; }
+# the latency client's end may not be seen yet
+for _ in $(seq 100); do [ "$(sse_clients)" = $((CLIENTS / SSE_PROCS * SSE_PROCS)) ] && break; sleep 0.1; done
+echo "  clients connected: $(sse_clients);" \
+	"VmRSS $(rss VmRSS)"
+lost0=$(curl -s "$url/metrics" | awk '$1 == "nsmon_events_lost_total" { print $2 }')
+seq0=$(curl -s "$url/api/namespaces" | jq .seq)
+t0=$(date +%s.%N)
+"$out/nsloop" -u "$SSE_RATE" "$SSE_SECS" >"$out/loop"
+# the last exits' events come after the exit delay
+sleep 1
+seq1=$(curl -s "$url/api/namespaces" | jq .seq)
+echo "$seq1" >"$out/stop"
+rc=0
+for p in $sse; do wait "$p" || rc=$?; done
+sse=
+t1=$(date +%s.%N)
+lost1=$(curl -s "$url/metrics" | awk '$1 == "nsmon_events_lost_total" { print $2 }')
+echo "  churn: $(cat "$out/loop"); events $seq0..$seq1: $((seq1 - seq0))," \
+	"$(awk -v n=$((seq1 - seq0)) -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }') events/s" \
+	"until the last client had the last one; kernel records lost: $((lost1 - lost0))"
+cat "$out"/sse.* | grep -v '^ready' | sed 's/^/  clients: /'
+echo "  dropped by serve: $(curl -s "$url/metrics" | awk '$1 == "nsmon_sse_dropped_clients_total" { print $2 }')"
+[ "$rc" -eq 0 ] && echo "  every client got every event after it connected, no gap" ||
+	echo "  FAIL: a client missed or repeated events"
+echo "## memory: VmRSS $(rss VmRSS) after, peak VmHWM $(rss VmHWM)"
+
+# the same churn with `nsmon watch --json` alone: the kernel's losses
+echo "## the same churn, nsmon watch --json >/dev/null alone"
+kill "$serve"
+wait "$serve" 2>/dev/null || true
+serve=
+"$NSMON" watch --json --no-initial >"$out/watch" 2>/dev/null &
+serve=$!
+for _ in $(seq 300); do
+	grep -q '"event":"sync"' "$out/watch" && break
+	sleep 0.1
+done
+"$out/nsloop" -u "$SSE_RATE" "$SSE_SECS" >"$out/loop"
+sleep 1
+kill "$serve"
+wait "$serve" 2>/dev/null || true
+serve=
+echo "  churn: $(cat "$out/loop"); events: $(grep -c '"seq"' "$out/watch");" \
+	"kernel records lost: $(jq -s 'map(select(.event == "lost") | .count) | add // 0' "$out/watch")"
