@@ -297,6 +297,18 @@ fail:
 	return err;
 }
 
+/*
+ * A %00 would end the decoded path or value early (/%00 is "/", the UI):
+ * anything that has one stays undecoded, so that it matches no route and
+ * no value (404, 400).
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	if (strstr(s, "%00"))
+		return strlen(s);
+	return MHD_http_unescape(s);
+}
+
 static struct MHD_Daemon *daemon_on(struct serve *s, int i)
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
@@ -312,6 +324,7 @@ static struct MHD_Daemon *daemon_on(struct serve *s, int i)
 				MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT,
 				MHD_OPTION_NOTIFY_CONNECTION, guard_notify, s->guard,
 				MHD_OPTION_NOTIFY_COMPLETED, guard_completed, NULL,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				MHD_OPTION_ARRAY, s->tls.opts, MHD_OPTION_END);
 }
 
