@@ -7,6 +7,8 @@
 # Root; dockerd, docker and a static /bin/busybox.
 set -u
 nsmon=$(realpath "${1:-build/nsmon}")
+# shellcheck source=own-dockerd.sh
+source "$(dirname "${BASH_SOURCE[0]}")/own-dockerd.sh"
 out=$(mktemp -d /tmp/nsmon-engine-fds.XXXXXX)
 sock=$out/docker/docker.sock
 W= K=
@@ -20,17 +22,7 @@ cleanup() {
 	rm -rf "$out"
 }
 trap cleanup EXIT
-mkdir -p "$out/docker" "$out/rootfs/bin" "$out/rootfs/proc" "$out/rootfs/dev"
-dockerd --iptables=false --ip6tables=false --bridge=none \
-	--data-root "$out/docker/data" --exec-root "$out/docker/exec" \
-	--pidfile "$out/docker/docker.pid" --host "unix://$sock" \
-	--storage-driver vfs --log-level warn >"$out/dockerd.log" 2>&1 &
-K=$!
-for ((i = 0; i < 300; i++)); do dk version >/dev/null 2>&1 && break; sleep 0.1; done
-dk version >/dev/null || { tail -n 20 "$out/dockerd.log" >&2; exit 1; }
-cp /bin/busybox "$out/rootfs/bin/busybox"
-ln -sf busybox "$out/rootfs/bin/sleep"
-tar -C "$out/rootfs" -c . | dk import - engine-fds/busybox >/dev/null
+own_dockerd "$out" engine-fds/busybox
 for n in 1 2 3 4 5 6 7 8; do
 	dk run -d --network none --name "engine-fds-$$-$n" engine-fds/busybox sleep 600 >/dev/null
 done

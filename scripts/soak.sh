@@ -39,6 +39,8 @@ esac
 [[ $(id -u) -eq 0 ]] || { echo "$0: needs root" >&2; exit 1; }
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=own-dockerd.sh
+source "$repo/scripts/own-dockerd.sh"
 nsmon=$repo/build/nsmon
 churn=$repo/build/tests/nschurn
 check=$repo/tests/integration/check_events.py
@@ -76,21 +78,7 @@ mount --make-private "$mnt"
 engine=()
 if [[ ${ENGINE:-docker} == docker ]] && command -v dockerd >/dev/null && command -v docker >/dev/null &&
 	[[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1; then
-	mkdir -p "$out/docker" "$out/rootfs/bin" "$out/rootfs/proc" "$out/rootfs/dev"
-	dockerd --iptables=false --ip6tables=false --bridge=none \
-		--data-root "$out/docker/data" --exec-root "$out/docker/exec" \
-		--pidfile "$out/docker/docker.pid" --host "unix://$out/docker/docker.sock" \
-		--storage-driver vfs --log-level warn >"$out/dockerd.log" 2>&1 &
-	K=$!
-	for ((i = 0; i < 300; i++)); do
-		dk version >/dev/null 2>&1 && break
-		kill -0 "$K" 2>/dev/null || break
-		sleep 0.1
-	done
-	dk version >/dev/null 2>&1 || { tail -n 20 "$out/dockerd.log" >&2; exit 1; }
-	cp /bin/busybox "$out/rootfs/bin/busybox"
-	ln -sf busybox "$out/rootfs/bin/sleep"
-	tar -C "$out/rootfs" -c . | dk import - nsmon-soak/busybox >/dev/null
+	own_dockerd "$out" nsmon-soak/busybox
 	engine=(--engine "docker=$out/docker/docker.sock")
 fi
 
