@@ -24,7 +24,8 @@
 #               its peak (VmHWM)
 #
 # Environment: N B NSMON DUR CONNS DISCOVER_RUNS CLIENTS SSE_RATE
-# SSE_SECS SSE_PROCS LAT_M.  Needs root; tears down only what it made.
+# SSE_SECS SSE_PROCS LAT_M, and PARTS: which of "namespaces metrics
+# latency sse watch" to run (default: all).  Needs root; tears down only what it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,8 @@ SSE_RATE=${SSE_RATE:-3000}
 SSE_SECS=${SSE_SECS:-11}
 LAT_M=${LAT_M:-2000}
 SSE_PROCS=${SSE_PROCS:-4}
+PARTS=${PARTS:-namespaces metrics latency sse watch}
+want() { [[ " $PARTS " == *" $1 "* ]]; }
 prefix="nsmon-bench-serve-$$"
 out=$(mktemp -d)
 pids=()
@@ -96,6 +99,7 @@ wrk_run() {
 	' "$out/wrk"
 }
 
+if want namespaces; then
 echo "## GET /api/namespaces, $CONNS connections, ${DUR} s"
 ns=$(wrk_run /api/namespaces)
 echo "  serve: $ns   (target p99 <= 25 ms)"
@@ -107,10 +111,14 @@ echo "  anchor: nsmon discover per request: $(jq '.results[0].mean * 1000 | roun
 rps=${ns##*rps=}
 rps=${rps%% *}
 echo "  ratio: $(awk -v a="$rps" -v b="$drate" 'BEGIN { printf "%.0f", a / b }')x the anchor's rate   (target >= 10x)"
+fi
 
+if want metrics; then
 echo "## GET /metrics, $CONNS connections, ${DUR} s"
 echo "  serve: $(wrk_run /metrics)   (target p99 <= 5 ms)"
+fi
 
+if want latency; then
 echo "## latency, one client: $LAT_M unshare(NET|UTS) 1 ms apart, syscall return -> the create read from /api/events"
 python3 scripts/bench-sse.py latency 127.0.0.1 "$port" >"$out/lat.events" &
 sse=$!
@@ -133,7 +141,9 @@ q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
 print(f"  {len(lat)} matched, {len(ts)} unmatched: p50 {q(0.5):.0f} us, p99 {q(0.99):.0f} us, "
       f"max {q(1):.0f} us   (target p99 < 2 ms)")
 PY
+fi
 
+if want sse; then
 echo "## $CLIENTS SSE clients, nsloop -u $SSE_RATE $SSE_SECS"
 # SSE_PROCS readers of CLIENTS / SSE_PROCS clients each: one Python
 # process cannot read 200 streams as fast as serve writes them, and a
@@ -175,7 +185,9 @@ echo "  dropped by serve: $(curl -s "$url/metrics" | awk '$1 == "nsmon_sse_dropp
 [ "$rc" -eq 0 ] && echo "  every client got every event after it connected, no gap" ||
 	echo "  FAIL: a client missed or repeated events"
 echo "## memory: VmRSS $(rss VmRSS) after, peak VmHWM $(rss VmHWM)"
+fi
 
+if want watch; then
 # the same churn with `nsmon watch --json` alone: the kernel's losses
 echo "## the same churn, nsmon watch --json >/dev/null alone"
 kill "$serve"
@@ -194,3 +206,5 @@ wait "$serve" 2>/dev/null || true
 serve=
 echo "  churn: $(cat "$out/loop"); events: $(grep -c '"seq"' "$out/watch");" \
 	"kernel records lost: $(jq -s 'map(select(.event == "lost") | .count) | add // 0' "$out/watch")"
+fi
+

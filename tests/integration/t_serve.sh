@@ -315,6 +315,25 @@ test_serve_shutdown() {
 	[[ -z $missing ]] || fail "stream lines not on --events-stdout: ${missing:0:300}"
 }
 
+# A client's connection is kept across requests (HTTP/1.1 keep-alive):
+# the answers are queued after the whole request, not before; a GET that
+# says it has a body is refused at once.
+test_serve_keepalive() {
+	serve_start
+	local n
+	local p args=()
+	for p in /healthz /api/namespaces /metrics /api/nope /healthz; do
+		args+=(-o /dev/null "$URL$p")
+	done
+	n=$(curl -s -w '%{num_connects} %{http_code}\n' "${args[@]}" | tr '\n' ' ')
+	[[ $n == "1 200 0 200 0 200 0 404 0 200 " ]] ||
+		fail "five requests on one connection: connects and codes $n"
+	expect 400 /healthz -X GET -H 'Content-Length: 5' --data-binary abcde
+	expect 405 /healthz -X POST --data-binary abcde
+	expect 200 /healthz -H 'Content-Length: 0'
+	serve_stop
+}
+
 test_serve_metrics() {
 	serve_start
 	get /metrics

@@ -150,6 +150,49 @@ static void failure(void **state)
 	sweep_cache_destroy(&c);
 }
 
+static uint64_t finished(struct sweep_cache *c)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->finished;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+/*
+ * The refresher: one request, and the next result comes without another
+ * before the first expires; with no request for REFRESH_IDLE_MS, none.
+ */
+static void refresh_ahead(void **state)
+{
+	struct sweep_cache c;
+	struct fake f = { .c = &c };
+	struct sweep_res *r;
+	unsigned long n;
+	int i;
+
+	assert_int_equal(sweep_cache_init(&c, fixture_sweep, &f, 300), 0);
+	assert_int_equal(sweep_get(&c, &r), 0);
+	assert_int_equal(r->n, 1);
+	sweep_put(r);
+	for (i = 0; i < 10000 && finished(&c) < 2; i++)
+		usleep(1000);
+	/* made by the refresher: its document too */
+	pthread_mutex_lock(&c.lock);
+	assert_true(c.finished >= 2);
+	assert_true(c.cur->n >= 2);
+	assert_non_null(c.cur->text);
+	pthread_mutex_unlock(&c.lock);
+	assert_int_equal(atomic_load(&c.waits), 0);
+	/* nobody asks: it stops within the idle time and a sweep */
+	usleep((REFRESH_IDLE_MS + 1000) * 1000);
+	n = atomic_load(&c.sweeps);
+	usleep(1000 * 1000);
+	assert_int_equal(atomic_load(&c.sweeps), n);
+	sweep_cache_destroy(&c);
+}
+
 /* 800 is pid 1 of a nested PID namespace (NSpid 800 1, outermost first). */
 static void pidmap(void **state)
 {
@@ -198,6 +241,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(shared),
 		cmocka_unit_test(max_age_zero),
+		cmocka_unit_test(refresh_ahead),
 		cmocka_unit_test(failure),
 		cmocka_unit_test(pidmap),
 	};

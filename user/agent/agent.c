@@ -34,6 +34,7 @@
 #include "liveness.h"
 #include "lost.h"
 #include "pace.h"
+#include "publish.h"
 #include "reconcile.h"
 
 /* the longest wait without a deadline: hints counted meanwhile show */
@@ -53,6 +54,7 @@ struct agent {
 	struct liveness live;
 	struct lost lost;
 	pthread_mutex_t lock;	/* rc and the sinks */
+	struct pub pub;		/* the model as readers see it */
 	struct sink sinks[AGENT_MAX_SINKS];
 	unsigned nsinks;
 	int watch_fd;		/* agent_watch_fd(); -1: none */
@@ -302,6 +304,39 @@ static const struct lost_ops lost_ops = {
 
 /* ------------------------------------------------------------ the loop */
 
+static void view_one(void *ctx, const struct rc_ns *ns)
+{
+	struct agent_view *v = ctx;
+
+	v->ns[v->n++] = (struct agent_ns){
+		.id = ns->id,
+		.ns_id = ns->ns_id,
+		.owner = ns->owner,
+		.parent = ns->parent,
+		.type = ns->type,
+	};
+}
+
+/*
+ * A copy of the model for the readers, if one is due (publish.h); out of
+ * memory, the old one stays and the next turn tries again.
+ */
+static void publish(struct agent *a, bool force)
+{
+	uint64_t seq = rc_seq(a->rc);
+	struct agent_view *v;
+
+	if (!pub_due(&a->pub, seq, force))
+		return;
+	v = agent_view_new(rc_count(a->rc), seq);
+	if (!v)
+		return;
+	v->n = 0;
+	rc_each(a->rc, view_one, v);
+	agent_view_seal(v);
+	pub_swap(&a->pub, v);
+}
+
 /*
  * A sweep into the model: at start, after the feed lost records, on
  * request and every --resync.  The model is free meanwhile.
@@ -320,6 +355,7 @@ static int resync(struct agent *a, const char *reason)
 		ee_sync(a->ee, m);
 	rc_sync(a->rc, m, reason);
 	nsm_model_free(m);
+	publish(a, true);
 	return 0;
 }
 
@@ -480,6 +516,7 @@ static int turn(struct agent *a)
 	liveness_run(&a->live);
 	pace_read(&a->pace);
 	rc_flush(a->rc);
+	publish(a, false);
 	return err;
 }
 
@@ -531,6 +568,7 @@ static int run(struct agent *a)
 		lost_resync(&a->lost, true);
 	}
 	rc_flush(a->rc);
+	publish(a, true);
 	return rc_error(a->rc);
 }
 
@@ -541,6 +579,7 @@ int agent_run(struct agent *a)
 	pthread_mutex_lock(&a->lock);
 	err = run(a);
 	pthread_mutex_unlock(&a->lock);
+	pub_close(&a->pub);
 	return err;
 }
 
@@ -564,6 +603,13 @@ static int enable_stats(struct agent *a)
 	fprintf(stderr, "%s: cannot enable BPF run-time stats: %s\n",
 		a->o.name, strerror(-err));
 	return err;
+}
+
+static void wake(struct agent *a);
+
+static void wake_cb(void *ctx)
+{
+	wake(ctx);
 }
 
 int agent_open(struct agent **out, const struct agent_opts *o)
@@ -591,6 +637,12 @@ int agent_open(struct agent **out, const struct agent_opts *o)
 	a->watch_fd = -1;
 	a->stats_fd = -1;
 	pthread_mutex_init(&a->lock, NULL);
+	err = pub_init(&a->pub, agent_mono_ns, wake_cb, a);
+	if (err) {
+		pthread_mutex_destroy(&a->lock);
+		free(a);
+		return err;
+	}
 	fo.cbs.ctx = ro.emit_ctx = ro.ctx = a;
 	a->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (a->wake_fd < 0) {
@@ -637,6 +689,7 @@ void agent_close(struct agent *a)
 		close(a->wake_fd);
 	if (a->stats_fd >= 0)
 		close(a->stats_fd);
+	pub_destroy(&a->pub);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -687,41 +740,9 @@ int agent_sink_error(const struct agent *a)
 	return rc_error(a->rc);
 }
 
-static void snap_one(void *ctx, const struct rc_ns *ns)
+struct agent_view *agent_view_get(struct agent *a)
 {
-	struct agent_snap *s = ctx;
-
-	s->ns[s->n++] = (struct agent_ns){
-		.id = ns->id,
-		.ns_id = ns->ns_id,
-		.owner = ns->owner,
-		.parent = ns->parent,
-		.type = ns->type,
-	};
-}
-
-int agent_snapshot(struct agent *a, struct agent_snap *s)
-{
-	int err = 0;
-
-	pthread_mutex_lock(&a->lock);
-	s->n = 0;
-	s->seq = rc_seq(a->rc);
-	/* calloc(0) may give NULL: one more */
-	s->ns = calloc(rc_count(a->rc) + 1, sizeof(*s->ns));
-	if (s->ns)
-		rc_each(a->rc, snap_one, s);
-	else
-		err = -ENOMEM;
-	pthread_mutex_unlock(&a->lock);
-	return err;
-}
-
-void agent_snap_free(struct agent_snap *s)
-{
-	free(s->ns);
-	s->ns = NULL;
-	s->n = 0;
+	return pub_get(&a->pub);
 }
 
 int agent_prog_stats(struct agent *a, struct agent_prog_stats *out, int max)

@@ -14,6 +14,7 @@
 #ifndef NSMON_AGENT_H
 #define NSMON_AGENT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -95,21 +96,29 @@ struct agent_ns {
 
 /*
  * A consistent copy of the live model: its namespaces of the types of
- * the options, and the seq of the last event folded into it; a
- * subscriber gets every event after seq.
+ * the options, sorted by id, their number by type, and the seq of the
+ * last event folded into it; a subscriber gets every event after seq.
+ * Immutable once published; shared by reference (publish.h).
  */
-struct agent_snap {
+struct agent_view {
+	atomic_uint refs;
 	uint64_t seq;
 	size_t n;
-	struct agent_ns *ns;
+	size_t count[NSM_NTYPES];
+	struct agent_ns ns[];
 };
 
 /*
- * 0 or -ENOMEM; callable from any thread, but not from a sink (sinks
- * run with the model locked).
+ * A reference to the published view, at most PUB_MAX_AGE_NS behind the
+ * model (publish.h); never NULL.  From any thread between agent_open()
+ * and agent_close(), but not from a sink (it may wait for the agent's
+ * turn, which runs the sinks).
  */
-int agent_snapshot(struct agent *a, struct agent_snap *s);
-void agent_snap_free(struct agent_snap *s);
+struct agent_view *agent_view_get(struct agent *a);
+void agent_view_put(struct agent_view *v);
+/* The view's namespace id; NULL: none. */
+const struct agent_ns *agent_view_find(const struct agent_view *v,
+				       uint64_t id);
 
 /*
  * The feed's programs and what the kernel counted of their runs

@@ -253,12 +253,24 @@ static bool keep(const struct nsm_json_sel *sel, const struct nsm_ns *ns)
 }
 
 /* "mounts": {"<mnt ns id>": [mount, ...]} for every table read */
+/* A mount table: [mount, ...]; NULL: out of memory. */
+cJSON *nsm_json_mount_table(const struct nsm_mounts *mt)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t j;
+
+	for (j = 0; a && j < mt->n; j++)
+		cJSON_AddItemToArray(a, nsm_json_mount(&mt->v[j]));
+	return a;
+}
+
+/* "mounts": {"<mnt ns id>": [mount, ...]} for every table read */
 static void add_mounts(cJSON *doc, const struct nsm_model *m,
 		       const struct nsm_json_sel *sel)
 {
-	cJSON *o = cJSON_AddObjectToObject(doc, "mounts"), *a;
+	cJSON *o = cJSON_AddObjectToObject(doc, "mounts");
 	char key[32];
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; o && i < m->nns; i++) {
 		const struct nsm_mounts *mt = m->ns[i]->mounts;
@@ -267,9 +279,7 @@ static void add_mounts(cJSON *doc, const struct nsm_model *m,
 			continue;
 		snprintf(key, sizeof(key), "%llu",
 			 (unsigned long long)m->ns[i]->id);
-		a = cJSON_AddArrayToObject(o, key);
-		for (j = 0; a && j < mt->n; j++)
-			cJSON_AddItemToArray(a, nsm_json_mount(&mt->v[j]));
+		cJSON_AddItemToObject(o, key, nsm_json_mount_table(mt));
 	}
 }
 
@@ -308,11 +318,9 @@ static void add_host(cJSON *doc)
 	free(boot);
 }
 
-void nsm_json_fill(cJSON *doc, const struct nsm_model *m,
-		   const struct nsm_json_sel *sel)
+void nsm_json_head(cJSON *doc, const struct nsm_model *m)
 {
-	cJSON *o, *a;
-	size_t i;
+	cJSON *o;
 
 	cJSON_AddNumberToObject(doc, "schema", NSM_SCHEMA);
 	cJSON_AddStringToObject(doc, "version", NSM_VERSION);
@@ -329,23 +337,58 @@ void nsm_json_fill(cJSON *doc, const struct nsm_model *m,
 	cJSON_AddBoolToObject(o, "containers", m->opts.containers);
 	cJSON_AddStringToObject(o, "sweep", m->used_bpf ? "bpf" : "proc");
 	add_str(o, "proc_root", m->opts.proc_root);
-	a = cJSON_AddArrayToObject(doc, "namespaces");
-	for (i = 0; i < m->nns; i++)
-		if (keep(sel, m->ns[i]))
-			cJSON_AddItemToArray(a, nsm_json_namespace(m, m->ns[i]));
-	a = cJSON_AddArrayToObject(doc, "processes");
-	for (i = 0; i < m->nprocs; i++)
+}
+
+void nsm_json_processes(cJSON *doc, const struct nsm_model *m)
+{
+	cJSON *a = cJSON_AddArrayToObject(doc, "processes");
+	size_t i;
+
+	for (i = 0; a && i < m->nprocs; i++)
 		cJSON_AddItemToArray(a, nsm_json_process(m, m->procs[i]));
-	add_mounts(doc, m, sel);
-	a = cJSON_AddArrayToObject(doc, "containers");
-	for (i = 0; i < m->ncontainers; i++)
+}
+
+void nsm_json_containers(cJSON *doc, const struct nsm_model *m)
+{
+	cJSON *a = cJSON_AddArrayToObject(doc, "containers");
+	size_t i;
+
+	for (i = 0; a && i < m->ncontainers; i++)
 		cJSON_AddItemToArray(a, nsm_json_container(m->containers[i]));
+}
+
+void nsm_json_status(cJSON *doc, const struct nsm_model *m)
+{
+	cJSON *a;
+	size_t i;
+
 	/* false: something could not be read for a reason of ours; the
 	 * warnings say what (SPEC "Exit status") */
 	cJSON_AddBoolToObject(doc, "complete", !m->incomplete);
 	a = cJSON_AddArrayToObject(doc, "warnings");
-	for (i = 0; i < m->nwarnings; i++)
+	for (i = 0; a && i < m->nwarnings; i++)
 		add_array_str(a, m->warnings[i], strlen(m->warnings[i]));
+}
+
+/*
+ * The document's members in this order; the serve answers
+ * (user/serve/doc_text.c) assemble the same order from the parts.
+ */
+void nsm_json_fill(cJSON *doc, const struct nsm_model *m,
+		   const struct nsm_json_sel *sel)
+{
+	cJSON *a;
+	size_t i;
+
+	nsm_json_head(doc, m);
+	a = cJSON_AddArrayToObject(doc, "namespaces");
+	for (i = 0; a && i < m->nns; i++)
+		if (keep(sel, m->ns[i]))
+			cJSON_AddItemToArray(a, nsm_json_namespace(m, m->ns[i]));
+	nsm_json_processes(doc, m);
+	add_mounts(doc, m, sel);
+	nsm_json_containers(doc, m);
+	nsm_json_status(doc, m);
 }
 
 cJSON *nsm_json_document(const struct nsm_model *m)

@@ -32,6 +32,16 @@ cJSON *nsm_json_process(const struct nsm_model *m, const struct nsm_proc *p);
 cJSON *nsm_json_container(const struct nsm_container *c);
 /* One mount of a mount table (SPEC: "mounts"). */
 cJSON *nsm_json_mount(const struct nsm_mountinfo *mi);
+cJSON *nsm_json_mount_table(const struct nsm_mounts *mt);
+/*
+ * The parts of nsm_json_fill()'s document, in its order: head (schema,
+ * version, time, host, options), "namespaces", processes, "mounts",
+ * containers, status (complete, warnings).
+ */
+void nsm_json_head(cJSON *doc, const struct nsm_model *m);
+void nsm_json_processes(cJSON *doc, const struct nsm_model *m);
+void nsm_json_containers(cJSON *doc, const struct nsm_model *m);
+void nsm_json_status(cJSON *doc, const struct nsm_model *m);
 /* Prints a document and a newline; returns -errno on a write error. */
 int nsm_json_print(cJSON *doc, FILE *out, bool pretty);
 

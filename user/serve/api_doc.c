@@ -5,7 +5,7 @@
  * /api/mounts?ns=ID, /api/containers.  Every one is encoded by the agent
  * library's json.c, the encoder of `nsmon discover`.
  *
- * Two sources meet here.  The live model (agent_snapshot()) says which
+ * Two sources meet here.  The live model (agent_view_get()) says which
  * namespaces exist as of its seq, the last event folded into it; it holds
  * ids, owners and parents only.  The rest (refs, processes, mounts,
  * containers) comes from a discovery sweep shared by the requests
@@ -31,31 +31,22 @@
 /* the nesting limits (user and PID namespaces: 32 deep), with a margin */
 #define MAX_ANCESTORS 64
 
-/* The live model's namespaces sorted by id, and a sweep. */
+/* The live model as published, and a sweep. */
 struct view {
-	struct agent_snap snap;
+	struct agent_view *live;
 	struct sweep_res *r;
-	bool *listed;		/* per snap.ns[]: the sweep's entry listed */
 	unsigned types;		/* ?type=; 0: every type */
 };
 
-static int by_id(const void *a, const void *b)
-{
-	const struct agent_ns *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 static void view_close(struct view *v)
 {
-	free(v->listed);
-	agent_snap_free(&v->snap);
+	agent_view_put(v->live);
 	sweep_put(v->r);
 }
 
 /*
- * The sweep first, the snapshot after it: the answer's seq is the newest
- * the model has.  -errno: the sweep's error, or -ENOMEM.
+ * The sweep first, the live model after it: the answer's seq is the
+ * newest published.  -errno: the sweep's.
  */
 static int view_open(struct serve *s, struct view *v, unsigned types)
 {
@@ -66,112 +57,60 @@ static int view_open(struct serve *s, struct view *v, unsigned types)
 	err = sweep_get(&s->sweeps, &v->r);
 	if (err)
 		return err;
-	err = agent_snapshot(s->agent, &v->snap);
-	if (err) {
-		sweep_put(v->r);
-		return err;
-	}
-	qsort(v->snap.ns, v->snap.n, sizeof(*v->snap.ns), by_id);
-	v->listed = calloc(v->snap.n + 1, sizeof(*v->listed));
-	if (!v->listed) {
-		view_close(v);
-		return -ENOMEM;
-	}
+	v->live = agent_view_get(s->agent);
 	return 0;
-}
-
-/* The live model's entry of id; NULL: it has none. */
-static const struct agent_ns *live_get(const struct view *v, uint64_t id)
-{
-	const struct agent_ns key = { .id = id };
-
-	return bsearch(&key, v->snap.ns, v->snap.n, sizeof(key), by_id);
-}
-
-/* The sweep's entry of the live model's namespace a; NULL: none. */
-static const struct nsm_ns *swept(const struct view *v,
-				  const struct agent_ns *a)
-{
-	const struct nsm_ns *ns = nsm_ns_get(v->r->m, a->id);
-
-	if (!ns || ns->type != a->type ||
-	    (ns->ns_id && a->ns_id && ns->ns_id != a->ns_id))
-		return NULL;
-	return ns;
-}
-
-/* nsm_json_sel: the sweep's namespaces that the model has, of ?type= */
-static bool keep(void *ctx, const struct nsm_ns *ns)
-{
-	struct view *v = ctx;
-	const struct agent_ns *a;
-
-	if (v->types && !(v->types & (1U << ns->type)))
-		return false;
-	a = live_get(v, ns->id);
-	if (!a || swept(v, a) != ns)
-		return false;
-	v->listed[a - v->snap.ns] = true;
-	return true;
-}
-
-/* The entry of a namespace the sweep has not: what the model knows. */
-static cJSON *pending_entry(const struct nsm_model *m,
-			    const struct agent_ns *a)
-{
-	const struct nsm_ns ns = {
-		.id = a->id, .ns_id = a->ns_id, .type = a->type,
-		.owner = a->owner, .parent = a->parent, .fd = -1,
-		.initial = nsm_id_is_initial(a->type, a->id),
-	};
-	cJSON *o = nsm_json_namespace(m, &ns);
-
-	cJSON_AddTrueToObject(o, "pending");
-	return o;
 }
 
 /* The live model's namespace a, as the document lists it. */
 static cJSON *entry(const struct view *v, const struct agent_ns *a)
 {
-	const struct nsm_ns *ns = swept(v, a);
+	const struct nsm_ns *ns = doc_swept(v->r->m, a);
 
-	return ns ? nsm_json_namespace(v->r->m, ns) :
-		    pending_entry(v->r->m, a);
+	return ns ? nsm_json_namespace(v->r->m, ns) : doc_pending(v->r->m, a);
 }
 
 /* doc (freed) as compact JSON and a newline; NULL: out of memory. */
-static char *render(cJSON *doc, size_t *len)
+static struct body *render(cJSON *doc)
 {
-	char *p = doc ? cJSON_PrintUnformatted(doc) : NULL, *nl;
+	char *p = doc ? cJSON_PrintUnformatted(doc) : NULL;
+	struct body *b = NULL;
+	size_t len;
 
 	cJSON_Delete(doc);
-	if (!p)
-		return NULL;
-	*len = strlen(p);
-	nl = realloc(p, *len + 2);
-	if (!nl) {
-		free(p);
-		return NULL;
+	if (p) {
+		len = strlen(p);
+		b = malloc(sizeof(*b) + len + 2);
 	}
-	memcpy(nl + *len, "\n", 2);
-	*len += 1;
-	return nl;
+	if (b) {
+		atomic_init(&b->refs, 1);
+		memcpy(b->s, p, len);
+		memcpy(b->s + len, "\n", 2);
+		b->len = len + 1;
+	}
+	free(p);
+	return b;
 }
 
-/* 200 with body (taken), the sweep's number in X-Nsmon-Sweep. */
+static void body_free_cb(void *cls)
+{
+	body_put(cls);
+}
+
+/* 200 with b (taken), the sweep's number in X-Nsmon-Sweep. */
 static enum MHD_Result send_body(struct serve *s, struct MHD_Connection *c,
-				 char *body, size_t len, const struct view *v)
+				 struct body *b, const struct view *v)
 {
 	struct MHD_Response *resp;
 	char num[24];
 
-	if (!body)
+	if (!b)
 		return serve_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				   "out of memory");
-	resp = MHD_create_response_from_buffer(len, body,
-					       MHD_RESPMEM_MUST_FREE);
+	/* the bytes are shared with the memo and other responses: no copy */
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		b->len, b->s, body_free_cb, b);
 	if (!resp) {
-		free(body);
+		body_put(b);
 		return MHD_NO;
 	}
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)v->r->n);
@@ -182,11 +121,7 @@ static enum MHD_Result send_body(struct serve *s, struct MHD_Connection *c,
 static enum MHD_Result send_doc(struct serve *s, struct MHD_Connection *c,
 				cJSON *doc, const struct view *v)
 {
-	size_t len = 0;
-	/* not in send_body()'s arguments: len is set by render() */
-	char *body = render(doc, &len);
-
-	return send_body(s, c, body, len, v);
+	return send_body(s, c, render(doc), v);
 }
 
 /* {"seq": N}: the object every answer starts with */
@@ -194,29 +129,11 @@ static cJSON *doc_new(const struct view *v)
 {
 	cJSON *doc = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(doc, "seq", (double)v->snap.seq);
+	cJSON_AddNumberToObject(doc, "seq", (double)v->live->seq);
 	return doc;
 }
 
 /* ------------------------------------------------------------ answers */
-
-static cJSON *namespaces(struct view *v)
-{
-	const struct nsm_json_sel sel = { .keep = keep, .ctx = v };
-	cJSON *doc = doc_new(v), *a;
-	size_t i;
-
-	nsm_json_fill(doc, v->r->m, &sel);
-	a = cJSON_GetObjectItemCaseSensitive(doc, "namespaces");
-	for (i = 0; a && i < v->snap.n; i++) {
-		const struct agent_ns *ns = &v->snap.ns[i];
-
-		if (!v->listed[i] &&
-		    (!v->types || (v->types & (1U << ns->type))))
-			cJSON_AddItemToArray(a, pending_entry(v->r->m, ns));
-	}
-	return doc;
-}
 
 /* Ids from ns's parent (user, pid) or owner (the rest) up to the root. */
 static void add_ancestors(cJSON *doc, const struct view *v,
@@ -231,7 +148,7 @@ static void add_ancestors(cJSON *doc, const struct view *v,
 
 	for (i = 0; arr && up && i < MAX_ANCESTORS; i++) {
 		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)up));
-		l = live_get(v, up);
+		l = agent_view_find(v->live, up);
 		ns = nsm_ns_get(v->r->m, up);
 		up = ns ? ns->parent : l ? l->parent : 0;
 	}
@@ -294,7 +211,7 @@ static enum MHD_Result one_namespace(struct serve *s, struct MHD_Connection *c,
 				     struct view *v, uint64_t want,
 				     const struct query *q)
 {
-	const struct agent_ns *a = live_get(v, want);
+	const struct agent_ns *a = agent_view_find(v->live, want);
 	const struct nsm_ns *ns;
 	cJSON *doc;
 
@@ -304,7 +221,7 @@ static enum MHD_Result one_namespace(struct serve *s, struct MHD_Connection *c,
 	if (q->mounts && a->type != NSM_MNT)
 		return serve_error(s, c, MHD_HTTP_BAD_REQUEST,
 				   "mounts=1 is for a mount namespace");
-	ns = swept(v, a);
+	ns = doc_swept(v->r->m, a);
 	doc = doc_new(v);
 	cJSON_AddItemToObject(doc, "namespace", entry(v, a));
 	add_details(doc, v, ns);
@@ -316,27 +233,15 @@ static enum MHD_Result one_namespace(struct serve *s, struct MHD_Connection *c,
 	return send_doc(s, c, doc, v);
 }
 
-static cJSON *processes(const struct view *v, bool pidmap)
+/* The PID map: of the sweep alone, but rarer than the rest. */
+static cJSON *pidmap(const struct view *v)
 {
 	const struct nsm_model *m = v->r->m;
-	cJSON *doc = doc_new(v);
-	cJSON *a = cJSON_AddArrayToObject(doc, pidmap ? "pidmap" : "processes");
+	cJSON *doc = doc_new(v), *a = cJSON_AddArrayToObject(doc, "pidmap");
 	size_t i;
 
 	for (i = 0; a && i < m->nprocs; i++)
-		cJSON_AddItemToArray(a, pidmap ? pidmap_json(m, m->procs[i]) :
-						 nsm_json_process(m, m->procs[i]));
-	return doc;
-}
-
-static cJSON *containers(const struct view *v)
-{
-	const struct nsm_model *m = v->r->m;
-	cJSON *doc = doc_new(v), *a = cJSON_AddArrayToObject(doc, "containers");
-	size_t i;
-
-	for (i = 0; a && i < m->ncontainers; i++)
-		cJSON_AddItemToArray(a, nsm_json_container(m->containers[i]));
+		cJSON_AddItemToArray(a, pidmap_json(m, m->procs[i]));
 	return doc;
 }
 
@@ -354,7 +259,7 @@ static enum MHD_Result mounts(struct serve *s, struct MHD_Connection *c,
 				   "its mount table could not be read");
 	doc = cJSON_CreateObject();
 	cJSON_AddNumberToObject(doc, "ns", (double)ns->id);
-	cJSON_AddNumberToObject(doc, "seq", (double)v->snap.seq);
+	cJSON_AddNumberToObject(doc, "seq", (double)v->live->seq);
 	add_mount_table(doc, "mounts", ns->mounts);
 	return send_doc(s, c, doc, v);
 }
@@ -372,38 +277,41 @@ void api_doc_metrics(FILE *f, struct serve *s)
 		(unsigned long)s->sweeps.waits);
 }
 
-/* The whole-list answers, by what they are made of */
-enum { MEMO_NAMESPACES = 1, MEMO_PROCESSES, MEMO_PIDMAP, MEMO_CONTAINERS };
-
-static cJSON *build(struct view *v, int kind)
+/* A whole-list answer of kind, from the sweep's pieces. */
+static struct body *build(struct view *v, int kind)
 {
+	const struct doc_text *t;
+
+	if (kind == MEMO_PIDMAP)
+		return render(pidmap(v));
+	t = sweep_text(v->r);
+	if (!t)
+		return NULL;
 	switch (kind) {
 	case MEMO_NAMESPACES:
-		return namespaces(v);
+		return doc_namespaces(v->r->m, t, v->live, v->types);
 	case MEMO_CONTAINERS:
-		return containers(v);
+		return doc_wrap(v->live->seq, &t->ctrs);
 	default:
-		return processes(v, kind == MEMO_PIDMAP);
+		return doc_wrap(v->live->seq, &t->procs);
 	}
 }
 
 /*
- * A whole-list answer, rendered once per sweep, seq and ?type=: clients
- * that poll between two events get the same bytes (a copy).
+ * A whole-list answer, made once per sweep, seq and ?type=: clients
+ * that poll between two events get the same bytes.
  */
 static enum MHD_Result memoized(struct serve *s, struct MHD_Connection *c,
 				struct view *v, int kind)
 {
-	const uint64_t key[SWEEP_MEMO_KEY] = { kind, v->snap.seq, v->types };
-	size_t len = 0;
-	char *body = sweep_memo_get(v->r, key, &len);
+	struct body *b = sweep_memo_get(v->r, kind, v->live->seq, v->types);
 
-	if (!body) {
-		body = render(build(v, kind), &len);
-		if (body)
-			sweep_memo_put(v->r, key, body, len);
+	if (!b) {
+		b = build(v, kind);
+		if (b)
+			sweep_memo_put(v->r, kind, v->live->seq, v->types, b);
 	}
-	return send_body(s, c, body, len, v);
+	return send_body(s, c, b, v);
 }
 
 /* ------------------------------------------------------------ routing */

@@ -10,6 +10,7 @@
  * increase.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,18 +70,15 @@ static void metric_head(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void model_metrics(FILE *f, const struct agent_snap *snap)
+static void model_metrics(FILE *f, const struct agent_view *v)
 {
-	size_t count[NSM_NTYPES] = { 0 }, i;
 	int t;
 
-	for (i = 0; i < snap->n; i++)
-		count[snap->ns[i].type]++;
 	metric_head(f, "nsmon_namespaces", "gauge",
 		    "Namespaces alive in the live model, by type.");
 	for (t = 0; t < NSM_NTYPES; t++)
 		fprintf(f, "nsmon_namespaces{type=\"%s\"} %zu\n",
-			nsm_type_name(t), count[t]);
+			nsm_type_name(t), v->count[t]);
 }
 
 /* create, switch, destroy per type; sync, lost, container with type "" */
@@ -197,8 +195,14 @@ static long open_fds(void)
 	return n;
 }
 
-/* Start time in seconds since the epoch: /proc/self/stat's starttime. */
-static double start_time(void)
+/*
+ * Start time in seconds since the epoch: /proc/self/stat's starttime.
+ * Read once: /proc/stat, for btime, walks every interrupt's counts.
+ */
+static double start_time_once;
+static pthread_once_t start_time_done = PTHREAD_ONCE_INIT;
+
+static double read_start_time(void)
 {
 	unsigned long long btime = 0;
 	struct nsm_stat st;
@@ -222,6 +226,17 @@ static double start_time(void)
 			break;
 	fclose(f);
 	return btime + (double)st.starttime / sysconf(_SC_CLK_TCK);
+}
+
+static void set_start_time(void)
+{
+	start_time_once = read_start_time();
+}
+
+static double start_time(void)
+{
+	pthread_once(&start_time_done, set_start_time);
+	return start_time_once;
 }
 
 static void process_metrics(FILE *f)
@@ -256,20 +271,17 @@ static void process_metrics(FILE *f)
 
 enum MHD_Result api_metrics(struct serve *s, struct MHD_Connection *c)
 {
-	struct agent_snap snap;
+	struct agent_view *v;
 	char *body = NULL;
 	size_t len;
 	FILE *f;
 
-	if (agent_snapshot(s->agent, &snap))
-		return MHD_NO;
 	f = open_memstream(&body, &len);
-	if (!f) {
-		agent_snap_free(&snap);
+	if (!f)
 		return MHD_NO;
-	}
-	model_metrics(f, &snap);
-	agent_snap_free(&snap);
+	v = agent_view_get(s->agent);
+	model_metrics(f, v);
+	agent_view_put(v);
 	event_counts(f, &s->m);
 	sync_metrics(f, &s->m);
 	bpf_metrics(f, s);

@@ -164,24 +164,53 @@ static enum MHD_Result route(struct serve *s, struct MHD_Connection *c,
 	return api_doc(s, c, url, &a.q);
 }
 
+static bool has_body(struct MHD_Connection *c)
+{
+	const char *len = MHD_lookup_connection_value(
+		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (len && strspn(len, "0") != strlen(len)) ||
+	       MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/*
+ * libmicrohttpd calls this when a request's headers are in, then again
+ * after its body.  An answer queued at the first call is an answer to a
+ * request not yet read whole, after which the connection must close: a
+ * client that keeps its connection (every poller, wrk, Prometheus) would
+ * pay a connect and a thread per request.  A refusal goes at once (no
+ * body of a request refused is worth reading), a GET or HEAD that says
+ * it has a body among them; the rest at the second call.
+ */
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
 {
+	static int headers_in;
 	struct serve *s = cls;
 	bool head = !strcmp(method, MHD_HTTP_METHOD_HEAD);
 
-	guard_headers(c);
-	if (s->token && !auth_check(s->token,
-				    MHD_lookup_connection_value(
-					    c, MHD_HEADER_KIND,
-					    MHD_HTTP_HEADER_AUTHORIZATION)))
-		return serve_error(s, c, MHD_HTTP_UNAUTHORIZED,
-				   "missing or wrong bearer token");
-	if (!head && strcmp(method, MHD_HTTP_METHOD_GET))
-		return serve_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
-				   "only GET and HEAD");
+	if (!*con_cls) {
+		guard_headers(c);
+		if (s->token && !auth_check(s->token,
+					    MHD_lookup_connection_value(
+						    c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION)))
+			return serve_error(s, c, MHD_HTTP_UNAUTHORIZED,
+					   "missing or wrong bearer token");
+		if (!head && strcmp(method, MHD_HTTP_METHOD_GET))
+			return serve_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					   "only GET and HEAD");
+		if (has_body(c))
+			return serve_error(s, c, MHD_HTTP_BAD_REQUEST,
+					   "a GET or HEAD has no body");
+		*con_cls = &headers_in;
+		return MHD_YES;
+	}
+	/* has_body() said none: nothing comes, and nothing is read */
+	*upload_size = 0;
 	return route(s, c, url, head);
 }
 

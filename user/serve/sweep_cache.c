@@ -4,18 +4,30 @@
  * result shared (sweep_cache.h).  A sweep takes tens to hundreds of
  * milliseconds on a busy host: sixteen clients that each ran their own
  * would be sixteen sweeps of the same /proc side by side; sharing the
- * one in flight costs each of them no more than waiting for it.  The
- * lock is never held during a sweep.
+ * one in flight costs each of them no more than waiting for it, and the
+ * refresher spares even that to a client that polls.  The lock is never
+ * held during a sweep.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include "agent_time.h"
 #include "sweep_cache.h"
+
+static int64_t ts_ns(const struct timespec *t)
+{
+	return t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+static void *refresh(void *arg);
 
 int sweep_cache_init(struct sweep_cache *c, sweep_fn fn, void *ctx,
 		     unsigned max_age_ms)
 {
+	pthread_condattr_t ca;
 	int err;
 
 	*c = (struct sweep_cache){ .fn = fn, .ctx = ctx,
@@ -23,8 +35,18 @@ int sweep_cache_init(struct sweep_cache *c, sweep_fn fn, void *ctx,
 	err = pthread_mutex_init(&c->lock, NULL);
 	if (err)
 		return -err;
-	err = pthread_cond_init(&c->done, NULL);
+	pthread_cond_init(&c->done, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	err = pthread_cond_init(&c->kick, &ca);
+	pthread_condattr_destroy(&ca);
+	if (!err && max_age_ms) {
+		err = pthread_create(&c->refresher, NULL, refresh, c);
+		c->has_refresher = !err;
+	}
 	if (err) {
+		pthread_cond_destroy(&c->kick);
+		pthread_cond_destroy(&c->done);
 		pthread_mutex_destroy(&c->lock);
 		return -err;
 	}
@@ -33,53 +55,70 @@ int sweep_cache_init(struct sweep_cache *c, sweep_fn fn, void *ctx,
 
 void sweep_cache_destroy(struct sweep_cache *c)
 {
+	if (c->has_refresher) {
+		pthread_mutex_lock(&c->lock);
+		c->quit = true;
+		pthread_cond_broadcast(&c->kick);
+		pthread_mutex_unlock(&c->lock);
+		pthread_join(c->refresher, NULL);
+	}
 	sweep_put(c->cur);
 	c->cur = NULL;
+	pthread_cond_destroy(&c->kick);
 	pthread_cond_destroy(&c->done);
 	pthread_mutex_destroy(&c->lock);
 }
 
 void sweep_put(struct sweep_res *r)
 {
+	int i;
+
 	if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
 	nsm_model_free(r->m);
-	free(r->memo);
+	doc_text_free(r->text);
+	for (i = 0; i < MEMO_KINDS; i++)
+		body_put(r->memo[i].b);
 	pthread_mutex_destroy(&r->memo_lock);
 	free(r);
 }
 
-char *sweep_memo_get(struct sweep_res *r, const uint64_t *key, size_t *len)
+const struct doc_text *sweep_text(struct sweep_res *r)
 {
-	char *body = NULL;
+	struct doc_text *t;
 
 	pthread_mutex_lock(&r->memo_lock);
-	if (r->memo && !memcmp(key, r->memo_key, sizeof(r->memo_key))) {
-		body = malloc(r->memo_len + 1);
-		if (body) {
-			memcpy(body, r->memo, r->memo_len + 1);
-			*len = r->memo_len;
-		}
-	}
+	if (!r->text && !doc_text_new(r->m, &t))
+		r->text = t;
+	t = r->text;
 	pthread_mutex_unlock(&r->memo_lock);
-	return body;
+	return t;
 }
 
-void sweep_memo_put(struct sweep_res *r, const uint64_t *key,
-		    const char *body, size_t len)
+struct body *sweep_memo_get(struct sweep_res *r, int kind, uint64_t seq,
+			    unsigned types)
 {
-	char *copy = malloc(len + 1);
+	const struct memo *m = &r->memo[kind];
+	struct body *b = NULL;
 
-	if (!copy)
-		return;
-	memcpy(copy, body, len);
-	copy[len] = '\0';
 	pthread_mutex_lock(&r->memo_lock);
-	free(r->memo);
-	r->memo = copy;
-	r->memo_len = len;
-	memcpy(r->memo_key, key, sizeof(r->memo_key));
+	if (m->b && m->seq == seq && m->types == types)
+		b = body_get(m->b);
 	pthread_mutex_unlock(&r->memo_lock);
+	return b;
+}
+
+void sweep_memo_put(struct sweep_res *r, int kind, uint64_t seq,
+		    unsigned types, struct body *b)
+{
+	struct memo *m = &r->memo[kind];
+	struct body *old;
+
+	pthread_mutex_lock(&r->memo_lock);
+	old = m->b;
+	*m = (struct memo){ .seq = seq, .types = types, .b = body_get(b) };
+	pthread_mutex_unlock(&r->memo_lock);
+	body_put(old);
 }
 
 static struct sweep_res *take(struct sweep_res *r)
@@ -91,22 +130,40 @@ static struct sweep_res *take(struct sweep_res *r)
 static bool fresh(const struct sweep_cache *c)
 {
 	struct timespec now;
-	long long ms;
 
 	if (!c->cur || !c->max_age_ms)
 		return false;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (now.tv_sec - c->cur->done.tv_sec) * 1000LL +
-	     (now.tv_nsec - c->cur->done.tv_nsec) / 1000000;
-	return ms < c->max_age_ms;
+	return ts_ns(&now) - ts_ns(&c->cur->done) <
+	       c->max_age_ms * 1000000LL;
 }
 
-/* With the lock held on entry and exit; the sweep itself without. */
-static int run(struct sweep_cache *c)
+/*
+ * While a sweep runs: the result before it, if a sweep on time would
+ * have replaced it only now (max_age and the time a sweep takes): a
+ * refresher late by a busy host does not make every client wait.
+ */
+static bool usable(const struct sweep_cache *c)
+{
+	struct timespec now;
+
+	if (!c->cur || !c->max_age_ms)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ts_ns(&now) - ts_ns(&c->cur->done) <
+	       c->max_age_ms * 1000000LL + c->took + c->took / 4;
+}
+
+/*
+ * With the lock held on entry and exit; the sweep itself without.  text:
+ * the document's pieces made too, before the result is anyone's.
+ */
+static int run(struct sweep_cache *c, bool text)
 {
 	struct nsm_model *m = NULL;
 	struct sweep_res *r;
 	uint64_t n = ++c->started;
+	int64_t t0 = agent_mono_ns();
 	int err;
 
 	c->running = true;
@@ -123,6 +180,8 @@ static int run(struct sweep_cache *c)
 		r->m = m;
 		r->n = n;
 		atomic_init(&r->refs, 1);	/* the cache's */
+		if (text)
+			sweep_text(r);
 		clock_gettime(CLOCK_MONOTONIC, &r->done);
 	}
 	pthread_mutex_lock(&c->lock);
@@ -130,10 +189,13 @@ static int run(struct sweep_cache *c)
 		sweep_put(c->cur);
 		c->cur = r;
 	}
+	c->took = agent_mono_ns() - t0;
 	c->err = err;
 	c->running = false;
 	c->finished++;
 	pthread_cond_broadcast(&c->done);
+	/* the refresher counts from this one's end */
+	pthread_cond_broadcast(&c->kick);
 	return err;
 }
 
@@ -143,10 +205,16 @@ int sweep_get(struct sweep_cache *c, struct sweep_res **out)
 	int err;
 
 	pthread_mutex_lock(&c->lock);
+	c->asked = agent_mono_ns();
+	if (c->has_refresher)
+		pthread_cond_signal(&c->kick);
 	if (fresh(c)) {
 		err = 0;
 	} else if (!c->running) {
-		err = run(c);
+		err = run(c, false);
+	} else if (usable(c)) {
+		/* its successor is on the way: the refresher's, late */
+		err = 0;
 	} else {
 		/* the one in flight: its result, whatever its age then */
 		want = c->finished + 1;
@@ -161,4 +229,66 @@ int sweep_get(struct sweep_cache *c, struct sweep_res **out)
 		*out = take(c->cur);
 	pthread_mutex_unlock(&c->lock);
 	return err;
+}
+
+/* ---------------------------------------------------------- refresher */
+
+static void wait_until(struct sweep_cache *c, int64_t until)
+{
+	struct timespec ts = {
+		.tv_sec = until / 1000000000LL,
+		.tv_nsec = until % 1000000000LL,
+	};
+
+	pthread_cond_timedwait(&c->kick, &c->lock, &ts);
+}
+
+/*
+ * When the next sweep should start so that it ends as the current result
+ * expires: as long before as the last one took, and a quarter more.
+ */
+static int64_t due(const struct sweep_cache *c)
+{
+	return ts_ns(&c->cur->done) + c->max_age_ms * 1000000LL -
+	       c->took - c->took / 4;
+}
+
+static bool asked_lately(const struct sweep_cache *c, int64_t now)
+{
+	int64_t idle = 2 * c->max_age_ms;
+
+	if (idle < REFRESH_IDLE_MS)
+		idle = REFRESH_IDLE_MS;
+	return now - c->asked < idle * 1000000LL;
+}
+
+static void *refresh(void *arg)
+{
+	struct sweep_cache *c = arg;
+	int64_t now, at;
+
+	/*
+	 * Behind the answers for the CPU: a request waits for a sweep only
+	 * when none is usable, and this one keeps it so.
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), REFRESH_NICE);
+	pthread_mutex_lock(&c->lock);
+	while (!c->quit) {
+		now = agent_mono_ns();
+		if (!c->cur || c->running || !asked_lately(c, now)) {
+			/* a request, or the end of the sweep in flight */
+			wait_until(c, now + 1000000000LL);
+			continue;
+		}
+		at = due(c);
+		if (now < at) {
+			wait_until(c, at);
+			continue;
+		}
+		/* a failed sweep is the requests' to report: retried when due */
+		if (run(c, true))
+			wait_until(c, agent_mono_ns() + c->max_age_ms * 1000000LL);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
 }

@@ -5,6 +5,12 @@
  * from a whole discovery run on request.  One runs at a time; requests
  * that come while it runs wait for its result, and a result is reused
  * for max_age_ms (0: every request that finds none in flight runs one).
+ * While requests keep coming (one in the last REFRESH_IDLE_MS or two
+ * max_age_ms, whichever is longer), a thread of the cache makes the next
+ * result before the current one expires, by as long as the last sweep
+ * took: a client that polls then never waits for a sweep.  When that
+ * sweep is late (a busy host), the requests meanwhile get the result
+ * before it, for as long as a sweep took after it expires.
  *
  *	sweep_get(&c, &r);	// r->m: the model, read-only
  *	...
@@ -19,10 +25,12 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "doc_text.h"
 #include "nsm.h"
 
-/* words of a memo's key: what the answer was made of besides the sweep */
-#define SWEEP_MEMO_KEY 3
+/* The whole-list answers a sweep's memo keeps, one of each kind */
+enum { MEMO_NAMESPACES, MEMO_PROCESSES, MEMO_PIDMAP, MEMO_CONTAINERS,
+       MEMO_KINDS };
 
 /* One sweep's result, shared by the answers that use it; immutable. */
 struct sweep_res {
@@ -30,12 +38,19 @@ struct sweep_res {
 	struct nsm_model *m;
 	uint64_t n;		/* its number: the n-th sweep of this run */
 	struct timespec done;	/* CLOCK_MONOTONIC, when it ended */
-	/* the last answer made of it, and what it was made for */
+	/* its document in pieces (sweep_text()), and the last answers */
 	pthread_mutex_t memo_lock;
-	uint64_t memo_key[SWEEP_MEMO_KEY];
-	char *memo;
-	size_t memo_len;
+	struct doc_text *text;
+	struct memo {
+		uint64_t seq;
+		unsigned types;
+		struct body *b;
+	} memo[MEMO_KINDS];
 };
+
+#define REFRESH_IDLE_MS 2000
+/* the refresher's nice value: the answers come first */
+#define REFRESH_NICE 10
 
 /* The discovery: 0 and *out, or -errno (quiet: it runs per request). */
 typedef int (*sweep_fn)(void *ctx, struct nsm_model **out);
@@ -43,6 +58,11 @@ typedef int (*sweep_fn)(void *ctx, struct nsm_model **out);
 struct sweep_cache {
 	pthread_mutex_t lock;
 	pthread_cond_t done;	/* a sweep ended */
+	pthread_cond_t kick;	/* the refresher: a request came, or quit */
+	pthread_t refresher;
+	bool has_refresher, quit;
+	int64_t asked;		/* CLOCK_MONOTONIC ns of the last request */
+	int64_t took;		/* ns the last sweep took, with its text */
 	sweep_fn fn;
 	void *ctx;
 	unsigned max_age_ms;
@@ -58,20 +78,28 @@ int sweep_cache_init(struct sweep_cache *c, sweep_fn fn, void *ctx,
 		     unsigned max_age_ms);
 void sweep_cache_destroy(struct sweep_cache *c);
 /*
- * A result at most max_age_ms old, or the one of the sweep in flight, or
- * one run now: 0 and *out (a reference: sweep_put() it), or the sweep's
+ * A result at most max_age_ms old, or, while one is made, the one before
+ * it for up to a sweep's time longer; else the result of the sweep in
+ * flight, or of one run now: 0 and *out (a reference: sweep_put() it), or the sweep's
  * -errno.  Any thread.
  */
 int sweep_get(struct sweep_cache *c, struct sweep_res **out);
 void sweep_put(struct sweep_res *r);
 /*
- * An answer made of r for key (a copy, malloc'd; its length in *len), as
- * sweep_memo_put() left it; NULL: none for that key.  Many clients that
- * poll one document between two events get it rendered once.
+ * r's document in pieces (doc_text.h), made on the first call (the
+ * refresher makes it before anyone asks); NULL: out of memory.
  */
-char *sweep_memo_get(struct sweep_res *r, const uint64_t *key, size_t *len);
-/* Keeps a copy of body as r's answer for key (the one before is gone). */
-void sweep_memo_put(struct sweep_res *r, const uint64_t *key,
-		    const char *body, size_t len);
+const struct doc_text *sweep_text(struct sweep_res *r);
+/*
+ * The answer of kind made of r for the view at seq and types, as
+ * sweep_memo_put() left it (a reference: body_put() it); NULL: none.
+ * Many clients that poll one document between two events get it made
+ * once.
+ */
+struct body *sweep_memo_get(struct sweep_res *r, int kind, uint64_t seq,
+			    unsigned types);
+/* Keeps a reference to b as r's answer of kind (the one before goes). */
+void sweep_memo_put(struct sweep_res *r, int kind, uint64_t seq,
+		    unsigned types, struct body *b);
 
 #endif
