@@ -33,7 +33,8 @@ static void push(struct backlog *b, uint64_t seq, unsigned kind,
 	int n = asprintf(&f, "%llu;", (unsigned long long)seq);
 
 	assert_true(n > 0);
-	backlog_push(b, seq, kind, types, f, n);
+	assert_int_equal(backlog_push(b, seq, kind, types, f, n), 0);
+	free(f);
 }
 
 /* Everything after *after that passes f, as "1;2;3;". */
@@ -156,6 +157,39 @@ static void chunks(void **state)
 	backlog_destroy(&b);
 }
 
+/*
+ * The frames' blocks: as many as the frames kept need, however many were
+ * pushed through; the frames kept intact.
+ */
+static void blocks(void **state)
+{
+	struct backlog b;
+	struct backlog_block *k;
+	struct backlog_buf out = { 0 };
+	struct backlog_filter all = { 0 };
+	char frame[1000];
+	uint64_t seq, after = 0;
+	size_t nblocks;
+
+	assert_int_equal(backlog_init(&b, 300), 0);
+	for (seq = 1; seq <= 100000; seq++) {
+		memset(frame, 'a' + seq % 26, sizeof(frame));
+		assert_int_equal(backlog_push(&b, seq, WEV_CREATE, 0, frame,
+					      sizeof(frame)), 0);
+	}
+	for (nblocks = 0, k = b.oldest; k; k = k->next)
+		nblocks++;
+	/* 300 frames of 1000 bytes: two blocks, and one partly gone */
+	assert_true(nblocks <= 300 * sizeof(frame) / BACKLOG_BLOCK + 2);
+	assert_true(backlog_start(&b, &(uint64_t){ 99700 }, &after) == false);
+	assert_int_equal(backlog_copy(&b, &after, &all, &out, 1 << 20), 300);
+	assert_int_equal(out.len, 300 * sizeof(frame));
+	assert_int_equal(out.p[0], 'a' + 99701 % 26);
+	assert_int_equal(out.p[out.len - 1], 'a' + 100000 % 26);
+	free(out.p);
+	backlog_destroy(&b);
+}
+
 static void wait_close(void **state)
 {
 	struct backlog b;
@@ -177,6 +211,7 @@ int main(void)
 		cmocka_unit_test(resume_and_resync),
 		cmocka_unit_test(filters),
 		cmocka_unit_test(chunks),
+		cmocka_unit_test(blocks),
 		cmocka_unit_test(wait_close),
 	};
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * backlog.c - the ring of the last N events, each serialized once (the
- * SSE frame) on the agent's thread.  A reader holds the lock only to
+ * SSE frame) on the agent's thread, the frames kept in blocks.  A reader holds the lock only to
  * copy frames out, never while it writes to its socket: the agent's
  * push waits at most for one such copy (about 64 KiB).
  */
@@ -34,12 +34,14 @@ int backlog_init(struct backlog *b, size_t cap)
 
 void backlog_destroy(struct backlog *b)
 {
-	size_t i;
+	struct backlog_block *k;
 
 	if (!b->e)
 		return;
-	for (i = 0; i < b->n; i++)
-		free(b->e[(b->first + i) % b->cap].frame);
+	while ((k = b->oldest)) {
+		b->oldest = k->next;
+		free(k);
+	}
 	free(b->e);
 	b->e = NULL;
 	pthread_mutex_destroy(&b->lock);
@@ -51,24 +53,66 @@ static struct backlog_entry *at(struct backlog *b, size_t i)
 	return &b->e[(b->first + i) % b->cap];
 }
 
-void backlog_push(struct backlog *b, uint64_t seq, unsigned kind,
-		  unsigned types, char *frame, size_t len)
+/* Room for len bytes at the end of the newest block; NULL: no memory. */
+static char *room(struct backlog *b, size_t len)
+{
+	struct backlog_block *k = b->newest;
+	size_t size = len > BACKLOG_BLOCK ? len : BACKLOG_BLOCK;
+
+	if (k && k->size - k->used >= len)
+		return k->data + k->used;
+	k = malloc(sizeof(*k) + size);
+	if (!k)
+		return NULL;
+	*k = (struct backlog_block){ .size = size };
+	if (b->newest)
+		b->newest->next = k;
+	else
+		b->oldest = k;
+	b->newest = k;
+	return k->data;
+}
+
+/* The blocks whose every frame was pushed out: freed. */
+static void trim(struct backlog *b)
+{
+	struct backlog_block *k;
+
+	while ((k = b->oldest) && k != b->newest &&
+	       k->last_seq <= b->evicted_seq) {
+		b->oldest = k->next;
+		free(k);
+	}
+}
+
+int backlog_push(struct backlog *b, uint64_t seq, unsigned kind,
+		 unsigned types, const char *frame, size_t len)
 {
 	struct backlog_entry *e;
+	char *p;
 
 	pthread_mutex_lock(&b->lock);
 	if (b->n == b->cap) {
 		e = at(b, 0);
 		b->evicted_seq = e->seq;
-		free(e->frame);
 		b->first = (b->first + 1) % b->cap;
 		b->n--;
+		trim(b);
 	}
+	p = room(b, len);
+	if (!p) {
+		pthread_mutex_unlock(&b->lock);
+		return -ENOMEM;
+	}
+	memcpy(p, frame, len);
+	b->newest->used += len;
+	b->newest->last_seq = seq;
 	e = at(b, b->n++);
 	*e = (struct backlog_entry){ .seq = seq, .kind = kind, .types = types,
-				     .frame = frame, .len = len };
+				     .frame = p, .len = len };
 	b->last_seq = seq;
 	pthread_mutex_unlock(&b->lock);
+	return 0;
 }
 
 void backlog_wake(struct backlog *b)

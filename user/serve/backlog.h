@@ -16,13 +16,29 @@ struct backlog_entry {
 	unsigned kind;		/* enum wev_kind */
 	unsigned types;		/* 1 << NSM_*; 0: about no one type */
 	size_t len;
-	char *frame;		/* "id: ...\nevent: ...\ndata: ...\n\n" */
+	const char *frame;	/* "id: ...\nevent: ...\ndata: ...\n\n" */
+};
+
+/*
+ * The frames, back to back in blocks of BACKLOG_BLOCK bytes: one
+ * allocation per block, not per frame (65,536 frames of 300 bytes each
+ * malloc'd on their own took twice their size), freed when the last of
+ * its frames is pushed out.
+ */
+#define BACKLOG_BLOCK (256 << 10)
+
+struct backlog_block {
+	struct backlog_block *next;	/* newer */
+	uint64_t last_seq;		/* of its newest frame */
+	size_t used, size;
+	char data[];
 };
 
 struct backlog {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;	/* an event came, or closed */
 	struct backlog_entry *e;	/* a ring: e[(first + i) % cap] */
+	struct backlog_block *oldest, *newest;
 	size_t cap, n, first;
 	uint64_t last_seq;	/* of the newest event pushed; 0: none */
 	uint64_t evicted_seq;	/* of the newest one pushed out; 0: none */
@@ -43,11 +59,12 @@ struct backlog_buf {
 int backlog_init(struct backlog *b, size_t cap);
 void backlog_destroy(struct backlog *b);
 /*
- * Takes frame (malloc'd; freed when pushed out); seqs increase.  Does not
- * wake the readers: backlog_wake() after a batch.
+ * Keeps a copy of frame; seqs increase.  Does not wake the readers:
+ * backlog_wake() after a batch.  -ENOMEM: not kept (the readers then
+ * miss it: counted by the caller).
  */
-void backlog_push(struct backlog *b, uint64_t seq, unsigned kind,
-		  unsigned types, char *frame, size_t len);
+int backlog_push(struct backlog *b, uint64_t seq, unsigned kind,
+		 unsigned types, const char *frame, size_t len);
 void backlog_wake(struct backlog *b);
 /* No more events: waiting readers return, and then end their stream. */
 void backlog_close(struct backlog *b);

@@ -240,8 +240,6 @@ static int publish(void *ctx, uint64_t seq, const struct wev *e)
 {
 	struct serve *s = ctx;
 	const char *kind;
-	char *frame;
-	int n;
 
 	if (!e) {
 		backlog_wake(&s->backlog);
@@ -253,21 +251,17 @@ static int publish(void *ctx, uint64_t seq, const struct wev *e)
 	metrics_event(&s->m, e);
 	if (e->kind == WEV_SYNC)
 		s->ready = true;
-	/* the same bytes as watch --json's line, its newline left out */
+	/* the data: the same bytes as watch --json's line */
 	rewind(s->line);
-	if (wev_print(s->line, true, seq, e) || fflush(s->line) ||
-	    !s->line_len) {
+	if (fprintf(s->line, "id: %llu\nevent: %s\ndata: ",
+		    (unsigned long long)seq, kind) < 0 ||
+	    wev_print(s->line, true, seq, e) || fputc('\n', s->line) == EOF ||
+	    fflush(s->line) ||
+	    backlog_push(&s->backlog, seq, e->kind, event_types(e),
+			 s->line_buf, s->line_len)) {
 		s->publish_failed++;
 		return 0;
 	}
-	n = asprintf(&frame, "id: %llu\nevent: %s\ndata: %.*s\n\n",
-		     (unsigned long long)seq, kind, (int)s->line_len - 1,
-		     s->line_buf);
-	if (n < 0) {
-		s->publish_failed++;
-		return 0;
-	}
-	backlog_push(&s->backlog, seq, e->kind, event_types(e), frame, n);
 	return 0;
 }
 

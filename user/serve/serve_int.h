@@ -27,7 +27,7 @@
 /* an SSE socket's send buffer (the kernel doubles it) */
 #define SSE_SNDBUF (128 << 10)
 /* bytes of frames copied out of the backlog at once */
-#define SSE_CHUNK (64 << 10)
+#define SSE_CHUNK (16 << 10)
 
 struct serve {
 	struct serve_opts o;
