@@ -164,6 +164,18 @@ static enum MHD_Result route(struct serve *s, struct MHD_Connection *c,
 	return api_doc(s, c, url, &a.q);
 }
 
+/*
+ * What a request without the token may have: the probes (a kubelet or a
+ * service manager has no token) and the UI's files, which hold no data
+ * of the host (a browser cannot send a bearer token with a page load: the
+ * page asks for the token and sends it with its own requests).
+ */
+static bool public_path(const char *url)
+{
+	return !strcmp(url, "/healthz") || !strcmp(url, "/readyz") ||
+	       ui_find(url);
+}
+
 static bool has_body(struct MHD_Connection *c)
 {
 	const char *len = MHD_lookup_connection_value(
@@ -194,10 +206,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 
 	if (!*con_cls) {
 		guard_headers(c);
-		if (s->token && !auth_check(s->token,
-					    MHD_lookup_connection_value(
-						    c, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_AUTHORIZATION)))
+		if (s->token && !public_path(url) &&
+		    !auth_check(s->token, MHD_lookup_connection_value(
+				    c, MHD_HEADER_KIND,
+				    MHD_HTTP_HEADER_AUTHORIZATION)))
 			return serve_error(s, c, MHD_HTTP_UNAUTHORIZED,
 					   "missing or wrong bearer token");
 		if (!head && strcmp(method, MHD_HTTP_METHOD_GET))
