@@ -100,6 +100,15 @@ start_agent() { # name -> A (its pid)
 			[[ $(links '.prog_type == "tracepoint" or .prog_type == "tracing"') -ge $((n0 + 8)) ]] && break
 			sleep 0.05
 		done ;;
+	serve)
+		# idle: nobody asks it anything; the same feed as watch
+		n0=$(links '.prog_type == "tracepoint" or .prog_type == "tracing"')
+		"$NSMON" serve --listen 127.0.0.1:0 $NSMON_ARGS >/dev/null 2>"$out/serve.err" </dev/null &
+		A=$!
+		for ((i = 0; i < 100; i++)); do
+			[[ $(links '.prog_type == "tracepoint" or .prog_type == "tracing"') -ge $((n0 + 8)) ]] && break
+			sleep 0.05
+		done ;;
 	bare)
 		n0=$(links '.prog_type == "tracepoint"')
 		"$out/bare" "$out/bare.bpf.o" >/dev/null 2>"$out/bare.err" </dev/null &
@@ -131,6 +140,8 @@ stop_agent() {
 	# after the same pause (the no-agent runs used to get none).
 	sleep 1
 }
+# a process's CPU time in ns, all its threads' (serve has several)
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
 progs() { bpftool -j prog show | jq -r '.[] | select(.name | startswith("nsm_")) | "\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"'; }
 
 # ------------------------------------------------------------- overhead
@@ -151,21 +162,26 @@ sysctl -qw kernel.bpf_stats_enabled=0
 : >"$out/over"
 agent_ns=0
 bare_ns=0
+serve_ns=0
 for ((r = 0; r < RUNS; r++)); do
-	order=("no agent" nsmon bpftrace bare)
+	# serve: the same agent as watch, idle behind its HTTP service
+	order=("no agent" nsmon bpftrace bare serve)
 	k=$((r % ${#order[@]}))
 	order=("${order[@]:k}" "${order[@]:0:k}")
 	for name in "${order[@]}"; do
 		start_agent "$name"
 		sleep "$SETTLE"
-		[[ $name != nsmon && $name != bare ]] || read -r c0 _ <"/proc/$A/schedstat"
+		[[ -z $A ]] || c0=$(cpu_ns "$A")
 		t0=$(date +%s%N)
 		"$out/nsloop" "$N" "$M" >"$out/parts"
 		t1=$(date +%s%N)
-		if [[ $name == nsmon || $name == bare ]]; then
-			read -r c1 _ <"/proc/$A/schedstat"
-			[[ $name == nsmon ]] && agent_ns=$((agent_ns + c1 - c0)) ||
-				bare_ns=$((bare_ns + c1 - c0))
+		if [[ -n $A ]]; then
+			c1=$(cpu_ns "$A")
+			case $name in
+			nsmon) agent_ns=$((agent_ns + c1 - c0)) ;;
+			bare) bare_ns=$((bare_ns + c1 - c0)) ;;
+			serve) serve_ns=$((serve_ns + c1 - c0)) ;;
+			esac
 		fi
 		stop_agent
 		# the workload's own times of its two parts, too
@@ -202,7 +218,7 @@ def interval(ratios):
     rng = random.Random(1)
     boot = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(2000))
     return boot[100], boot[1899]
-for name in ("no agent", "nsmon", "bpftrace", "bare"):
+for name in ("no agent", "nsmon", "bpftrace", "bare", "serve"):
     t = [v[name][0] for v in runs.values()]
     ratios = sorted(v[name][0] / v["no agent"][0] for v in runs.values())
     med = statistics.median(ratios)
@@ -223,17 +239,20 @@ for peer in ("bpftrace", "bare"):
     pr = sorted(v["nsmon"][0] / v[peer][0] for v in runs.values())
     lo, hi = interval(pr)
     print(f"  nsmon/{peer}: median ratio {statistics.median(pr):.3f} (90% interval {lo:.3f}..{hi:.3f})")
+pr = sorted(v["serve"][0] / v["nsmon"][0] for v in runs.values())
+lo, hi = interval(pr)
+print(f"  serve (idle)/watch: median ratio {statistics.median(pr):.3f} (90% interval {lo:.3f}..{hi:.3f})")
 EOF
 # What nsmon adds, measured directly rather than through the noise of
 # the wall time: its programs' time inside the workload's tasks and its
 # own CPU (on the other CPU, mostly), against a no-agent round.
-awk -v runs="$RUNS" -v sruns="$STATS_RUNS" -v ns="$agent_ns" -v bns="$bare_ns" -v base="$(cat "$out/over.base")" '
+awk -v runs="$RUNS" -v sruns="$STATS_RUNS" -v ns="$agent_ns" -v bns="$bare_ns" -v sns="$serve_ns" -v base="$(cat "$out/over.base")" '
 	{ c[$1] += $2; t[$1] += $3; all += $3 }
 	END {
 		printf "  programs (kernel.bpf_stats_enabled, %d more nsmon runs):\n", sruns
 		for (p in c) if (c[p]) printf "  %-18s %7d runs a round, %6.0f ns a run\n", p, c[p] / sruns, t[p] / c[p]
-		printf "  nsmon watch itself: %.1f ms of CPU a round (the bare reader: %.1f ms)\n",
-			ns / runs / 1e6, bns / runs / 1e6
+		printf "  nsmon watch itself: %.1f ms of CPU a round (the bare reader: %.1f ms; nsmon serve, idle: %.1f ms)\n",
+			ns / runs / 1e6, bns / runs / 1e6, sns / runs / 1e6
 		printf "  CPU nsmon adds a round: programs %.1f ms + agent %.1f ms = %.2f%% of the no-agent round (%.0f ms)\n",
 			all / sruns / 1e6, ns / runs / 1e6, (all / sruns + ns / runs) / 1e6 / base * 100, base
 	}' "$out/progs"

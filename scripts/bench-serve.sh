@@ -24,8 +24,14 @@
 #               its peak (VmHWM)
 #
 # Environment: N B NSMON DUR CONNS DISCOVER_RUNS CLIENTS SSE_RATE
-# SSE_SECS SSE_PROCS LAT_M, and PARTS: which of "namespaces metrics
-# latency sse watch" to run (default: all).  Needs root; tears down only what it made.
+# SSE_SECS SSE_PROCS LAT_M LL_RATES LL_SECS, and PARTS: which of
+# "namespaces metrics latency sse lossless watch" to run (default: all).
+#
+#   lossless    the churn at rising rates (LL_RATES unshare calls/s, 3
+#               events each, LL_SECS s each) with CLIENTS clients, until
+#               one loses (a kernel record, a client dropped or not
+#               gapless); then watch alone at the same rates: the highest
+#               rate of each without a loss  Needs root; tears down only what it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,7 +46,9 @@ SSE_RATE=${SSE_RATE:-3000}
 SSE_SECS=${SSE_SECS:-11}
 LAT_M=${LAT_M:-2000}
 SSE_PROCS=${SSE_PROCS:-4}
-PARTS=${PARTS:-namespaces metrics latency sse watch}
+LL_RATES=${LL_RATES:-1000 2000 4000 8000 16000}
+LL_SECS=${LL_SECS:-4}
+PARTS=${PARTS:-namespaces metrics latency sse lossless watch}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 prefix="nsmon-bench-serve-$$"
 out=$(mktemp -d)
@@ -143,68 +151,112 @@ print(f"  {len(lat)} matched, {len(ts)} unmatched: p50 {q(0.5):.0f} us, p99 {q(0
 PY
 fi
 
+# sse_run RATE SECS: CLIENTS clients through `nsloop -u RATE SECS`;
+# prints what they got, sets LOST (kernel records lost), DROPPED (clients
+# serve dropped) and RC (0: every client gapless).
+sse_run() {
+	local i p t0 t1 seq0 seq1 lost0 drop0
+	# SSE_PROCS readers of CLIENTS / SSE_PROCS clients each: one Python
+	# process cannot read 200 streams as fast as serve writes them, and a
+	# reader a whole backlog behind is dropped (as it should be)
+	sse=
+	rm -f "$out"/sse.* "$out/stop"
+	for ((i = 0; i < SSE_PROCS; i++)); do
+		python3 scripts/bench-sse.py 127.0.0.1 "$port" $((CLIENTS / SSE_PROCS)) "$out/stop" >"$out/sse.$i" &
+		sse="$sse $!"
+	done
+	for _ in $(seq 300); do
+		[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$SSE_PROCS" ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$SSE_PROCS" ] ||
+		{ echo "bench-serve: the SSE clients did not connect" >&2; exit 1; }
+	# the latency client's end may not be seen yet
+	for _ in $(seq 100); do [ "$(metric nsmon_sse_clients)" = $((CLIENTS / SSE_PROCS * SSE_PROCS)) ] && break; sleep 0.1; done
+	echo "  clients connected: $(metric nsmon_sse_clients); VmRSS $(rss VmRSS)"
+	lost0=$(metric nsmon_events_lost_total)
+	drop0=$(metric nsmon_sse_dropped_clients_total)
+	seq0=$(curl -s "$url/api/namespaces" | jq .seq)
+	t0=$(date +%s.%N)
+	"$out/nsloop" -u "$1" "$2" >"$out/loop"
+	# the last exits' events come after the exit delay
+	sleep 1
+	seq1=$(curl -s "$url/api/namespaces" | jq .seq)
+	echo "$seq1" >"$out/stop"
+	RC=0
+	for p in $sse; do wait "$p" || RC=$?; done
+	sse=
+	t1=$(date +%s.%N)
+	LOST=$(($(metric nsmon_events_lost_total) - lost0))
+	DROPPED=$(($(metric nsmon_sse_dropped_clients_total) - drop0))
+	echo "  churn: $(cat "$out/loop"); events $seq0..$seq1: $((seq1 - seq0))," \
+		"$(awk -v n=$((seq1 - seq0)) -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }') events/s" \
+		"until the last client had the last one; kernel records lost: $LOST"
+	cat "$out"/sse.* | grep -v '^ready' | sed 's/^/  clients: /'
+	echo "  dropped by serve: $DROPPED"
+	[ "$RC" -eq 0 ] && echo "  every client got every event after it connected, no gap" ||
+		echo "  FAIL: a client missed or repeated events"
+}
+
+# watch_run RATE SECS: `nsmon watch --json >/dev/null` alone through the
+# same churn; prints and sets LOST.
+watch_run() {
+	"$NSMON" watch --json --no-initial >"$out/watch" 2>/dev/null &
+	serve=$!
+	for _ in $(seq 300); do
+		grep -q '"event":"sync"' "$out/watch" && break
+		sleep 0.1
+	done
+	"$out/nsloop" -u "$1" "$2" >"$out/loop"
+	sleep 1
+	kill "$serve"
+	wait "$serve" 2>/dev/null || true
+	serve=
+	LOST=$(jq -s 'map(select(.event == "lost") | .count) | add // 0' "$out/watch")
+	echo "  churn: $(cat "$out/loop"); events: $(grep -c '"seq"' "$out/watch"); kernel records lost: $LOST"
+}
+
+metric() { curl -s "$url/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+
 if want sse; then
 echo "## $CLIENTS SSE clients, nsloop -u $SSE_RATE $SSE_SECS"
-# SSE_PROCS readers of CLIENTS / SSE_PROCS clients each: one Python
-# process cannot read 200 streams as fast as serve writes them, and a
-# reader a whole backlog behind is dropped (as it should be)
-sse=
-for ((i = 0; i < SSE_PROCS; i++)); do
-	python3 scripts/bench-sse.py 127.0.0.1 "$port" $((CLIENTS / SSE_PROCS)) "$out/stop" >"$out/sse.$i" &
-	sse="$sse $!"
-done
-for _ in $(seq 300); do
-	[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$SSE_PROCS" ] && break
-	sleep 0.1
-done
-[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$SSE_PROCS" ] ||
-	{ echo "bench-serve: the SSE clients did not connect" >&2; exit 1; }
-sse_clients() { curl -s "$url/metrics" | awk '$1 == "nsmon_sse_clients" { print $2 }'; }
-# the latency client's end may not be seen yet
-for _ in $(seq 100); do [ "$(sse_clients)" = $((CLIENTS / SSE_PROCS * SSE_PROCS)) ] && break; sleep 0.1; done
-echo "  clients connected: $(sse_clients);" \
-	"VmRSS $(rss VmRSS)"
-lost0=$(curl -s "$url/metrics" | awk '$1 == "nsmon_events_lost_total" { print $2 }')
-seq0=$(curl -s "$url/api/namespaces" | jq .seq)
-t0=$(date +%s.%N)
-"$out/nsloop" -u "$SSE_RATE" "$SSE_SECS" >"$out/loop"
-# the last exits' events come after the exit delay
-sleep 1
-seq1=$(curl -s "$url/api/namespaces" | jq .seq)
-echo "$seq1" >"$out/stop"
-rc=0
-for p in $sse; do wait "$p" || rc=$?; done
-sse=
-t1=$(date +%s.%N)
-lost1=$(curl -s "$url/metrics" | awk '$1 == "nsmon_events_lost_total" { print $2 }')
-echo "  churn: $(cat "$out/loop"); events $seq0..$seq1: $((seq1 - seq0))," \
-	"$(awk -v n=$((seq1 - seq0)) -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }') events/s" \
-	"until the last client had the last one; kernel records lost: $((lost1 - lost0))"
-cat "$out"/sse.* | grep -v '^ready' | sed 's/^/  clients: /'
-echo "  dropped by serve: $(curl -s "$url/metrics" | awk '$1 == "nsmon_sse_dropped_clients_total" { print $2 }')"
-[ "$rc" -eq 0 ] && echo "  every client got every event after it connected, no gap" ||
-	echo "  FAIL: a client missed or repeated events"
+sse_run "$SSE_RATE" "$SSE_SECS"
 echo "## memory: VmRSS $(rss VmRSS) after, peak VmHWM $(rss VmHWM)"
 fi
 
+if want lossless; then
+# the highest rate at which serve with CLIENTS clients loses nothing (no
+# kernel record, no client dropped, every client gapless), against the
+# same for watch alone (after serve is stopped, below)
+echo "## lossless rate, serve with $CLIENTS clients: nsloop -u RATE $LL_SECS for RATE in $LL_RATES"
+ll_serve=0
+for rate in $LL_RATES; do
+	echo " rate $rate:"
+	sse_run "$rate" "$LL_SECS"
+	[[ $LOST == 0 && $DROPPED == 0 && $RC == 0 ]] || break
+	ll_serve=$rate
+done
+fi
+
+if want watch || want lossless; then
+kill "$serve"
+wait "$serve" 2>/dev/null || true
+serve=
+fi
 if want watch; then
 # the same churn with `nsmon watch --json` alone: the kernel's losses
 echo "## the same churn, nsmon watch --json >/dev/null alone"
-kill "$serve"
-wait "$serve" 2>/dev/null || true
-serve=
-"$NSMON" watch --json --no-initial >"$out/watch" 2>/dev/null &
-serve=$!
-for _ in $(seq 300); do
-	grep -q '"event":"sync"' "$out/watch" && break
-	sleep 0.1
-done
-"$out/nsloop" -u "$SSE_RATE" "$SSE_SECS" >"$out/loop"
-sleep 1
-kill "$serve"
-wait "$serve" 2>/dev/null || true
-serve=
-echo "  churn: $(cat "$out/loop"); events: $(grep -c '"seq"' "$out/watch");" \
-	"kernel records lost: $(jq -s 'map(select(.event == "lost") | .count) | add // 0' "$out/watch")"
+watch_run "$SSE_RATE" "$SSE_SECS"
 fi
-
+if want lossless; then
+echo "## lossless rate, watch alone: the same rates"
+ll_watch=0
+for rate in $LL_RATES; do
+	echo " rate $rate:"
+	watch_run "$rate" "$LL_SECS"
+	[[ $LOST == 0 ]] || break
+	ll_watch=$rate
+done
+echo "  highest lossless unshare rate: serve with $CLIENTS clients $ll_serve/s, watch alone $ll_watch/s" \
+	"(3 events a call; 0: lost at the lowest rate; the highest rate tried: no loss seen up to it)"
+fi
