@@ -39,6 +39,8 @@ CLI_SRCS   := $(wildcard user/cli/*.c)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+MAN_SRCS   := $(wildcard man/*.scd)
+MAN_PAGES  := $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
 
 DISC_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(DISC_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
@@ -50,9 +52,16 @@ ASAN_SERVE := $(patsubst %.c,$(BUILD)/asan/%.o,$(SERVE_SRCS))
 ASAN_CLI   := $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRCS))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all test unit integration run bench install fmt lint vmlinux fuzz clean deps layers
+.PHONY: all test unit integration run bench install fmt lint vmlinux fuzz clean deps layers man
 
-all: $(BUILD)/nsmon
+all: $(BUILD)/nsmon man
+
+# The man pages (scdoc): man/nsmon.8.scd and one man/nsmon-CMD.8.scd per
+# command; man/*.scdi are the sections several pages include.
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd $(wildcard man/*.scdi) man/build.sh
+	sh man/build.sh $< $@
 
 deps:
 	bash scripts/deps.sh
