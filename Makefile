@@ -7,7 +7,12 @@ CLANG      ?= clang
 BPFTOOL    ?= bpftool
 LLVM_STRIP ?= $(shell command -v llvm-strip || command -v llvm-strip-14 || echo llvm-strip)
 PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/nsmon
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 BUILD      ?= build
+VERSION    := $(shell sed -n 's/^\#define NSM_VERSION "\(.*\)"/\1/p' discovery/nsm.h)
 
 PKGS       := libbpf smartcols libcjson libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -52,7 +57,7 @@ ASAN_SERVE := $(patsubst %.c,$(BUILD)/asan/%.o,$(SERVE_SRCS))
 ASAN_CLI   := $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRCS))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all test unit integration run bench install fmt lint vmlinux fuzz clean deps layers man
+.PHONY: all test unit integration run bench install uninstall dist deb fmt lint vmlinux fuzz clean deps layers man
 
 all: $(BUILD)/nsmon man
 
@@ -171,8 +176,41 @@ bench: all
 	bash scripts/bench-mounts.sh
 	bash scripts/bench-serve.sh
 
+# An administrator's tool (section 8): the binary in sbin.  The unit, when
+# contrib/systemd/ has one, gets ExecStart pointed at the binary installed
+# here; it is installed, not enabled.  contrib/capabilities is what a unit
+# or pod spec grants instead of root.
+UNIT       := $(wildcard contrib/systemd/nsmon.service)
+
 install: all
-	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(PREFIX)/sbin/nsmon
+	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(SBINDIR)/nsmon
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -D -m 0644 contrib/capabilities $(DESTDIR)$(DOCDIR)/capabilities
+ifneq ($(UNIT),)
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|^\(ExecStart=[-@:+!]*\)[^ ]*/nsmon\b|\1$(SBINDIR)/nsmon|' $(UNIT) \
+		>$(DESTDIR)$(UNITDIR)/nsmon.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nsmon.service
+endif
+
+# The source tarball: the committed tree (HEAD) as nsmon-VERSION/; what
+# is not committed is not in it.  Builds with scripts/deps.sh and make.
+dist:
+	@mkdir -p $(BUILD)
+	git archive --format=tar.gz --prefix=nsmon-$(VERSION)/ \
+		-o $(BUILD)/nsmon-$(VERSION).tar.gz HEAD
+	@echo $(BUILD)/nsmon-$(VERSION).tar.gz
+
+# The Debian package, from a staged `make install` (scripts/mkdeb.sh).
+deb: all
+	bash scripts/mkdeb.sh $(BUILD) $(VERSION)
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/nsmon $(DESTDIR)$(DOCDIR)/capabilities \
+		$(patsubst $(BUILD)/man/%,$(DESTDIR)$(MANDIR)/man8/%,$(MAN_PAGES)) \
+		$(DESTDIR)$(UNITDIR)/nsmon.service
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 fmt:
 	clang-format -i discovery/*.[ch] discovery/*/*.[ch] user/*/*.[ch] bpf/*.[ch] tests/unit/*.c tests/fuzz/*.c

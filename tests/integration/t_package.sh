@@ -63,3 +63,94 @@ test_man_pages() {
 	done
 	note "${#cmds[@]} commands and nsmon itself: $n options, each in --help and its page"
 }
+
+# `make install` into a DESTDIR with a PREFIX: the binary in sbin, every
+# page in share/man/man8, contrib/capabilities in the docs, the unit when
+# contrib/systemd/ has one (ExecStart on the installed binary); the
+# binary runs from there; `make uninstall` leaves no file behind.
+test_install() {
+	local d=$T_DIR/dest p=/opt/nsmon-test page want
+	make -s -C "$repo_pkg" install DESTDIR="$d" PREFIX="$p" >&2
+	(cd "$d" && find . -not -type d | sort) >"$T_DIR/files"
+	note "installed: $(tr '\n' ' ' <"$T_DIR/files")"
+	want=("./$p/sbin/nsmon" "./$p/share/doc/nsmon/capabilities")
+	for page in "$repo_pkg"/build/man/*.8; do
+		want+=("./$p/share/man/man8/${page##*/}")
+	done
+	if [[ -e $repo_pkg/contrib/systemd/nsmon.service ]]; then
+		want+=("./$p/lib/systemd/system/nsmon.service")
+		grep -q "^ExecStart=[-@:+!]*$p/sbin/nsmon\b" "$d/$p/lib/systemd/system/nsmon.service" ||
+			fail "the installed unit does not start $p/sbin/nsmon"
+	fi
+	diff <(printf '%s\n' "${want[@]}" | sed 's|//*|/|g' | sort) \
+		<(sed 's|//*|/|g' "$T_DIR/files") >&2 || fail "make install installed other files than expected"
+	[[ $("$d/$p/sbin/nsmon" --version) == "nsmon $(_version)" ]] ||
+		fail "the installed nsmon --version says $("$d/$p/sbin/nsmon" --version)"
+	make -s -C "$repo_pkg" uninstall DESTDIR="$d" PREFIX="$p" >&2
+	[[ -z $(find "$d" -not -type d) ]] ||
+		fail "make uninstall left $(find "$d" -not -type d | tr '\n' ' ')"
+}
+
+_version() {
+	sed -n 's/^#define NSM_VERSION "\(.*\)"/\1/p' "$repo_pkg/discovery/nsm.h"
+}
+
+# `make dist` packs the committed tree; unpacked elsewhere, it builds
+# (make -j2: the binary and the man pages; the dependencies of
+# scripts/deps.sh are installed) and the binary it builds runs.
+test_dist() {
+	local tgz v
+	v=$(_version)
+	tgz=$(make -s -C "$repo_pkg" dist | tail -n1)
+	[[ $tgz == */nsmon-$v.tar.gz ]] || fail "make dist made '$tgz'"
+	tar -xzf "$repo_pkg/$tgz" -C "$T_DIR"
+	[[ -d $T_DIR/nsmon-$v ]] || fail "the tarball has no nsmon-$v/"
+	make -s -C "$T_DIR/nsmon-$v" -j2 >"$T_DIR/build.log" 2>&1 ||
+		{ tail -n 20 "$T_DIR/build.log" >&2; fail "the unpacked tarball does not build"; }
+	[[ $("$T_DIR/nsmon-$v/build/nsmon" --version) == "nsmon $v" ]] ||
+		fail "the tarball's nsmon --version is wrong"
+	[[ -s $T_DIR/nsmon-$v/build/man/nsmon.8 ]] || fail "the tarball builds no man pages"
+	note "$tgz: $(stat -c %s "$repo_pkg/$tgz") bytes, $(tar -tzf "$repo_pkg/$tgz" | wc -l) entries, builds"
+}
+
+_dpkg_state() {
+	dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' | sort
+}
+
+# `make deb`: lintian finds no error; apt-get installs it offline (its
+# Depends are there already), `nsmon --version` and `nsmon ls` run from
+# /usr/sbin, its pages are where man looks; `apt-get purge` removes it
+# and every package is as it was before.
+test_deb() {
+	local deb v
+	v=$(_version)
+	! dpkg-query -W -f '${db:Status-Abbrev}' nsmon 2>/dev/null | grep -q '^.i' ||
+		skip "an nsmon package is installed on this host: not touching it"
+	deb=$(make -s -C "$repo_pkg" deb | tail -n1)
+	[[ $deb == */nsmon_${v}_*.deb ]] || fail "make deb made '$deb'"
+	deb=$repo_pkg/$deb
+	lintian --fail-on error "$deb" >"$T_DIR/lintian" 2>&1 ||
+		{ cat "$T_DIR/lintian" >&2; fail "lintian: $(grep -m1 '^E:' "$T_DIR/lintian")"; }
+	note "lintian: $(grep -c '^[EW]:' "$T_DIR/lintian" || true) errors and warnings"
+	dpkg-deb -f "$deb" Depends | grep -q 'libbpf1' || fail "Depends lacks libbpf1"
+	_dpkg_state >"$T_DIR/before"
+	defer _purge
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		-o DPkg::Lock::Timeout=60 "$deb" >"$T_DIR/apt.log" 2>&1 ||
+		{ cat "$T_DIR/apt.log" >&2; fail "apt-get install $deb failed"; }
+	[[ $(/usr/sbin/nsmon --version) == "nsmon $v" ]] || fail "/usr/sbin/nsmon --version is wrong"
+	run_nsmon /usr/sbin/nsmon ls -n -o NS,TYPE
+	[[ $RC -eq 0 ]] || fail "nsmon ls exited $RC: $(head -n1 "$ERR")"
+	grep -q " net$" "$OUT" || fail "nsmon ls lists no net namespace"
+	[[ $(man -w nsmon-serve) == /usr/share/man/man8/nsmon-serve.8.gz ]] ||
+		fail "man does not find nsmon-serve(8)"
+	_purge
+	[[ ! -e /usr/sbin/nsmon ]] || fail "/usr/sbin/nsmon is still there after the purge"
+	diff "$T_DIR/before" <(_dpkg_state) >&2 || fail "the packages differ from before the install"
+}
+
+_purge() {
+	dpkg-query -W -f '${db:Status-Abbrev}' nsmon 2>/dev/null | grep -q '^.[^n]' || return 0
+	DEBIAN_FRONTEND=noninteractive apt-get purge -y -q -o DPkg::Lock::Timeout=60 nsmon \
+		>>"$T_DIR/apt.log" 2>&1
+}
