@@ -57,7 +57,7 @@ ASAN_SERVE := $(patsubst %.c,$(BUILD)/asan/%.o,$(SERVE_SRCS))
 ASAN_CLI   := $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRCS))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all test unit integration run bench install uninstall dist deb fmt lint vmlinux fuzz clean deps layers man
+.PHONY: all test unit integration run bench install uninstall dist deb image fmt lint vmlinux fuzz clean deps layers man
 
 all: $(BUILD)/nsmon man
 
@@ -205,6 +205,13 @@ dist:
 # The Debian package, from a staged `make install` (scripts/mkdeb.sh).
 deb: all
 	bash scripts/mkdeb.sh $(BUILD) $(VERSION)
+
+# The OCI image localhost/nsmon:$(VERSION) and :latest, from the build
+# tree and its shared libraries only (scripts/mkimage.sh); PODMAN may
+# carry options (the tests' own storage).
+PODMAN     ?= podman
+image: $(BUILD)/nsmon
+	PODMAN="$(PODMAN)" bash scripts/mkimage.sh $(BUILD) $(VERSION)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/nsmon $(DESTDIR)$(DOCDIR)/capabilities \
