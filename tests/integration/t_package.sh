@@ -53,17 +53,17 @@ test_man_pages() {
 	for cmd in "" "${cmds[@]}"; do
 		page=$man/nsmon${cmd:+-$cmd}.8
 		[[ -s $page ]] || fail "command '$cmd' has no man page ($page)"
+		_page_opts "$page" >"$T_DIR/page"
 		# shellcheck disable=SC2086
-		diff <("$NSMON_PLAIN" $cmd --help | _help_opts) <(_page_opts "$page") \
-			>"$T_DIR/diff" ||
+		diff <("$NSMON_PLAIN" $cmd --help | _help_opts) "$T_DIR/page" >"$T_DIR/diff" ||
 			fail "nsmon $cmd: --help (<) and ${page##*/} (>) differ: $(tr '\n' ' ' <"$T_DIR/diff")"
-		n=$((n + $(_page_opts "$page" | wc -l)))
+		n=$((n + $(wc -l <"$T_DIR/page")))
 	done
 	# the overview names every command
+	MANWIDTH=80 man -l "$man/nsmon.8" 2>/dev/null | col -b |
+		awk '/^[A-Z]/ { on = ($0 == "COMMANDS") } on' >"$T_DIR/commands"
 	for cmd in "${cmds[@]}"; do
-		MANWIDTH=80 man -l "$man/nsmon.8" 2>/dev/null | col -b |
-			awk '/^[A-Z]/ { on = ($0 == "COMMANDS") } on' |
-			grep -qx "       $cmd" || fail "nsmon(8) has no COMMANDS item '$cmd'"
+		grep -qx "       $cmd" "$T_DIR/commands" || fail "nsmon(8) has no COMMANDS item '$cmd'"
 	done
 	for page in "$man"/*.8; do
 		warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
