@@ -7,7 +7,12 @@ CLANG      ?= clang
 BPFTOOL    ?= bpftool
 LLVM_STRIP ?= $(shell command -v llvm-strip || command -v llvm-strip-14 || echo llvm-strip)
 PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/nsmon
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 BUILD      ?= build
+VERSION    := $(shell sed -n 's/^\#define NSM_VERSION "\(.*\)"/\1/p' discovery/nsm.h)
 
 PKGS       := libbpf smartcols libcjson libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -39,6 +44,8 @@ CLI_SRCS   := $(wildcard user/cli/*.c)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+MAN_SRCS   := $(wildcard man/*.scd)
+MAN_PAGES  := $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
 
 DISC_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(DISC_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
@@ -50,9 +57,16 @@ ASAN_SERVE := $(patsubst %.c,$(BUILD)/asan/%.o,$(SERVE_SRCS))
 ASAN_CLI   := $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRCS))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all test unit integration run bench install fmt lint vmlinux fuzz clean deps layers
+.PHONY: all test unit integration run bench install uninstall dist deb image fmt lint vmlinux fuzz clean deps layers man
 
-all: $(BUILD)/nsmon
+all: $(BUILD)/nsmon man
+
+# The man pages (scdoc): man/nsmon.8.scd and one man/nsmon-CMD.8.scd per
+# command; man/*.scdi are the sections several pages include.
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd $(wildcard man/*.scdi) man/build.sh
+	sh man/build.sh $< $@
 
 deps:
 	bash scripts/deps.sh
@@ -162,8 +176,48 @@ bench: all
 	bash scripts/bench-mounts.sh
 	bash scripts/bench-serve.sh
 
+# An administrator's tool (section 8): the binary in sbin.  The unit, when
+# contrib/systemd/ has one, gets ExecStart pointed at the binary installed
+# here; it is installed, not enabled.  contrib/capabilities is what a unit
+# or pod spec grants instead of root.
+UNIT       := $(wildcard contrib/systemd/nsmon.service)
+
 install: all
-	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(PREFIX)/sbin/nsmon
+	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(SBINDIR)/nsmon
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -D -m 0644 contrib/capabilities $(DESTDIR)$(DOCDIR)/capabilities
+ifneq ($(UNIT),)
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|^\(ExecStart=[-@:+!]*\)[^ ]*/nsmon\b|\1$(SBINDIR)/nsmon|' $(UNIT) \
+		>$(DESTDIR)$(UNITDIR)/nsmon.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nsmon.service
+endif
+
+# The source tarball: the committed tree (HEAD) as nsmon-VERSION/; what
+# is not committed is not in it.  Builds with scripts/deps.sh and make.
+dist:
+	@mkdir -p $(BUILD)
+	git archive --format=tar.gz --prefix=nsmon-$(VERSION)/ \
+		-o $(BUILD)/nsmon-$(VERSION).tar.gz HEAD
+	@echo $(BUILD)/nsmon-$(VERSION).tar.gz
+
+# The Debian package, from a staged `make install` (scripts/mkdeb.sh).
+deb: all
+	bash scripts/mkdeb.sh $(BUILD) $(VERSION)
+
+# The OCI image localhost/nsmon:$(VERSION) and :latest, from the build
+# tree and its shared libraries only (scripts/mkimage.sh); PODMAN may
+# carry options (the tests' own storage).
+PODMAN     ?= podman
+image: $(BUILD)/nsmon
+	PODMAN="$(PODMAN)" bash scripts/mkimage.sh $(BUILD) $(VERSION)
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/nsmon $(DESTDIR)$(DOCDIR)/capabilities \
+		$(patsubst $(BUILD)/man/%,$(DESTDIR)$(MANDIR)/man8/%,$(MAN_PAGES)) \
+		$(DESTDIR)$(UNITDIR)/nsmon.service
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 fmt:
 	clang-format -i discovery/*.[ch] discovery/*/*.[ch] user/*/*.[ch] bpf/*.[ch] tests/unit/*.c tests/fuzz/*.c

@@ -4,6 +4,7 @@
  * leaders and the ealdorman, the refs of namespaces known only as a parent
  * or owner, and a stable order for output.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,34 @@ static int find_leaders(struct nsm_model *m, struct nsm_ns *ns)
 	return 0;
 }
 
+/*
+ * A live procfs shows the processes of its PID namespace and below: one
+ * of a container (nsmon in a container without the host's PID namespace,
+ * or --proc-root at a container's /proc) hides the rest of the host, and
+ * the answer would look complete.  Processes were read, none in the
+ * initial PID namespace (a fixed inode number): say so, as incomplete.
+ */
+static void check_pidns(struct nsm_model *m)
+{
+	bool known = false;
+	size_t i;
+
+	if (!m->live)
+		return;
+	for (i = 0; i < m->nprocs; i++) {
+		uint64_t pidns = m->procs[i]->ns[NSM_PID];
+
+		if (nsm_id_is_initial(NSM_PID, pidns))
+			return;
+		known |= pidns != 0;
+	}
+	if (known)
+		nsm_incomplete(m, "%s is the procfs of a PID namespace other "
+			       "than the host's: only its processes are seen "
+			       "(run nsmon in the host's PID namespace: "
+			       "--pid=host, hostPID: true)", m->opts.proc_root);
+}
+
 int nsm_finish(struct nsm_model *m)
 {
 	const struct nsm_proc *kthreadd = nsm_proc_get(m, 2);
@@ -118,6 +147,7 @@ int nsm_finish(struct nsm_model *m)
 	 */
 	if (kthreadd && kthreadd->ppid != 0)
 		kthreadd = NULL;
+	check_pidns(m);
 	for (i = 0; i < m->nns; i++) {
 		struct nsm_ns *ns = m->ns[i];
 

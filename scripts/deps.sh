@@ -17,6 +17,7 @@ pkgs=(
 	prometheus wrk openssl
 	docker.io containerd podman busybox-static
 	chromium nodejs
+	scdoc man-db bsdextrautils dpkg-dev fakeroot lintian python3-yaml
 )
 
 # npm ci installs exactly the lock's versions; the copy of the lock in
