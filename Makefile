@@ -160,6 +160,7 @@ bench: all
 	bash scripts/bench-discovery.sh
 	bash scripts/bench-agent.sh
 	bash scripts/bench-mounts.sh
+	bash scripts/bench-caps.sh
 	bash scripts/bench-serve.sh
 
 install: all

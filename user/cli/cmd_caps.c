@@ -199,13 +199,53 @@ static cJSON *json_set(uint64_t set)
 	return a;
 }
 
+/*
+ * The rows' sets as JSON text, each made once: a run has at most three
+ * (none, the effective set, every capability), and 3,000 rows of 40
+ * cJSON strings each took longer than the sweep.
+ */
+struct set_cache {
+	uint64_t set[3];
+	char *text[3];
+	size_t n;
+};
+
+static cJSON *json_set_cached(struct set_cache *sc, uint64_t set)
+{
+	cJSON *a;
+	size_t i;
+
+	for (i = 0; i < sc->n; i++)
+		if (sc->set[i] == set)
+			return cJSON_CreateRaw(sc->text[i]);
+	a = json_set(set);
+	if (!a)
+		return NULL;
+	if (sc->n < 3) {
+		sc->text[sc->n] = cJSON_PrintUnformatted(a);
+		if (sc->text[sc->n]) {
+			sc->set[sc->n] = set;
+			cJSON_Delete(a);
+			return cJSON_CreateRaw(sc->text[sc->n++]);
+		}
+	}
+	return a;
+}
+
+static void set_cache_free(struct set_cache *sc)
+{
+	while (sc->n)
+		cJSON_free(sc->text[--sc->n]);
+}
+
 /* A number, or null for 0 (unknown) */
 static cJSON *json_id(uint64_t id)
 {
 	return id ? cJSON_CreateNumber((double)id) : cJSON_CreateNull();
 }
 
-static cJSON *json_row(const struct caps_row *r, uint64_t full)
+static cJSON *json_row(const struct caps_row *r, uint64_t full,
+			struct set_cache *sc)
 {
 	const struct nsm_caps *c = &r->caps;
 	cJSON *o = cJSON_CreateObject();
@@ -223,7 +263,7 @@ static cJSON *json_row(const struct caps_row *r, uint64_t full)
 	    !cJSON_AddItemToObject(o, "owned", json_id(c->owned)) ||
 	    !cJSON_AddStringToObject(o, "caps", caps_amount(c->set, full)) ||
 	    !cJSON_AddBoolToObject(o, "sys_admin", has_sys_admin(c->set)) ||
-	    !cJSON_AddItemToObject(o, "set", json_set(c->set))) {
+	    !cJSON_AddItemToObject(o, "set", json_set_cached(sc, c->set))) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -234,6 +274,7 @@ static cJSON *json_doc(const struct caps_ctl *ctl, const struct nsm_creds *cr,
 		       const struct caps_row *rows, size_t n, uint64_t full)
 {
 	cJSON *doc = cJSON_CreateObject(), *arr;
+	struct set_cache sc = { .n = 0 };
 	size_t i;
 
 	if (!doc || !cJSON_AddNumberToObject(doc, "pid", ctl->pid) ||
@@ -243,10 +284,12 @@ static cJSON *json_doc(const struct caps_ctl *ctl, const struct nsm_creds *cr,
 	    !(arr = cJSON_AddArrayToObject(doc, "namespaces")))
 		goto fail;
 	for (i = 0; i < n; i++)
-		if (!cJSON_AddItemToArray(arr, json_row(&rows[i], full)))
+		if (!cJSON_AddItemToArray(arr, json_row(&rows[i], full, &sc)))
 			goto fail;
+	set_cache_free(&sc);
 	return doc;
 fail:
+	set_cache_free(&sc);
 	cJSON_Delete(doc);
 	return NULL;
 }
