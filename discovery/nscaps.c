@@ -6,7 +6,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,13 +180,10 @@ int nsm_read_creds(const struct nsm_model *m, pid_t pid, struct nsm_creds *c)
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "%d/ns/user", (int)pid);
+	/* a zombie keeps its credentials, its user namespace among them */
 	n = readlinkat(m->proc_fd, path, link, sizeof(link) - 1);
 	if (n < 0)
-		/* a zombie's ns/ links are there but do not resolve */
-		return errno == ENOENT && !faccessat(m->proc_fd, path, F_OK,
-						     AT_SYMLINK_NOFOLLOW) ?
-			       -ENODATA :
-			       -errno;
+		return -errno;
 	link[n] = '\0';
 	if (nsm_parse_nslink(link, &t, &c->userns) || t != NSM_USER)
 		return -EINVAL;

@@ -74,7 +74,7 @@ int nsm_parse_creds(const char *text, struct nsm_creds *c, size_t *bad_line);
 /*
  * Reads the credentials of process pid from the model's proc root
  * (status and ns/user).  -ENOENT/-ESRCH: no such process; -EINVAL: a
- * status we cannot parse; -ENODATA: no namespaces (a zombie).
+ * status we cannot parse; -EACCES: not ours to read (ns/user).
  */
 int nsm_read_creds(const struct nsm_model *m, pid_t pid, struct nsm_creds *c);
 /*

@@ -379,9 +379,6 @@ static int caps_creds(const struct caps_ctl *ctl, const struct nsm_model *m,
 		return 0;
 	if (err == -ENOENT || err == -ESRCH)
 		fprintf(stderr, "nsmon caps: no process %d\n", (int)ctl->pid);
-	else if (err == -ENODATA)
-		fprintf(stderr, "nsmon caps: process %d has no namespaces "
-				"(a zombie)\n", (int)ctl->pid);
 	else
 		fprintf(stderr, "nsmon caps: process %d: cannot read its "
 				"credentials: %s\n", (int)ctl->pid,
