@@ -146,6 +146,14 @@ test_caps_child() {
 	jq -e --argjson t "$uts" --argjson row "$root_row" \
 		'[.namespaces[] | select(.id == $t)] == [$row]' "$OUT" \
 		>/dev/null || fail "caps --all: its uts:[$uts] row is not $root_row"
+	# the /proc sweep's model gives the same answers as the BPF one's
+	cp "$OUT" "$T_DIR/all-bpf.json"
+	run_nsmon "$NSMON" caps "$ROOT" --all --json --proc
+	jq -e --slurpfile b "$T_DIR/all-bpf.json" --argjson t "$uts" \
+		--argjson u "$user" '[.namespaces[] | select(.id == $t or .id == $u)]
+		as $p | ($p | length) == 2 and
+		$p == [$b[0].namespaces[] | select(.id == $t or .id == $u)]' \
+		"$OUT" >/dev/null || fail "caps --all --proc differs from the BPF sweep's"
 
 	for v in SAME OTHER ROOT; do caps_probe "$v"; done
 	caps_agree SAME sethostname "$same_uts"
