@@ -42,5 +42,6 @@ jq -r '
   "nsmon caps --all over the fixture (target <= 100 ms mean):",
   (.results[] | "  \(.command): mean \(.mean * 1000 | round) ms, " +
     "median \(.median * 1000 | round) ms, max \(.max * 1000 | round) ms"),
+  "  caps --all / ls (same run; ls is the same sweep with as many rows): \($r["nsmon caps --all"].mean / $r["nsmon ls"].mean * 100 | round / 100)",
   "  caps --all \(if $r["nsmon caps --all"].mean <= 0.1 then "meets" else "misses" end) the target"
 ' "$out/h.json"
