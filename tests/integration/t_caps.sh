@@ -95,6 +95,14 @@ test_caps_member() {
 		(.namespaces | map(select(.id == $t and .relation == "member"))
 		 | length == 1) and (.namespaces | length >= 2)' "$OUT" \
 		>/dev/null || fail "caps $P: not its own namespaces: $(cat "$OUT")"
+	# read without a sweep, they are what the sweep's model says
+	cp "$OUT" "$T_DIR/own.json"
+	run_nsmon "$NSMON" caps "$P" --all --json
+	jq -e --slurpfile o "$T_DIR/own.json" '
+		($o[0].namespaces | map(.id)) as $ids |
+		[.namespaces[] | select(.id as $i | $ids | index($i))]
+		== ($o[0].namespaces | sort_by(.id))' "$OUT" >/dev/null ||
+		fail "caps $P: its own namespaces differ from --all's rows"
 }
 
 # A child user namespace made by uid 1 (and its uts namespace), seen by

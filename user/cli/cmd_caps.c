@@ -6,12 +6,17 @@
  *
  * The rules run in the library (discovery/nscaps.c) over the model's user
  * namespace hierarchy; this file only chooses the targets and prints.
+ * --ns and --all sweep the host (a namespace may be held by anything);
+ * the default targets, PID's own namespaces, are read from it alone.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cols.h"
@@ -414,6 +419,84 @@ out:
 	return ret;
 }
 
+/* The namespace of PID in slot s (its ns/ link), 0 if unreadable. */
+static uint64_t own_link(const struct nsm_model *m, pid_t pid, int s)
+{
+	char path[64], link[128];
+	enum nsm_type t;
+	uint64_t id;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/ns/%s", (int)pid, nsm_slot_name(s));
+	n = readlinkat(m->proc_fd, path, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = '\0';
+	if (nsm_parse_nslink(link, &t, &id) || t != nsm_slot_type(s))
+		return 0;
+	return id;
+}
+
+/*
+ * Owner, parent and owner uid of the namespace in slot s, and of the
+ * user namespaces above it (hierarchy.c follows them), through its nsfs
+ * file; one that cannot be opened stays unresolved: its rows say
+ * "unknown".  0 or -ENOMEM.
+ */
+static int own_resolve(struct nsm_model *m, pid_t pid, int s, uint64_t id)
+{
+	struct nsm_ns *ns = id ? nsm_ns_get(m, id) : NULL;
+	char path[64];
+	struct stat st;
+	int fd, err;
+
+	if (!m->live || !ns || ns->resolved)
+		return 0;
+	snprintf(path, sizeof(path), "%d/ns/%s", (int)pid, nsm_slot_name(s));
+	fd = openat(m->proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	/* the pid may have been reused since the link was read */
+	err = fstat(fd, &st) || st.st_ino != id ? 0 :
+						  nsm_resolve_fd(m, ns, fd);
+	close(fd);
+	return err;
+}
+
+/*
+ * The default targets, the namespaces PID is in, need no sweep: a model
+ * with that process, its namespaces and the user namespaces above them
+ * (as `mounts` reads one namespace).  0, or 1 with the message printed.
+ */
+static int caps_read_own(const struct caps_ctl *ctl, struct nsm_model **out)
+{
+	struct nsm_model *m = NULL;
+	struct nsm_proc *p;
+	int s, err;
+
+	err = nsm_model_new(&m, &ctl->common.opts);
+	if (err) {
+		cli_model_error(ctl->common.opts.proc_root, err);
+		return 1;
+	}
+	err = nsm_proc_add(m, ctl->pid, &p);
+	for (s = 0; !err && s < NSM_NSLOTS; s++)
+		p->ns[s] = own_link(m, ctl->pid, s);
+	if (!err)
+		err = nsm_proc_attach(m, p);
+	for (s = 0; !err && s < NSM_NSLOTS; s++)
+		err = own_resolve(m, ctl->pid, s, p->ns[s]);
+	if (!err)
+		err = nsm_finish(m);
+	if (err) {
+		fprintf(stderr, "nsmon caps: %s\n", strerror(-err));
+		nsm_model_free(m);
+		return 1;
+	}
+	*out = m;
+	return 0;
+}
+
 /* One option or the PID operand (cli_getopt). */
 static int caps_opt(void *data, int code, const char *arg)
 {
@@ -487,7 +570,8 @@ int cmd_caps(int argc, char **argv)
 		ret = caps_range(&ctl);
 	if (ret)
 		return ret;
-	if (cli_discover(&ctl.common, &m))
+	if (ctl.id || ctl.all ? cli_discover(&ctl.common, &m) :
+				caps_read_own(&ctl, &m))
 		return 1;
 	ret = cli_exit_code(m, caps_run(&ctl, m));
 	nsm_model_free(m);
