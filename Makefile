@@ -174,6 +174,7 @@ bench: all
 	bash scripts/bench-discovery.sh
 	bash scripts/bench-agent.sh
 	bash scripts/bench-mounts.sh
+	bash scripts/bench-caps.sh
 	bash scripts/bench-serve.sh
 
 # An administrator's tool (section 8): the binary in sbin.  The unit, when
@@ -248,8 +249,10 @@ fuzz: $(BPF_SKELS)
 		$(INC_SERVE) tests/fuzz/fuzz_serve_parse.c user/serve/listen.c user/serve/query.c \
 		user/serve/auth.c user/agent/events_out.c discovery/nstype.c discovery/encode.c \
 		-o $(BUILD)/fuzz/fuzz_serve_parse
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		$(INC_DISC) $(PKG_CFLAGS) tests/fuzz/fuzz_creds.c $(DISC_SRCS) $(LDLIBS) -o $(BUILD)/fuzz/fuzz_creds
 	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs $(BUILD)/fuzz/corpus-engine_event \
-		$(BUILD)/fuzz/corpus-encode $(BUILD)/fuzz/corpus-serve_parse
+		$(BUILD)/fuzz/corpus-encode $(BUILD)/fuzz/corpus-serve_parse $(BUILD)/fuzz/corpus-creds
 	# new inputs go to build/; the checked-in seeds are only read
 	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-mountinfo tests/fuzz/corpus/mountinfo
@@ -261,6 +264,8 @@ fuzz: $(BPF_SKELS)
 		$(BUILD)/fuzz/corpus-encode tests/fuzz/corpus/encode
 	$(BUILD)/fuzz/fuzz_serve_parse -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-serve_parse tests/fuzz/corpus/serve_parse
+	$(BUILD)/fuzz/fuzz_creds -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz/corpus-creds tests/fuzz/corpus/creds
 
 clean:
 	rm -rf $(BUILD)
