@@ -83,6 +83,32 @@ async function submit(token) {
   await page.click('#token-form button[type="submit"]');
 }
 
+// The page's own SSE parser (sse.js, as served), fed a stream cut into
+// chunks of every size from 1 byte to all of it: a frame split over
+// chunks (a UTF-8 character and a CRLF too), several frames in one;
+// comments skipped; no frame after the reader is closed.
+test('the SSE reader: frames split over chunks, several in one', async () => {
+  const text = ': ping\n\nid: 1\nevent: create\ndata: {"comm":"\u00e9\u6f22"}\n\n' +
+    'id: 2\r\nevent: destroy\r\ndata: x\r\ndata: y\r\n\r\n: c\nevent: shutdown\ndata: {}\n\n';
+  const want = [{ type: 'create', data: '{"comm":"\u00e9\u6f22"}', lastEventId: '1' },
+    { type: 'destroy', data: 'x\ny', lastEventId: '2' }, { type: 'shutdown', data: '{}', lastEventId: '2' }];
+  const got = await page.evaluate(async t => {
+    const { Parser } = await import('/sse.js');
+    const bytes = new TextEncoder().encode(t), runs = [];
+    for (let size = 1; size <= bytes.length; size++) {
+      const out = [], p = new Parser(f => out.push(f));
+      for (let i = 0; i < bytes.length; i += size) p.push(bytes.subarray(i, i + size), () => true);
+      runs.push(out);
+    }
+    const first = [], p = new Parser(f => first.push(f));
+    p.push(bytes, () => first.length < 1);
+    return { runs, first, n: bytes.length };
+  }, text);
+  assert.equal(got.runs.length, got.n);
+  for (const [i, out] of got.runs.entries()) assert.deepEqual(out, want, `chunks of ${i + 1} bytes`);
+  assert.deepEqual(got.first, want.slice(0, 1), 'closed after the first frame');
+});
+
 test('without a token: the form, no data', async () => {
   await page.waitForSelector('#token-form:not([hidden])', WAIT);
   await page.waitForSelector('#conn[data-state="auth"]', WAIT);

@@ -9,7 +9,8 @@
 
 import { apiFetch } from './api.js';
 
-// The lines of a stream into frames: { type, data, lastEventId } to emit.
+// The lines of a stream into frames: { type, data, lastEventId } to emit
+// (exported for tests/ui/token.test.mjs).
 export class Parser {
   constructor(emit) {
     this.emit = emit;
