@@ -3,7 +3,7 @@
 # (tests/ui/node_modules, installed by scripts/deps.sh from
 # tests/ui/package-lock.json) under `node --test`; the assertions are in
 # tests/ui/ui.test.mjs.  Screenshots of every view go to build/ui-shots/,
-# with node's output (node.log).
+# with node's output (ui.log, token.log).
 #
 # Everything the browser test starts (chromium, the namespaces' processes)
 # is written to $T_DIR/pids and killed at exit, also when node fails or
@@ -13,6 +13,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/t_serve.sh"
 
 # timeout serve_ui 150
+# timeout serve_ui_token 120
 
 # kill_listed FILE: kill every pid in FILE (one a line).
 kill_listed() {
@@ -33,12 +34,34 @@ ui_headers() {
 	grep -qix 'X-Content-Type-Options: nosniff' <<<"$h" || fail "$1: no nosniff"
 }
 
-test_serve_ui() {
-	local ui=$repo/tests/ui shots=$repo/build/ui-shots path rc=0 ids
+# ui_tools: what the browser tests need.
+ui_tools() {
 	command -v chromium >/dev/null || fail "chromium is missing (scripts/deps.sh installs it)"
 	command -v node >/dev/null || fail "node is missing (scripts/deps.sh installs it)"
-	[[ -d $ui/node_modules/puppeteer-core ]] ||
+	[[ -d $repo/tests/ui/node_modules/puppeteer-core ]] ||
 		fail "tests/ui/node_modules has no puppeteer-core (scripts/deps.sh installs it)"
+}
+
+# ui_node TEST.mjs [ENV=VALUE...]: the browser test under node --test,
+# its output in build/ui-shots/TEST.log (kept also when the time limit ends
+# the test); a failure is the test's failure, with the end of that log.
+ui_node() {
+	local t=$1 shots=$repo/build/ui-shots rc=0 log
+	shift
+	log=$shots/${t%.test.mjs}.log
+	mkdir -p "$shots"
+	env NSMON_URL="$URL" UI_SHOTS="$shots" UI_PIDS="$T_DIR/pids" UI_DIR="$T_DIR" "$@" \
+		node --test --test-reporter=spec "$repo/tests/ui/$t" >"$log" 2>&1 || rc=$?
+	if [[ $rc -ne 0 ]]; then
+		grep -vE '^\s*at ' "$log" | tail -n 60 >&2
+		fail "the browser test $t failed (exit $rc): $(grep -m1 -E '^\s*(✖|not ok)' "$log")"
+	fi
+	note "$t: $(grep -E '^ℹ (tests|pass|fail|duration_ms)' "$log" | tr '\n' ' ')"
+}
+
+test_serve_ui() {
+	local path ids
+	ui_tools
 	defer kill_listed "$T_DIR/pids"
 	# small enough for the browser test to make a resume fall out of it,
 	# large enough for its count of rows under the host's churn
@@ -66,20 +89,28 @@ test_serve_ui() {
 	mapfile -t ids < <(awk -v p="$path" '$5 == p { print $1 }' "/proc/$M/mountinfo")
 	[[ ${#ids[@]} -eq 2 ]] || fail "stacked mounts on $path: ${ids[*]}"
 
-	# the log stays next to the screenshots, also when the time limit
-	# ends the test
-	mkdir -p "$shots"
-	NSMON_URL=$URL UI_SHOTS=$shots UI_PIDS=$T_DIR/pids \
-		UI_DIR=$T_DIR UI_NOTE=$T_DIR/note \
-		UI_MNTNS=$(ns_ino "$M" mnt) UI_MNT_PATH=$path \
-		UI_MNT_LOWER=${ids[0]} UI_MNT_UPPER=${ids[1]} UI_BACKLOG=20000 UI_NSLOOP=$NSLOOP \
-		node --test --test-reporter=spec "$ui/ui.test.mjs" \
-		>"$shots/node.log" 2>&1 || rc=$?
-	if [[ $rc -ne 0 ]]; then
-		grep -vE '^\s*at ' "$shots/node.log" | tail -n 60 >&2
-		fail "the browser test failed (exit $rc): $(grep -m1 -E '^\s*(✖|not ok)' "$shots/node.log")"
-	fi
+	ui_node ui.test.mjs UI_NOTE="$T_DIR/note" \
+		UI_MNTNS="$(ns_ino "$M" mnt)" UI_MNT_PATH="$path" \
+		UI_MNT_LOWER="${ids[0]}" UI_MNT_UPPER="${ids[1]}" UI_BACKLOG=20000 UI_NSLOOP="$NSLOOP"
 	[[ -e $T_DIR/note ]] && while read -r l; do note "$l"; done <"$T_DIR/note"
-	note "$(grep -E '^ℹ (tests|pass|fail|duration_ms)' "$shots/node.log" | tr '\n' ' ')"
+	serve_stop
+}
+
+# The UI against a server with --token-file: the page asks for the token
+# (a form), refuses a wrong one, and with the right one reads and streams
+# with the header; the token stays out of URLs, localStorage and cookies
+# (tests/ui/token.test.mjs).
+test_serve_ui_token() {
+	ui_tools
+	defer kill_listed "$T_DIR/pids"
+	TOKEN=tok-$RANDOM$RANDOM$RANDOM
+	echo "$TOKEN" >"$T_DIR/token"
+	serve_start --token-file "$T_DIR/token"
+	# the page itself needs none, the API does
+	ui_headers / 'text/html; charset=utf-8'
+	ui_headers /api.js 'text/javascript; charset=utf-8'
+	ui_headers /sse.js 'text/javascript; charset=utf-8'
+	expect 401 /api/namespaces
+	ui_node token.test.mjs NSMON_TOKEN="$TOKEN"
 	serve_stop
 }

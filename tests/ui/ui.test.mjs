@@ -27,6 +27,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, readlinkSync, mkdirSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
+import { WAIT, rowsMatch } from './lib.mjs';
 
 const env = name => {
   const v = process.env[name];
@@ -36,7 +37,6 @@ const env = name => {
 const URL = env('NSMON_URL');
 const SHOTS = env('UI_SHOTS');
 const PIDS = env('UI_PIDS');
-const WAIT = { timeout: 30000 };
 
 let browser, page;
 const procs = [];
@@ -122,51 +122,10 @@ test('no script error, no Content-Security-Policy violation', () => {
   assert.deepEqual(pageErrors, []);
 });
 
-// Events seq > from, up to and including seq to, from the server's stream
-// (the hand-off: each once, in order).
-async function eventsBetween(from, to) {
-  const ac = new AbortController();
-  const r = await fetch(`${URL}/api/events?last_event_id=${from}`, { signal: ac.signal });
-  const out = [], dec = new TextDecoder();
-  let buf = '';
-  try {
-    for await (const chunk of r.body) {
-      buf += dec.decode(chunk, { stream: true });
-      let end;
-      while ((end = buf.indexOf('\n\n')) >= 0) {
-        const frame = buf.slice(0, end);
-        buf = buf.slice(end + 2);
-        if (/^event: resync$/m.test(frame)) throw new Error(`resync after ${from}: the backlog is too small`);
-        const data = frame.match(/^data: (.*)$/m);
-        if (!data) continue;
-        const e = JSON.parse(data[1]);
-        out.push(e);
-        if (e.seq >= to) return out;
-      }
-    }
-  } finally {
-    ac.abort();
-  }
-  throw new Error(`the stream ended before seq ${to}`);
-}
-
-// The table's rows equal /api/namespaces' count: the document at seq M,
-// the table as rendered at seq K >= M, and the creates and destroys in
-// between from the stream (the host makes namespaces meanwhile).
-async function rowsMatch() {
-  const doc = await (await fetch(`${URL}/api/namespaces`)).json();
-  await page.waitForFunction(m => Number(document.querySelector('#ns-table')?.dataset.seq) >= m, WAIT, doc.seq);
-  const [k, rows] = await page.$eval('#ns-table', t => [Number(t.dataset.seq), Number(t.dataset.rows)]);
-  let want = doc.namespaces.length;
-  if (k > doc.seq)
-    for (const e of await eventsBetween(doc.seq, k))
-      want += e.event === 'create' ? 1 : e.event === 'destroy' ? -1 : 0;
-  assert.equal(rows, want, `rows at seq ${k}: the document's ${doc.namespaces.length} at seq ${doc.seq}, and the events up to ${k}`);
-  assert.ok(doc.namespaces.length > 0);
-}
-
 test('the table has a row per namespace of /api/namespaces', async () => {
-  await rowsMatch();
+  await rowsMatch(page, URL);
+  // a server without --token-file: no token asked for
+  assert.equal(await page.$eval('#token-form', f => f.hidden), true, 'no token form');
   await shot('namespaces');
 });
 
@@ -374,6 +333,6 @@ test('a cut stream: disconnected, reopened from its last id; out of the backlog:
     await page.setRequestInterception(false);
   }
   assert.equal(await mark(), 42, 'the page was not reloaded');
-  await rowsMatch();
+  await rowsMatch(page, URL);
   assert.deepEqual(pageErrors, []);
 });

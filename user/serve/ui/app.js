@@ -68,7 +68,8 @@ function render() {
 
 // ------------------------------------------------------------ connection
 
-const STATE_TEXT = { live: 'live', connecting: 'connecting', down: 'disconnected', resync: 'resync' };
+const STATE_TEXT = { live: 'live', connecting: 'connecting', down: 'disconnected', resync: 'resync',
+                     auth: 'token needed' };
 
 function showState() {
   const c = $('conn');

@@ -1,13 +1,18 @@
 // live.js - the connection to nsmon serve: read /api/namespaces (seq N),
 // then stream /api/events from N (the list+watch hand-off: every change
-// after the document once, none before it).  The stream is reopened by
-// hand, from the last id seen, rather than by EventSource's own retry,
-// which would resend the first URL's ?last_event_id.  A resync (the
+// after the document once, none before it).  The stream is read with
+// fetch() (sse.js: it sends the token, which EventSource cannot) and
+// reopened by hand, from the last id seen.  A 401 (a server with
+// --token-file, and no token or a wrong one) asks for the token
+// (api.js) and then starts over from the document.  A resync (the
 // backlog no longer reaches back to our id, or the server restarted)
 // means: read the document again and stream from its seq.  After events
 // the document is re-read now and then for what events do not carry
 // (command lines, refs, containers), and at once after a lost or a sync
 // that corrected the model.
+
+import { apiFetch, needToken, Unauthorized } from './api.js';
+import { openStream } from './sse.js';
 
 const KINDS = ['create', 'switch', 'destroy', 'sync', 'lost', 'container'];
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
@@ -23,7 +28,7 @@ export class Live extends EventTarget {
   constructor(store) {
     super();
     this.store = store;
-    this.es = null;
+    this.stream = null;
     this.lastId = 0;
     this.tries = 0;
     this.state = 'connecting';
@@ -45,7 +50,7 @@ export class Live extends EventTarget {
   }
 
   async readDoc() {
-    const r = await fetch('/api/namespaces', { cache: 'no-store' });
+    const r = await apiFetch('/api/namespaces');
     if (!r.ok) throw new Error(`/api/namespaces: ${r.status}`);
     return r.json();
   }
@@ -64,43 +69,67 @@ export class Live extends EventTarget {
       this.dispatchEvent(new Event('reread'));
       this.open();
     } catch (err) {
+      if (err instanceof Unauthorized) return this.unauthorized();
       this.retry(() => this.reload(), String(err.message || err));
     }
   }
 
+  // A 401: nothing more until the token form is answered, then a new
+  // hand-off (a wrong token comes back here, and the form says so).
+  async unauthorized() {
+    this.close();
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    if (this.state === 'auth') return;
+    this.setState('auth', 'the server wants a token');
+    await needToken();
+    this.tries = 0;
+    this.setState('connecting');
+    this.reload();
+  }
+
   open() {
-    const es = new EventSource(`/api/events?last_event_id=${this.lastId}`);
-    this.es = es;
-    es.onopen = () => {
-      this.tries = 0;
-      this.setState('live');
-    };
-    es.onerror = () => {
-      if (this.es !== es) return;
-      this.close();
-      if (!this.tries)
-        this.note('disconnect', `stream lost after seq ${this.lastId}; reconnecting`);
-      this.retry(() => this.open(), 'stream lost');
-    };
-    for (const k of KINDS)
-      es.addEventListener(k, ev => this.onEvent(ev));
-    es.addEventListener('resync', () => {
+    // a stream that is not this.stream any more (a reload opened another
+    // while a retry was due) says nothing
+    const s = openStream(`/api/events?last_event_id=${this.lastId}`, {
+      open: () => {
+        if (this.stream !== s) return s.close();
+        this.tries = 0;
+        this.setState('live');
+      },
+      event: ev => {
+        if (this.stream === s) this.onFrame(ev);
+      },
+      error: err => {
+        if (this.stream !== s) return;
+        this.close();
+        if (err instanceof Unauthorized) return this.unauthorized();
+        if (!this.tries)
+          this.note('disconnect', `stream lost after seq ${this.lastId}; reconnecting`);
+        this.retry(() => this.open(), 'stream lost');
+      },
+    });
+    this.stream = s;
+  }
+
+  onFrame(ev) {
+    if (KINDS.includes(ev.type)) return this.onEvent(ev);
+    if (ev.type === 'resync') {
       this.note('resync', `resync after seq ${this.lastId}: re-reading the namespaces`);
       this.setState('resync', 'resync');
       this.reload();
-    });
-    // a server that comes back is another run, its seqs start at 1: not a
-    // resume but a new hand-off
-    es.addEventListener('shutdown', () => {
+    } else if (ev.type === 'shutdown') {
+      // a server that comes back is another run, its seqs start at 1: not
+      // a resume but a new hand-off
       this.close();
       this.note('disconnect', `the server is shutting down (after seq ${this.lastId}); reconnecting`);
       this.retry(() => this.reload(), 'server stopped');
-    });
+    }
   }
 
   close() {
-    if (this.es) this.es.close();
-    this.es = null;
+    if (this.stream) this.stream.close();
+    this.stream = null;
   }
 
   retry(fn, why) {
@@ -161,6 +190,7 @@ export class Live extends EventTarget {
       // made after the server's sweep: its details come with the next one
       if ((doc.namespaces || []).some(n => n.pending)) this.refresh(REFRESH_QUIET_MS);
     } catch (err) {
+      if (err instanceof Unauthorized) return this.unauthorized();
       this.note('error', `re-reading the namespaces failed: ${err.message || err}`);
     } finally {
       this.reading = false;

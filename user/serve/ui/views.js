@@ -7,6 +7,7 @@
 import { h, fill, typeBadge, nsLink, cmdText } from './dom.js';
 import { TYPES, refText, refSummary } from './model.js';
 import { Tree } from './tree.js';
+import { apiFetch, needToken, Unauthorized } from './api.js';
 
 const prefs = { types: new Set(), q: '', sort: 'id', dir: 1 };
 
@@ -286,7 +287,14 @@ export class NsView {
 
   async loadMounts() {
     this.mounts = 'loading';
-    this.mounts = await fetchMounts(this.id);
+    try {
+      this.mounts = await fetchMounts(this.id);
+    } catch (err) {
+      if (!(err instanceof Unauthorized)) throw err;
+      // asked again once the token is given
+      await needToken();
+      this.mounts = undefined;
+    }
     this.update();
   }
 
@@ -392,17 +400,19 @@ export class NsView {
 }
 
 // The mount table of a mount namespace: /api/namespaces/ID?mounts=1, else
-// /api/mounts?ns=ID; null when the server has neither.
+// /api/mounts?ns=ID; null when the server has neither.  Unauthorized (a
+// 401) is thrown.
 async function fetchMounts(id) {
   for (const url of [`/api/namespaces/${id}?mounts=1`, `/api/mounts?ns=${id}`]) {
     try {
-      const r = await fetch(url, { cache: 'no-store' });
+      const r = await apiFetch(url);
       if (!r.ok) continue;
       const j = await r.json();
       const m = (j.namespace && j.namespace.mounts) || j.mounts;
       if (Array.isArray(m)) return m;
-    } catch {
-      // try the next
+    } catch (err) {
+      if (err instanceof Unauthorized) throw err;
+      // else try the next
     }
   }
   return null;
