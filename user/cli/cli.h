@@ -161,5 +161,6 @@ int cmd_discover(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_mounts(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

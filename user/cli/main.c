@@ -19,6 +19,7 @@ static const struct cmd {
 	{ "tree", cmd_tree, "user or PID namespace hierarchy" },
 	{ "ps", cmd_ps, "processes with their namespaces" },
 	{ "mounts", cmd_mounts, "mounts of a mount namespace, hidden ones marked" },
+	{ "exec", cmd_exec, "run a command inside namespaces given by id" },
 	{ "discover", cmd_discover, "one-shot discovery as one JSON document" },
 	{ "watch", cmd_watch, "namespace events as they happen (the agent)" },
 	{ "serve", cmd_serve, "the agent as an HTTP service (REST, SSE, metrics)" },
