@@ -159,21 +159,22 @@ struct scan {
 	struct nsm_target *t;
 	const uint64_t *ids;
 	size_t n, left;
+	int procfd;
+	struct nsm_pids pids;
 };
 
 /* Matches one process's namespaces against the ids still wanted. */
-static int scan_pid(void *ctx, int dirfd, int pid, const char *name)
+static void scan_pid(struct scan *s, pid_t pid)
 {
-	struct scan *s = ctx;
 	char path[64];
 	struct stat st;
 	size_t i;
 	int type, fd;
 
 	for (type = 0; type < NSM_NTYPES && s->left; type++) {
-		snprintf(path, sizeof(path), "%s/ns/%s", name,
+		snprintf(path, sizeof(path), "%d/ns/%s", (int)pid,
 			 nsm_type_name(type));
-		if (fstatat(dirfd, path, &st, 0))
+		if (fstatat(s->procfd, path, &st, 0))
 			continue;
 		for (i = 0; i < s->n; i++) {
 			if (s->t[i].type != NSM_TYPE_NONE ||
@@ -190,7 +191,11 @@ static int scan_pid(void *ctx, int dirfd, int pid, const char *name)
 			s->left--;
 		}
 	}
-	return s->left ? 0 : 1;
+}
+
+static int add_pid(void *ctx, int dirfd, int pid, const char *name)
+{
+	return nsm_pids_add(&((struct scan *)ctx)->pids, pid);
 }
 
 int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
@@ -198,7 +203,7 @@ int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 	struct scan s = { .t = t, .ids = ids, .n = n, .left = n };
 	uint64_t ours[NSM_NTYPES];
 	size_t i;
-	int type, procfd;
+	int type;
 
 	for (type = 0; type < NSM_NTYPES; type++)
 		ours[type] = our_ns(type);
@@ -209,19 +214,27 @@ int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 				continue;
 			t[i].type = type;
 			t[i].id = ids[i];
-			set_way(&t[i], NSM_WAY_OURS, 0, "ours already, not entered%.0d%s",
-				NULL);
+			set_way(&t[i], NSM_WAY_OURS, 0,
+				"ours already, not entered%.0d%s", NULL);
 			s.left--;
 			break;
 		}
 	}
 	if (!s.left)
 		return 0;
-	procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (procfd < 0)
+	s.procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s.procfd < 0)
 		return (int)s.left;
-	nsm_each_number(procfd, ".", scan_pid, &s);
-	close(procfd);
+	/*
+	 * Newest first: a namespace that is not ours was most likely made
+	 * by a recent process (a container, a test), and the walk stops
+	 * at the first holder of each id, not after 8 stats per process.
+	 */
+	nsm_each_number(s.procfd, ".", add_pid, &s);
+	for (i = s.pids.n; i-- > 0 && s.left;)
+		scan_pid(&s, s.pids.v[i]);
+	free(s.pids.v);
+	close(s.procfd);
 	return (int)s.left;
 }
 
