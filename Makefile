@@ -161,6 +161,7 @@ bench: all
 	bash scripts/bench-agent.sh
 	bash scripts/bench-mounts.sh
 	bash scripts/bench-serve.sh
+	bash scripts/bench-exec.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/nsmon $(DESTDIR)$(PREFIX)/sbin/nsmon
