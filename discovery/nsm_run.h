@@ -68,7 +68,8 @@ int nsm_target_of_pid(struct nsm_target *t, pid_t pid, enum nsm_type type);
 
 /*
  * Without a model: finds each of ids[0..n) (nsfs inode numbers) among
- * our own namespaces and those of the processes in /proc (one pass),
+ * our own namespaces and those of the processes in /proc (type by type,
+ * net first, until each id has a holder),
  * filling t[i] (way OURS or PROCESS) for those found.  Returns how many
  * were not found (their t[i].fd is -1 and t[i].type NSM_TYPE_NONE).
  */

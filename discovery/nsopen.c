@@ -163,33 +163,28 @@ struct scan {
 	struct nsm_pids pids;
 };
 
-/* Matches one process's namespaces against the ids still wanted. */
-static void scan_pid(struct scan *s, pid_t pid)
+/* Matches one namespace of one process against the ids still wanted. */
+static void scan_one(struct scan *s, pid_t pid, enum nsm_type type)
 {
 	char path[64];
 	struct stat st;
 	size_t i;
-	int type, fd;
+	int fd;
 
-	for (type = 0; type < NSM_NTYPES && s->left; type++) {
-		snprintf(path, sizeof(path), "%d/ns/%s", (int)pid,
-			 nsm_type_name(type));
-		if (fstatat(s->procfd, path, &st, 0))
+	snprintf(path, sizeof(path), "%d/ns/%s", (int)pid, nsm_type_name(type));
+	if (fstatat(s->procfd, path, &st, 0))
+		return;
+	for (i = 0; i < s->n; i++) {
+		if (s->t[i].type != NSM_TYPE_NONE || s->ids[i] != st.st_ino)
 			continue;
-		for (i = 0; i < s->n; i++) {
-			if (s->t[i].type != NSM_TYPE_NONE ||
-			    s->ids[i] != st.st_ino)
-				continue;
-			fd = holder_pidfd(pid, type, st.st_ino);
-			if (fd < 0)
-				continue;	/* gone: another may hold it */
-			s->t[i].type = type;
-			s->t[i].id = st.st_ino;
-			s->t[i].fd = fd;
-			set_way(&s->t[i], NSM_WAY_PROCESS, pid,
-				"process %d%s", NULL);
-			s->left--;
-		}
+		fd = holder_pidfd(pid, type, st.st_ino);
+		if (fd < 0)
+			continue;	/* gone: another may hold it */
+		s->t[i].type = type;
+		s->t[i].id = st.st_ino;
+		s->t[i].fd = fd;
+		set_way(&s->t[i], NSM_WAY_PROCESS, pid, "process %d%s", NULL);
+		s->left--;
 	}
 }
 
@@ -200,9 +195,13 @@ static int add_pid(void *ctx, int dirfd, int pid, const char *name)
 
 int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 {
+	static const enum nsm_type by_use[] = {
+		NSM_NET, NSM_MNT, NSM_UTS, NSM_PID, NSM_IPC, NSM_USER,
+		NSM_CGROUP, NSM_TIME,
+	};
 	struct scan s = { .t = t, .ids = ids, .n = n, .left = n };
 	uint64_t ours[NSM_NTYPES];
-	size_t i;
+	size_t i, k;
 	int type;
 
 	for (type = 0; type < NSM_NTYPES; type++)
@@ -226,13 +225,16 @@ int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 	if (s.procfd < 0)
 		return (int)s.left;
 	/*
-	 * Newest first: a namespace that is not ours was most likely made
-	 * by a recent process (a container, a test), and the walk stops
-	 * at the first holder of each id, not after 8 stats per process.
+	 * The type an id is of is not known (no call maps an inode number
+	 * to its namespace): one type at a time over all processes, the
+	 * types entered most often first, the highest pids (most often the
+	 * newest) first; the walk stops once every id has a holder, after
+	 * one stat per process for a net namespace instead of eight.
 	 */
 	nsm_each_number(s.procfd, ".", add_pid, &s);
-	for (i = s.pids.n; i-- > 0 && s.left;)
-		scan_pid(&s, s.pids.v[i]);
+	for (k = 0; k < sizeof(by_use) / sizeof(by_use[0]) && s.left; k++)
+		for (i = s.pids.n; i-- > 0 && s.left;)
+			scan_one(&s, s.pids.v[i], by_use[k]);
 	free(s.pids.v);
 	close(s.procfd);
 	return (int)s.left;
