@@ -352,36 +352,38 @@ static bool entered(const struct exec_ctl *c, enum nsm_type type)
 	return false;
 }
 
+/* A directory of process pid: DIR as it sees it, else its own (name). */
+static int pid_dir(pid_t pid, const char *dir, const char *name)
+{
+	struct nsm_place at = { .pid = pid, .mntns = -1 };
+	char path[64];
+	int fd;
+
+	if (dir)
+		return nsm_open_in(&at, dir, O_PATH | O_DIRECTORY);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 /* --pid's root and cwd, opened as that process sees them, before setns. */
 static int open_dirs(struct exec_ctl *c)
 {
-	struct nsm_place at = { .pid = c->pid, .mntns = -1 };
-	char path[64];
+	const char *what = "root";
+	int fd = 0;
 
 	c->rootfd = c->wdfd = -1;
 	if (!c->pid)
 		return 0;
-	if (c->do_root) {
-		snprintf(path, sizeof(path), "/proc/%d/root", (int)c->pid);
-		c->rootfd = c->root
-			? nsm_open_in(&at, c->root, O_PATH | O_DIRECTORY)
-			: open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c->rootfd < 0 && !c->root)
-			c->rootfd = -errno;
+	if (c->do_root)
+		fd = c->rootfd = pid_dir(c->pid, c->root, "root");
+	if (fd >= 0 && c->do_wd) {
+		what = "working directory";
+		fd = c->wdfd = pid_dir(c->pid, c->wd, "cwd");
 	}
-	if (c->do_wd) {
-		snprintf(path, sizeof(path), "/proc/%d/cwd", (int)c->pid);
-		c->wdfd = c->wd ? nsm_open_in(&at, c->wd, O_PATH | O_DIRECTORY)
-				: open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c->wdfd < 0 && !c->wd)
-			c->wdfd = -errno;
-	}
-	if (c->rootfd < -1 || c->wdfd < -1) {
-		int err = c->rootfd < -1 ? c->rootfd : c->wdfd;
-
-		fprintf(stderr, "nsmon exec: %s of process %d: %s\n",
-			c->rootfd < -1 ? "root" : "working directory",
-			(int)c->pid, nsm_in_root_strerror(err));
+	if (fd < 0) {
+		fprintf(stderr, "nsmon exec: %s of process %d: %s\n", what,
+			(int)c->pid, nsm_in_root_strerror(fd));
 		return 1;
 	}
 	return 0;
