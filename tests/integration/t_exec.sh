@@ -205,3 +205,27 @@ test_exec_man_page() {
 		tr -d '*' | sort -u)
 	[[ $help == "$page" ]] || fail "--help and the man page differ: $(diff <(echo "$help") <(echo "$page") | grep '^[<>]' | tr '\n' ' ')"
 }
+
+# A user namespace of another user (1000 mapped to 5, not our root): as
+# nsenter, exec becomes its root, which is not mapped there (exit 1, the
+# reason said); --preserve-credentials keeps ours (unmapped: 65534) and
+# the exec drops the capabilities, unless --keep-caps; --user-parent
+# enters its parent (ours: nothing to enter).
+test_exec_user_options() {
+	local user
+	spawn p setpriv --reuid=1000 --regid=1000 --clear-groups \
+		unshare -U --map-user=5 --map-group=5 sleep 1000
+	wait_unshared "$p" user
+	user=$(ns_ino "$p" user)
+	run_nsmon "$NSMON" exec --ns "$user" -- true
+	[[ $RC -eq 1 ]] || fail "root not mapped: exit $RC"
+	grep -q "no uid or gid 0 mapped there" "$ERR" || fail "$(cat "$ERR")"
+	exec_ok --ns "$user" --preserve-credentials -- \
+		sh -c 'readlink /proc/self/ns/user; id -u; grep CapAmb /proc/self/status'
+	[[ $(cat "$OUT") == "user:[$user]"$'\n'65534$'\n'"CapAmb:"$'\t'0000000000000000 ]] ||
+		fail "--preserve-credentials: $(cat "$OUT")"
+	exec_ok --ns "$user" --preserve-credentials --keep-caps -- grep CapAmb /proc/self/status
+	[[ $(cat "$OUT") != *$'\t'0000000000000000 ]] || fail "--keep-caps: $(cat "$OUT")"
+	exec_ok -v --ns "$user" --user-parent -- readlink /proc/self/ns/user
+	[[ $(cat "$OUT") == "$(readlink /proc/self/ns/user)" ]] || fail "--user-parent: $(cat "$OUT")"
+}

@@ -339,6 +339,11 @@ static int to_user_parent(struct exec_ctl *c)
 		t->way = NSM_WAY_TASK;
 	strncat(t->how, ", its parent (NS_GET_PARENT)",
 		sizeof(t->how) - strlen(t->how) - 1);
+	/* our own user namespace: setns(2) would refuse it (EINVAL) */
+	if (!stat("/proc/self/ns/user", &st) && st.st_ino == t->id) {
+		nsm_target_close(t);
+		t->way = NSM_WAY_OURS;
+	}
 	return 0;
 }
 
@@ -450,8 +455,10 @@ static int set_creds(struct exec_ctl *c)
 			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
 	return 0;
 err:
-	fprintf(stderr, "nsmon exec: credentials in the user namespace: %s\n",
-		strerror(errno));
+	fprintf(stderr, "nsmon exec: credentials in the user namespace: %s%s\n",
+		strerror(errno), errno == EINVAL && !c->preserve
+		? " (no uid or gid 0 mapped there; --preserve-credentials "
+		  "keeps ours)" : "");
 	return 1;
 }
 
