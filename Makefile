@@ -176,6 +176,7 @@ bench: all
 	bash scripts/bench-mounts.sh
 	bash scripts/bench-caps.sh
 	bash scripts/bench-serve.sh
+	bash scripts/bench-exec.sh
 
 # An administrator's tool (section 8): the binary in sbin.  The unit, when
 # contrib/systemd/ has one, gets ExecStart pointed at the binary installed

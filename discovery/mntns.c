@@ -2,21 +2,21 @@
 /*
  * mntns.c - one mount namespace's mount table, read once and kept in
  * mnt->mounts for pass 7: from the mountinfo of a process in it, by id
- * (listmount.c), or from a thread that enters it.  Pass 5 (bindmounts.c)
- * gives a fold function that takes the nsfs mounts out of each table
- * while the namespace's root is at hand; pass 7 (mounts.c) gives none.
+ * (listmount.c), or from a thread that enters it (nsm_run_in()).  Pass 5
+ * (bindmounts.c) gives a fold function that takes the nsfs mounts out of
+ * each table while the namespace's root is at hand; pass 7 (mounts.c)
+ * gives none.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "nsm.h"
+#include "nsm_run.h"
 #include "pass.h"
 
 static bool has_nsfs(const struct nsm_mounts *mt)
@@ -86,25 +86,19 @@ struct enter_ctx {
 };
 
 /*
- * Runs in its own thread: a thread may enter another mount namespace once
- * it no longer shares its fs_struct (setns(2): CLONE_NEWNS needs
- * unshare(CLONE_FS) in a threaded process); the rest of nsmon stays put.
- * /proc/thread-self/mountinfo then shows the entered namespace, with
- * paths relative to its root, which setns made ours.
+ * Runs in a thread of nsm_run_in() that entered the namespace (the rest
+ * of nsmon stays put): /proc/thread-self/mountinfo then shows it, with
+ * paths relative to its root, which setns(2) made ours.
  */
-static void *enter_and_read(void *arg)
+static int read_inside(void *arg)
 {
 	struct enter_ctx *c = arg;
 	char *text = NULL, where[64];
 	size_t len;
-	int rootfd = -1;
+	int rootfd;
 
 	snprintf(where, sizeof(where), "mnt:[%llu]/mountinfo",
 		 (unsigned long long)c->mnt->id);
-	if (unshare(CLONE_FS) || setns(c->mnt->fd, CLONE_NEWNS)) {
-		nsm_read_error(c->m, -errno, "%s: cannot enter", where);
-		return NULL;
-	}
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (!c->mnt->mounts)
 		c->err = nsm_read_file_at(c->m->proc_fd,
@@ -119,20 +113,27 @@ static void *enter_and_read(void *arg)
 	free(text);
 	if (rootfd >= 0)
 		close(rootfd);
-	return NULL;
+	return 0;
 }
 
 static int read_via_thread(struct nsm_model *m, struct nsm_ns *mnt,
 			   nsm_mntns_fold_fn fold)
 {
 	struct enter_ctx c = { .m = m, .mnt = mnt, .fold = fold };
-	pthread_t th;
+	struct nsm_target t = {
+		.type = NSM_MNT, .id = mnt->id, .fd = mnt->fd,
+		.way = NSM_WAY_FD,
+	};
+	struct nsm_run r = { .v = &t, .n = 1 };
 	int err;
 
-	err = pthread_create(&th, NULL, enter_and_read, &c);
+	/* the fd stays mnt's: t is not closed */
+	err = nsm_run_in(&r, read_inside, &c);
+	if (err == -ENOMEM || err == -EAGAIN)
+		return err;
 	if (err)
-		return -err;
-	pthread_join(th, NULL);
+		nsm_read_error(m, err, "mnt:[%llu]/mountinfo: cannot enter",
+			       (unsigned long long)mnt->id);
 	return c.err;
 }
 

@@ -162,5 +162,6 @@ int cmd_watch(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_mounts(int argc, char **argv);
 int cmd_caps(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

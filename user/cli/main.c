@@ -20,6 +20,7 @@ static const struct cmd {
 	{ "ps", cmd_ps, "processes with their namespaces" },
 	{ "mounts", cmd_mounts, "mounts of a mount namespace, hidden ones marked" },
 	{ "caps", cmd_caps, "capabilities of a process in namespaces (nscaps)" },
+	{ "exec", cmd_exec, "run a command inside namespaces given by id" },
 	{ "discover", cmd_discover, "one-shot discovery as one JSON document" },
 	{ "watch", cmd_watch, "namespace events as they happen (the agent)" },
 	{ "serve", cmd_serve, "the agent as an HTTP service (REST, SSE, metrics)" },
