@@ -193,6 +193,68 @@ static void refresh_ahead(void **state)
 	sweep_cache_destroy(&c);
 }
 
+/* The memo's maker: slow enough for every thread to ask meanwhile. */
+static atomic_int makes;
+
+static struct body *slow_make(void *ctx)
+{
+	struct body *b = malloc(sizeof(*b) + 4);
+
+	atomic_fetch_add(&makes, 1);
+	usleep(200 * 1000);
+	atomic_init(&b->refs, 1);
+	memcpy(b->s, "doc", 4);
+	b->len = 3;
+	return b;
+}
+
+struct asker {
+	struct sweep_res *r;
+	uint64_t seq;
+	struct body *b;
+};
+
+static void *ask(void *arg)
+{
+	struct asker *a = arg;
+
+	a->b = sweep_memo(a->r, MEMO_NAMESPACES, a->seq, 0, slow_make, NULL);
+	return NULL;
+}
+
+/* NTHREADS ask for one answer at once: made once, the same bytes. */
+static void memo_once(void **state)
+{
+	struct sweep_cache c;
+	struct fake f = { .c = &c };
+	struct asker a[NTHREADS];
+	pthread_t t[NTHREADS];
+	struct sweep_res *r;
+	struct body *b;
+	int i;
+
+	assert_int_equal(sweep_cache_init(&c, fixture_sweep, &f, 60000), 0);
+	assert_int_equal(sweep_get(&c, &r), 0);
+	for (i = 0; i < NTHREADS; i++) {
+		a[i] = (struct asker){ .r = r, .seq = 7 };
+		assert_int_equal(pthread_create(&t[i], NULL, ask, &a[i]), 0);
+	}
+	for (i = 0; i < NTHREADS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&makes), 1);
+	for (i = 0; i < NTHREADS; i++) {
+		assert_ptr_equal(a[i].b, a[0].b);
+		body_put(a[i].b);
+	}
+	/* another seq: made again */
+	b = sweep_memo(r, MEMO_NAMESPACES, 8, 0, slow_make, NULL);
+	assert_int_equal(atomic_load(&makes), 2);
+	assert_string_equal(b->s, "doc");
+	body_put(b);
+	sweep_put(r);
+	sweep_cache_destroy(&c);
+}
+
 /* 800 is pid 1 of a nested PID namespace (NSpid 800 1, outermost first). */
 static void pidmap(void **state)
 {
@@ -242,6 +304,7 @@ int main(void)
 		cmocka_unit_test(shared),
 		cmocka_unit_test(max_age_zero),
 		cmocka_unit_test(refresh_ahead),
+		cmocka_unit_test(memo_once),
 		cmocka_unit_test(failure),
 		cmocka_unit_test(pidmap),
 	};

@@ -277,17 +277,24 @@ void api_doc_metrics(FILE *f, struct serve *s)
 		(unsigned long)s->sweeps.waits);
 }
 
-/* A whole-list answer of kind, from the sweep's pieces. */
-static struct body *build(struct view *v, int kind)
+/* A whole-list answer, from the sweep's pieces: what memo makes. */
+struct build {
+	struct view *v;
+	int kind;
+};
+
+static struct body *build(void *ctx)
 {
+	const struct build *w = ctx;
+	struct view *v = w->v;
 	const struct doc_text *t;
 
-	if (kind == MEMO_PIDMAP)
+	if (w->kind == MEMO_PIDMAP)
 		return render(pidmap(v));
 	t = sweep_text(v->r);
 	if (!t)
 		return NULL;
-	switch (kind) {
+	switch (w->kind) {
 	case MEMO_NAMESPACES:
 		return doc_namespaces(v->r->m, t, v->live, v->types);
 	case MEMO_CONTAINERS:
@@ -304,14 +311,10 @@ static struct body *build(struct view *v, int kind)
 static enum MHD_Result memoized(struct serve *s, struct MHD_Connection *c,
 				struct view *v, int kind)
 {
-	struct body *b = sweep_memo_get(v->r, kind, v->live->seq, v->types);
+	struct build w = { v, kind };
 
-	if (!b) {
-		b = build(v, kind);
-		if (b)
-			sweep_memo_put(v->r, kind, v->live->seq, v->types, b);
-	}
-	return send_body(s, c, b, v);
+	return send_body(s, c, sweep_memo(v->r, kind, v->live->seq, v->types,
+					  build, &w), v);
 }
 
 /* ------------------------------------------------------------ routing */

@@ -79,6 +79,7 @@ void sweep_put(struct sweep_res *r)
 	doc_text_free(r->text);
 	for (i = 0; i < MEMO_KINDS; i++)
 		body_put(r->memo[i].b);
+	pthread_cond_destroy(&r->memo_made);
 	pthread_mutex_destroy(&r->memo_lock);
 	free(r);
 }
@@ -95,30 +96,44 @@ const struct doc_text *sweep_text(struct sweep_res *r)
 	return t;
 }
 
-struct body *sweep_memo_get(struct sweep_res *r, int kind, uint64_t seq,
-			    unsigned types)
+static bool memo_is(const struct memo *m, uint64_t seq, unsigned types)
 {
-	const struct memo *m = &r->memo[kind];
-	struct body *b = NULL;
-
-	pthread_mutex_lock(&r->memo_lock);
-	if (m->b && m->seq == seq && m->types == types)
-		b = body_get(m->b);
-	pthread_mutex_unlock(&r->memo_lock);
-	return b;
+	return m->seq == seq && m->types == types;
 }
 
-void sweep_memo_put(struct sweep_res *r, int kind, uint64_t seq,
-		    unsigned types, struct body *b)
+struct body *sweep_memo(struct sweep_res *r, int kind, uint64_t seq,
+			unsigned types, struct body *(*make)(void *ctx),
+			void *ctx)
 {
 	struct memo *m = &r->memo[kind];
-	struct body *old;
+	struct body *b, *old = NULL;
 
 	pthread_mutex_lock(&r->memo_lock);
+	while (m->making && memo_is(m, seq, types))
+		pthread_cond_wait(&r->memo_made, &r->memo_lock);
+	if (m->b && memo_is(m, seq, types)) {
+		b = body_get(m->b);
+		pthread_mutex_unlock(&r->memo_lock);
+		return b;
+	}
+	/* another key in the making: ours is made on its own, not kept */
+	if (m->making) {
+		pthread_mutex_unlock(&r->memo_lock);
+		return make(ctx);
+	}
+	m->making = true;
+	m->seq = seq;
+	m->types = types;
+	pthread_mutex_unlock(&r->memo_lock);
+	b = make(ctx);
+	pthread_mutex_lock(&r->memo_lock);
 	old = m->b;
-	*m = (struct memo){ .seq = seq, .types = types, .b = body_get(b) };
+	m->b = b ? body_get(b) : NULL;
+	m->making = false;
+	pthread_cond_broadcast(&r->memo_made);
 	pthread_mutex_unlock(&r->memo_lock);
 	body_put(old);
+	return b;
 }
 
 static struct sweep_res *take(struct sweep_res *r)
@@ -177,6 +192,7 @@ static int run(struct sweep_cache *c, bool text)
 	}
 	if (r) {
 		pthread_mutex_init(&r->memo_lock, NULL);
+		pthread_cond_init(&r->memo_made, NULL);
 		r->m = m;
 		r->n = n;
 		atomic_init(&r->refs, 1);	/* the cache's */

@@ -40,11 +40,13 @@ struct sweep_res {
 	struct timespec done;	/* CLOCK_MONOTONIC, when it ended */
 	/* its document in pieces (sweep_text()), and the last answers */
 	pthread_mutex_t memo_lock;
+	pthread_cond_t memo_made;	/* a memo's answer was made */
 	struct doc_text *text;
 	struct memo {
 		uint64_t seq;
 		unsigned types;
 		struct body *b;
+		bool making;	/* for seq and types, by one request */
 	} memo[MEMO_KINDS];
 };
 
@@ -91,15 +93,15 @@ void sweep_put(struct sweep_res *r);
  */
 const struct doc_text *sweep_text(struct sweep_res *r);
 /*
- * The answer of kind made of r for the view at seq and types, as
- * sweep_memo_put() left it (a reference: body_put() it); NULL: none.
+ * The answer of kind made of r for the view at seq and types (a
+ * reference: body_put() it); NULL: out of memory.  Made by make(ctx)
+ * once: the requests that come while it is made wait for it, rather than
+ * make the same megabytes side by side (sixteen pollers of a new seq).
  * Many clients that poll one document between two events get it made
  * once.
  */
-struct body *sweep_memo_get(struct sweep_res *r, int kind, uint64_t seq,
-			    unsigned types);
-/* Keeps a reference to b as r's answer of kind (the one before goes). */
-void sweep_memo_put(struct sweep_res *r, int kind, uint64_t seq,
-		    unsigned types, struct body *b);
+struct body *sweep_memo(struct sweep_res *r, int kind, uint64_t seq,
+			unsigned types, struct body *(*make)(void *ctx),
+			void *ctx);
 
 #endif
