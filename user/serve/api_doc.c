@@ -317,6 +317,16 @@ static enum MHD_Result memoized(struct serve *s, struct MHD_Connection *c,
 					  build, &w), v);
 }
 
+void api_doc_prep(void *ctx, struct sweep_res *r)
+{
+	struct serve *s = ctx;
+	struct view v = { .r = r, .live = agent_view_get(s->agent) };
+	struct build w = { &v, MEMO_NAMESPACES };
+
+	body_put(sweep_memo(r, MEMO_NAMESPACES, v.live->seq, 0, build, &w));
+	agent_view_put(v.live);
+}
+
 /* ------------------------------------------------------------ routing */
 
 #define NS_PREFIX "/api/namespaces/"

@@ -297,6 +297,8 @@ int serve_new(struct serve **out, const struct serve_opts *o)
 			       o->max_age_ms);
 	if (err)
 		goto fail;
+	s->sweeps.prep = api_doc_prep;
+	s->sweeps.prep_ctx = s;
 	s->sweeps_made = true;
 	s->line = open_memstream(&s->line_buf, &s->line_len);
 	if (!s->line) {
@@ -425,6 +427,9 @@ void serve_stop(struct serve *s)
 			MHD_stop_daemon(s->mhd[i]);
 		s->mhd[i] = NULL;
 	}
+	/* it reads the agent's view, which goes before serve_free() */
+	if (s->sweeps_made)
+		sweep_cache_stop(&s->sweeps);
 }
 
 void serve_free(struct serve *s)

@@ -74,6 +74,8 @@ enum MHD_Result api_metrics(struct serve *s, struct MHD_Connection *c);
 int api_doc_args(const char *url);
 enum MHD_Result api_doc(struct serve *s, struct MHD_Connection *c,
 			const char *url, const struct query *q);
+/* The refresher's: /api/namespaces of r and the view now, made ahead. */
+void api_doc_prep(void *ctx, struct sweep_res *r);
 /* nsmon_api_sweeps_total and its kin, for /metrics */
 void api_doc_metrics(FILE *f, struct serve *s);
 

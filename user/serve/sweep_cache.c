@@ -53,15 +53,21 @@ int sweep_cache_init(struct sweep_cache *c, sweep_fn fn, void *ctx,
 	return 0;
 }
 
+void sweep_cache_stop(struct sweep_cache *c)
+{
+	if (!c->has_refresher)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->quit = true;
+	pthread_cond_broadcast(&c->kick);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->refresher, NULL);
+	c->has_refresher = false;
+}
+
 void sweep_cache_destroy(struct sweep_cache *c)
 {
-	if (c->has_refresher) {
-		pthread_mutex_lock(&c->lock);
-		c->quit = true;
-		pthread_cond_broadcast(&c->kick);
-		pthread_mutex_unlock(&c->lock);
-		pthread_join(c->refresher, NULL);
-	}
+	sweep_cache_stop(c);
 	sweep_put(c->cur);
 	c->cur = NULL;
 	pthread_cond_destroy(&c->kick);
@@ -196,8 +202,8 @@ static int run(struct sweep_cache *c, bool text)
 		r->m = m;
 		r->n = n;
 		atomic_init(&r->refs, 1);	/* the cache's */
-		if (text)
-			sweep_text(r);
+		if (text && sweep_text(r) && c->prep)
+			c->prep(c->prep_ctx, r);
 		clock_gettime(CLOCK_MONOTONIC, &r->done);
 	}
 	pthread_mutex_lock(&c->lock);

@@ -65,6 +65,12 @@ struct sweep_cache {
 	bool has_refresher, quit;
 	int64_t asked;		/* CLOCK_MONOTONIC ns of the last request */
 	int64_t took;		/* ns the last sweep took, with its text */
+	/*
+	 * What the refresher makes of a new result before it is anyone's
+	 * (the answer most asked for); set before the first sweep_get().
+	 */
+	void (*prep)(void *ctx, struct sweep_res *r);
+	void *prep_ctx;
 	sweep_fn fn;
 	void *ctx;
 	unsigned max_age_ms;
@@ -78,6 +84,8 @@ struct sweep_cache {
 
 int sweep_cache_init(struct sweep_cache *c, sweep_fn fn, void *ctx,
 		     unsigned max_age_ms);
+/* The refresher stopped (its prep may use what goes before destroy). */
+void sweep_cache_stop(struct sweep_cache *c);
 void sweep_cache_destroy(struct sweep_cache *c);
 /*
  * A result at most max_age_ms old, or, while one is made, the one before
