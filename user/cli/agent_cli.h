@@ -47,6 +47,13 @@ struct cli_agent_front {
 	int (*attach)(void *ctx, struct agent *a);
 	void (*detach)(void *ctx, struct agent *a);
 	void *ctx;
+	/*
+	 * Once the feed is attached, before attach(), the agent gives up the
+	 * capabilities its sweeps do not need (cli_privs_drop()); need and
+	 * keep (bit CAP_X each) are what the front's own work adds.
+	 */
+	unsigned need;
+	uint64_t keep;
 };
 
 /*
