@@ -13,6 +13,7 @@ pkgs=(
 	libcjson-dev libcmocka-dev libsmartcols-dev
 	libclang-rt-14-dev
 	util-linux iproute2 procps psmisc jq hyperfine python3 bpftrace
+	systemd
 	libcurl4-openssl-dev libmicrohttpd-dev curl
 	prometheus wrk openssl
 	docker.io containerd podman busybox-static

@@ -51,7 +51,10 @@ void cli_agent_help(FILE *out)
 	      "                         record (default 250; 0: woken per record)\n"
 	      "      --exit-delay MSEC  a task's exit does not wake nsmon: what it\n"
 	      "                         destroyed is printed with the next event or\n"
-	      "                         at most this late (default 100; 0: at once)\n",
+	      "                         at most this late (default 100; 0: at once)\n"
+	      "      --log-format FMT   plain (the default), or journal: each line\n"
+	      "                         on stderr starts with its priority, <3> ...\n"
+	      "                         <7>, for journald\n",
 	      out);
 }
 
@@ -82,6 +85,8 @@ int cli_agent_opt(struct agent_opts *o, const char *cmd, int opt,
 			return cli_bad_value(cmd, "--max-delay", "delay", arg,
 					     "0 to 100000 us");
 		return 0;
+	case CLI_AGENT_LOG_FORMAT:
+		return cli_log_format(cmd, arg);
 	case CLI_AGENT_EXIT_DELAY:
 		if (cli_parse_uint(arg, 60000, &o->exit_delay_ms))
 			return cli_bad_value(cmd, "--exit-delay", "delay", arg,
@@ -219,12 +224,22 @@ int cli_agent_run(const struct agent_opts *o,
 		agent_close(a);
 		return 1;
 	}
+	err = cli_notify_start(a, o->name);
+	if (err) {
+		silent = 0;
+		if (f->detach)
+			f->detach(f->ctx, a);
+		cli_notify_stop();
+		agent_close(a);
+		return 1;
+	}
 	running = a;
 	if (early_hup)
 		agent_resync_request(a);
 	err = agent_run(a);
 	running = NULL;
 	silent = 0;
+	cli_notify_stop();
 	if (f->detach)
 		f->detach(f->ctx, a);
 	/* main() says it, once, when it closes stdout */

@@ -94,6 +94,12 @@ unsigned cli_agent_needs(const struct cli_common *c);
  * -errno (said on stderr, after "WHO: ").
  */
 int cli_privs_drop(unsigned need, uint64_t extra, const char *who);
+/*
+ * --log-format ARG (logfmt.c): "journal" prefixes every later line on
+ * stderr with its syslog priority "<N>"; "plain" leaves it.  0, or a
+ * usage error (2).
+ */
+int cli_log_format(const char *cmd, const char *arg);
 /* On stderr, why the answer of m is incomplete (its reasons). */
 void cli_say_incomplete(const struct nsm_model *m);
 /*
