@@ -293,3 +293,52 @@ test_privs_watch_missing() {
 	[[ $(grep -c '^nsmon: without CAP_SYS_PTRACE: ' "$T_DIR/w.err") -eq 1 ]] ||
 		fail "watch without CAP_SYS_PTRACE: not one line naming it: $(cat "$T_DIR/w.err")"
 }
+
+# A service runs in a mount namespace of its own (systemd's PrivateTmp=,
+# ProtectSystem=: a slave copy of the host's, a private /tmp over it, the
+# system read-only).  From there nsmon must still find the 18 with every
+# ref the host's answer has (the host's bind mounts are read through the
+# host's processes, not through our own mount table), and report its own
+# mount namespace as what it is: a mount namespace with nsmon in it.
+# What the copy of the host's mounts holds under the private /tmp is
+# real too: such a ref may be added, naming our own namespace.
+test_privs_private_mntns() {
+	local name id own extra
+	hidden_up
+	run_nsmon "$NSMON" discover
+	[[ $RC -eq 0 ]] || fail "discover on the host: exit status $RC"
+	cp "$OUT" "$T_DIR/host.json"
+	_T_NDOC=$((_T_NDOC + 1))
+	OUT=$T_DIR/nsmon.$_T_NDOC.out ERR=$T_DIR/nsmon.$_T_NDOC.err RC=0
+	ASAN_OPTIONS=detect_leaks=1 timeout 40 unshare -m --propagation slave sh -c '
+		mount -t tmpfs private-tmp /tmp &&
+		mount --bind /usr /usr && mount -o remount,bind,ro /usr &&
+		readlink /proc/self/ns/mnt >&2 &&
+		exec "$0" discover' "$NSMON" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	_t_sanitizers "$ERR" "discover in a mount namespace of its own"
+	[[ $RC -eq 0 ]] || fail "discover in its own mount ns: exit status $RC: $(cat "$ERR")"
+	own=$(sed -n 's/^mnt:\[\([0-9]*\)\]$/\1/p' "$ERR")
+	[[ -n $own && $own != "$(ns_ino self mnt)" ]] || fail "no mount ns of its own: $own"
+	found "$OUT" | diff <(found "$T_DIR/host.json") - >&2 ||
+		fail "in its own mount ns, not what the host's answer has (diff above)"
+	while read -r name id; do
+		extra=$(jq -nc --argjson id "$id" --slurpfile h "$T_DIR/host.json" \
+			--slurpfile s "$OUT" '
+			def refs($d): [$d[0].namespaces[] | select(.id == $id) | .refs[]?];
+			def ids($d): [$d[0].namespaces[].id];
+			# other tests on this host make and drop mount namespaces
+			# meanwhile (copies of shared mounts): only those in both
+			# answers, and ours, count
+			def alive($d): .mntns == null or (.mntns as $m | ids($d) | index($m));
+			[(refs($h) - refs($s))[] | select(alive($s))] as $gone |
+			[(refs($s) - refs($h))[] | select(alive($h) or .mntns == $own)] as $new |
+			{gone: $gone, new: $new}' --argjson own "$own")
+		jq -e '.gone == []' <<<"$extra" >/dev/null ||
+			fail "$name ($id): refs lost in its own mount ns: $extra"
+		jq -e --argjson own "$own" 'all(.new[]; .via == "bindmount" and .mntns == $own)' \
+			<<<"$extra" >/dev/null || fail "$name ($id): refs added that are not ours: $extra"
+	done <"$T_DIR/cases"
+	jq -e --argjson own "$own" 'any(.namespaces[]; .id == $own and .type == "mnt" and
+		.initial == false and any(.refs[]; .via == "process"))' "$OUT" >/dev/null ||
+		fail "its own mount namespace mnt:[$own] is not reported as a mount ns with a process"
+}
