@@ -310,11 +310,12 @@ test_privs_private_mntns() {
 	cp "$OUT" "$T_DIR/host.json"
 	_T_NDOC=$((_T_NDOC + 1))
 	OUT=$T_DIR/nsmon.$_T_NDOC.out ERR=$T_DIR/nsmon.$_T_NDOC.err RC=0
+	# the binary by an fd: a build under /tmp is hidden by the private one
 	ASAN_OPTIONS=detect_leaks=1 timeout 40 unshare -m --propagation slave sh -c '
 		mount -t tmpfs private-tmp /tmp &&
 		mount --bind /usr /usr && mount -o remount,bind,ro /usr &&
 		readlink /proc/self/ns/mnt >&2 &&
-		exec "$0" discover' "$NSMON" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+		exec /proc/self/fd/9 discover' 9<"$NSMON" >"$OUT" 2>"$ERR" </dev/null || RC=$?
 	_t_sanitizers "$ERR" "discover in a mount namespace of its own"
 	[[ $RC -eq 0 ]] || fail "discover in its own mount ns: exit status $RC: $(cat "$ERR")"
 	own=$(sed -n 's/^mnt:\[\([0-9]*\)\]$/\1/p' "$ERR")
