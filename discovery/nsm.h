@@ -305,6 +305,8 @@ enum {
 	NSM_NEED_MNTNS = 4,		/* entering mount ns: bind mounts, mounts */
 	NSM_NEED_BPF = 8,		/* BPF programs: iterator sweep, feed */
 	NSM_NEED_PROC_SOCKETS = 16,	/* sockets read by the /proc sweep */
+	/* engines: needed only where an engine's socket refuses us */
+	NSM_NEED_ENGINE_SOCKETS = 32,
 };
 struct nsm_priv {
 	int cap;		/* CAP_X */
@@ -326,10 +328,18 @@ uint64_t nsm_effective_caps(void);
 unsigned nsm_priv_needs(const struct nsm_opts *o, bool bpf, bool proc_sweep);
 /* p's capability, or its alt, is in caps. */
 bool nsm_priv_held(const struct nsm_priv *p, uint64_t caps);
-/* The capabilities of need that caps lacks (bit CAP_X each). */
+/*
+ * The capabilities of need that caps lacks (bit CAP_X each), but for
+ * NSM_NEED_ENGINE_SOCKETS: that is known only when a socket refuses.
+ */
 uint64_t nsm_privs_missing(unsigned need, uint64_t caps);
 /* Of caps, those need uses (a capability, or where absent its alt). */
 uint64_t nsm_privs_keep(unsigned need, uint64_t caps);
+/*
+ * What lacking cap refused (what: the engine...): the answer incomplete,
+ * "without CAP_X: WHAT: ..." once, cap in m->caps_missing.
+ */
+void nsm_priv_refused(struct nsm_model *m, int cap, const char *what);
 /* m->bpf_fallback when it is for want of capabilities (said per cap) */
 #define NSM_BPF_CAPS_WHY "without CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)"
 /*

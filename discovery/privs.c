@@ -68,6 +68,16 @@ const struct nsm_priv nsm_privs[] = {
 		"sweep, and no event feed (watch and serve cannot run)",
 	},
 	{
+		/* unix_stream_connect(): write permission on the socket file */
+		CAP(CAP_DAC_OVERRIDE), -1, NULL, NSM_NEED_ENGINE_SOCKETS,
+		"connect to a container engine's API socket of another owner "
+		"(docker's is root:docker 0660); optional: only where such an "
+		"engine runs",
+		"the engine's API refuses us: its containers are named from "
+		"the runtime's state only (no names, labels or compose "
+		"projects)",
+	},
+	{
 		/* sock_ioctl(SIOCGSKNS): ns_capable(net->user_ns, NET_ADMIN) */
 		CAP(CAP_NET_ADMIN), -1, NULL, NSM_NEED_PROC_SOCKETS,
 		"ask a socket for its net namespace (SIOCGSKNS) in the /proc "
@@ -103,6 +113,8 @@ unsigned nsm_priv_needs(const struct nsm_opts *o, bool bpf, bool proc_sweep)
 		need |= NSM_NEED_BPF;
 	if (proc_sweep && o->sockets)
 		need |= NSM_NEED_PROC_SOCKETS;
+	if (o->containers)
+		need |= NSM_NEED_ENGINE_SOCKETS;
 	return need;
 }
 
@@ -116,6 +128,8 @@ uint64_t nsm_privs_missing(unsigned need, uint64_t caps)
 	uint64_t missing = 0;
 	size_t i;
 
+	/* an engine's socket is known to refuse us only when it does */
+	need &= ~NSM_NEED_ENGINE_SOCKETS;
 	for (i = 0; i < nsm_nprivs; i++)
 		if ((nsm_privs[i].need & need) &&
 		    !nsm_priv_held(&nsm_privs[i], caps))
@@ -139,4 +153,19 @@ uint64_t nsm_privs_keep(unsigned need, uint64_t caps)
 			keep |= 1ULL << p->alt;
 	}
 	return keep;
+}
+
+void nsm_priv_refused(struct nsm_model *m, int cap, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < nsm_nprivs; i++) {
+		if (nsm_privs[i].cap != cap)
+			continue;
+		if (!(m->caps_missing >> cap & 1))
+			nsm_incomplete(m, "without %s: %s: %s", nsm_privs[i].name,
+				       what, nsm_privs[i].lost);
+		m->caps_missing |= 1ULL << cap;
+		return;
+	}
 }

@@ -72,15 +72,29 @@ static void test_missing_one(void **state)
 						 BIT(CAP_DAC_OVERRIDE)), 0);
 }
 
+/* CAP_DAC_OVERRIDE is said only when an engine's socket refuses us */
+static void test_engine_socket(void **state)
+{
+	struct nsm_opts o;
+
+	nsm_opts_default(&o);
+	assert_true(nsm_priv_needs(&o, true, false) & NSM_NEED_ENGINE_SOCKETS);
+	assert_int_equal(nsm_privs_missing(nsm_priv_needs(&o, true, false),
+					   MEASURED), 0);
+}
+
 static void test_keep(void **state)
 {
 	struct nsm_opts o;
 	uint64_t root = (1ULL << (CAP_LAST_CAP + 1)) - 1;
 
 	nsm_opts_default(&o);
-	/* root keeps the table's own capabilities, not the stand-ins */
+	/* root keeps the table's own capabilities; CAP_DAC_OVERRIDE for
+	 * engines' sockets of other owners */
 	assert_int_equal(nsm_privs_keep(nsm_priv_needs(&o, true, false), root),
-			 MEASURED | BIT(CAP_BPF) | BIT(CAP_PERFMON));
+			 MEASURED | BIT(CAP_BPF) | BIT(CAP_PERFMON) |
+			 BIT(CAP_DAC_OVERRIDE));
+	o.containers = false;
 	/* the measured set keeps all of itself (BPF through SYS_ADMIN) */
 	assert_int_equal(nsm_privs_keep(nsm_priv_needs(&o, true, false),
 					MEASURED), MEASURED);
@@ -95,6 +109,7 @@ int main(void)
 		cmocka_unit_test(test_every_entry_said),
 		cmocka_unit_test(test_needs),
 		cmocka_unit_test(test_missing_one),
+		cmocka_unit_test(test_engine_socket),
 		cmocka_unit_test(test_keep),
 	};
 

@@ -6,7 +6,6 @@
  * (struct cli_agent_front).
  */
 #include <errno.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +28,6 @@ static const char *volatile early_unlink[16];
 static volatile sig_atomic_t n_early_unlink;
 /* what the agent's sweeps need (cli_agent_setup()): the drop keeps it */
 static unsigned sweeps_need;
-static uint64_t sweeps_keep;
 
 void cli_agent_unlink_on_stop(const char *path)
 {
@@ -137,13 +135,6 @@ int cli_agent_setup(struct agent_opts *o, struct cli_common *c,
 		o->check_sweep = check_sweep;
 	o->sweep_ctx = c;
 	sweeps_need = cli_agent_needs(c);
-	/*
-	 * Not needed for a host's namespaces, so not in nsm_privs[], but
-	 * kept if held: an engine's socket or state of another owner (a
-	 * rootless podman's) is read with it.
-	 */
-	if (c->opts.containers)
-		sweeps_keep = 1ULL << CAP_DAC_OVERRIDE;
 	return 0;
 }
 
@@ -215,8 +206,7 @@ int cli_agent_run(const struct agent_opts *o,
 	 * capabilities are per thread and attach() starts the front's
 	 * threads; the start sweep needs nothing the later ones do not.
 	 */
-	err = cli_privs_drop(sweeps_need | f->need, f->keep | sweeps_keep,
-			     o->name);
+	err = cli_privs_drop(sweeps_need | f->need, f->keep, o->name);
 	if (!err)
 		err = f->attach(f->ctx, a);
 	if (err) {

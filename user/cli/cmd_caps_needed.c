@@ -45,6 +45,12 @@ static const char *held_by(const struct nsm_priv *p, uint64_t caps)
 	return p->alt_name;
 }
 
+/* Needed only where the host has what it is for (nsm_privs_missing()). */
+static bool optional(const struct nsm_priv *p)
+{
+	return !nsm_privs_missing(p->need, 0);
+}
+
 static void print_text(unsigned need, uint64_t caps)
 {
 	size_t i;
@@ -55,7 +61,10 @@ static void print_text(unsigned need, uint64_t caps)
 
 		if (!(p->need & need))
 			continue;
-		if (!by)
+		if (!by && optional(p))
+			printf("%-20s not held (optional): %s\n", p->name,
+			       p->enables);
+		else if (!by)
 			printf("%-20s missing: %s\n%20s (it would %s)\n",
 			       p->name, p->lost, "", p->enables);
 		else if (strcmp(by, p->name))
@@ -79,12 +88,13 @@ static cJSON *json_doc(unsigned need, uint64_t caps)
 
 		if (!(p->need & need))
 			continue;
-		all &= by != NULL;
+		all &= by || optional(p);
 		o = cJSON_CreateObject();
 		if (!o || !cJSON_AddItemToArray(arr, o))
 			goto fail;
 		if (!cJSON_AddStringToObject(o, "name", p->name) ||
 		    !cJSON_AddBoolToObject(o, "held", by != NULL) ||
+		    !cJSON_AddBoolToObject(o, "optional", optional(p)) ||
 		    !(by ? cJSON_AddStringToObject(o, "held_as", by) :
 			   cJSON_AddNullToObject(o, "held_as")) ||
 		    !cJSON_AddStringToObject(o, "enables", p->enables) ||
