@@ -301,7 +301,7 @@ test_watch_sync_complete() {
 	watch_stop
 	events '.event == "sync"' | jq -e 'length == 1 and .[0].complete == false' >/dev/null ||
 		fail "a sweep without CAP_SYS_PTRACE: $(events '.event == "sync"')"
-	grep -q "missing capability CAP_SYS_PTRACE" "$T_DIR/W.err" ||
+	grep -q "^nsmon: without CAP_SYS_PTRACE: " "$T_DIR/W.err" ||
 		fail "no word of the missing capability: $(head -c 300 "$T_DIR/W.err")"
 }
 
