@@ -10,6 +10,34 @@
 #include "nsm.h"
 #include "pass.h"
 
+/*
+ * Each capability this sweep needs and lacks: one warning naming it and
+ * what is missed (nsm_privs[]).  Without those of BPF the /proc sweep does
+ * the work, complete if the rest are there; any other makes the answer
+ * incomplete (SPEC "Exit status": a missing capability).  A fixture tree
+ * needs none.
+ */
+static void check_privs(struct nsm_model *m)
+{
+	unsigned need;
+	size_t i;
+
+	if (!m->live)
+		return;
+	need = nsm_priv_needs(&m->opts, m->opts.bpf, !m->used_bpf);
+	m->caps_missing = nsm_privs_missing(need, nsm_effective_caps());
+	for (i = 0; i < nsm_nprivs; i++) {
+		const struct nsm_priv *p = &nsm_privs[i];
+
+		if (!(m->caps_missing >> p->cap & 1))
+			continue;
+		if (p->need & NSM_NEED_BPF)
+			nsm_warn(m, "without %s: %s", p->name, p->lost);
+		else
+			nsm_incomplete(m, "without %s: %s", p->name, p->lost);
+	}
+}
+
 int nsm_discover(struct nsm_model *m)
 {
 	size_t from;
@@ -22,6 +50,7 @@ int nsm_discover(struct nsm_model *m)
 		if (err)
 			m->bpf_fallback = why ? why : strerror(-err);
 	}
+	check_privs(m);
 	from = m->nprocs;
 	err = nsm_scan_procs(m);
 	if (!err && m->opts.tasks)

@@ -3,12 +3,10 @@
  * in an array for ordered output and in a hash map for lookups. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,45 +44,6 @@ void nsm_opts_default(struct nsm_opts *o)
 	o->hierarchy = o->owners = o->mounts = o->containers = true;
 	o->engines_auto = true;
 	o->bpf = true;
-}
-
-uint64_t nsm_effective_caps(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
-
-	if (syscall(SYS_capget, &hdr, d))
-		return ~0ULL;
-	return (uint64_t)d[1].effective << 32 | d[0].effective;
-}
-
-/*
- * What the passes need to see every process, not only ours: reading
- * /proc/PID/ns, fd and root, and pidfd_getfd, pass ptrace_may_access()
- * (CAP_SYS_PTRACE); /proc/PID/fd is mode 0500 of the process's owner
- * (CAP_DAC_READ_SEARCH, or CAP_DAC_OVERRIDE); entering a mount namespace
- * to read its table takes CAP_SYS_ADMIN (setns(2)).  Lacking one, a
- * refusal is ours, and the answer incomplete.
- */
-static int check_caps(struct nsm_model *m)
-{
-	uint64_t caps = nsm_effective_caps();
-	char buf[128] = "";
-
-#define HAS(c) (caps & (1ULL << (c)))
-	if (!HAS(CAP_SYS_PTRACE))
-		strcat(buf, ", CAP_SYS_PTRACE");
-	if (!HAS(CAP_DAC_READ_SEARCH) && !HAS(CAP_DAC_OVERRIDE))
-		strcat(buf, ", CAP_DAC_READ_SEARCH");
-	if ((m->opts.mounts || m->opts.bindmounts) && !HAS(CAP_SYS_ADMIN))
-		strcat(buf, ", CAP_SYS_ADMIN");
-#undef HAS
-	if (!buf[0])
-		return 0;
-	m->missing_caps = strdup(buf + 2);
-	return m->missing_caps ? 0 : -ENOMEM;
 }
 
 static int has_pid_dir(void *ctx, int dirfd, int pid, const char *name)
@@ -140,8 +99,6 @@ int nsm_model_new(struct nsm_model **out, const struct nsm_opts *o)
 	 * namespaces.  A fixture tree gets the text passes only.
 	 */
 	err = check_proc_root(m);
-	if (!err)
-		err = check_caps(m);
 	if (err)
 		goto fail;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -203,7 +160,6 @@ void nsm_model_free(struct nsm_model *m)
 	if (m->proc_fd >= 0)
 		close(m->proc_fd);
 	free((char *)m->opts.proc_root);
-	free(m->missing_caps);
 	free(m);
 }
 
@@ -404,7 +360,7 @@ void nsm_incomplete(struct nsm_model *m, const char *fmt, ...)
 }
 
 /* Bits of m->gaps_warned: each cause of an incomplete answer, once. */
-enum { GAP_EMFILE = 1, GAP_ENFILE = 2, GAP_ENOMEM = 4, GAP_CAPS = 8 };
+enum { GAP_EMFILE = 1, GAP_ENFILE = 2, GAP_ENOMEM = 4 };
 
 void nsm_read_error(struct nsm_model *m, int err, const char *fmt, ...)
 {
@@ -428,11 +384,5 @@ void nsm_read_error(struct nsm_model *m, int err, const char *fmt, ...)
 	if (gap) {
 		m->incomplete = true;
 		m->gaps_warned |= gap;
-	}
-	if ((err == -EACCES || err == -EPERM) && m->missing_caps &&
-	    !(m->gaps_warned & GAP_CAPS)) {
-		m->gaps_warned |= GAP_CAPS;
-		nsm_incomplete(m, "missing capability %s: what other users' "
-			       "processes hold is hidden", m->missing_caps);
 	}
 }

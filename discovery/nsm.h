@@ -201,9 +201,12 @@ struct nsm_model {
 	 * nsm_read_error() and nsm_incomplete() set it.
 	 */
 	bool incomplete;
-	/* the capabilities the passes need that we lack ("CAP_X, ..."), or
-	 * NULL: a refusal is then the process's own (a warning) */
-	char *missing_caps;
+	/*
+	 * The capabilities this sweep needed and lacked (bit CAP_X each;
+	 * nsm_privs[]), each said in a warning "without CAP_X: ..."; 0: a
+	 * refusal is then the process's own (a warning).
+	 */
+	uint64_t caps_missing;
 	unsigned gaps_warned;	/* library-private: causes warned once */
 	size_t gaps_more;	/* library-private: further ones, counted */
 	struct timespec_ns {
@@ -245,9 +248,9 @@ void nsm_warn(struct nsm_model *m, const char *fmt, ...)
  * An error reading what a process shows (fmt names the file): nothing for
  * one that vanished (ENOENT, ESRCH); else a warning "WHAT: reason".  Out
  * of fds or memory (EMFILE, ENFILE, ENOMEM) also makes the answer
- * incomplete (warned once per cause, the rest counted); so does a refusal
- * (EACCES, EPERM) while we lack a capability the passes need, which is
- * named once.  With them, a refusal is the process's own: a warning.
+ * incomplete (warned once per cause, the rest counted).  A refusal
+ * (EACCES, EPERM) is a warning: while we lack a capability the passes
+ * need, nsm_discover() has already said so (m->caps_missing).
  */
 void nsm_read_error(struct nsm_model *m, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -289,6 +292,56 @@ int nsm_finish(struct nsm_model *m);
  * /proc passes do its work), then the remaining passes.
  */
 int nsm_discover(struct nsm_model *m);
+
+/*
+ * The capabilities nsmon uses instead of root (privs.c): the one table
+ * of what each enables and what is missed without it.  need says when a
+ * capability is needed; alt is one that implies it for our use (-1:
+ * none): CAP_SYS_ADMIN passes bpf_capable() and perfmon_capable().
+ */
+enum {
+	NSM_NEED_LIVE = 1,		/* any sweep of this kernel */
+	NSM_NEED_FDS = 2,		/* fds, sockets, fd-held mount ns */
+	NSM_NEED_MNTNS = 4,		/* entering mount ns: bind mounts, mounts */
+	NSM_NEED_BPF = 8,		/* BPF programs: iterator sweep, feed */
+	NSM_NEED_PROC_SOCKETS = 16,	/* sockets read by the /proc sweep */
+	/* engines: needed only where an engine's socket refuses us */
+	NSM_NEED_ENGINE_SOCKETS = 32,
+};
+struct nsm_priv {
+	int cap;		/* CAP_X */
+	const char *name;	/* "CAP_X" */
+	int alt;
+	const char *alt_name;
+	unsigned need;		/* NSM_NEED_* */
+	const char *enables;	/* what it lets nsmon do */
+	const char *lost;	/* what is missed without it */
+};
+extern const struct nsm_priv nsm_privs[];
+extern const size_t nsm_nprivs;
+/* Our effective capabilities, bit CAP_X set for each; ~0 if unknown. */
+uint64_t nsm_effective_caps(void);
+/*
+ * What a run with o needs (NSM_NEED_*): bpf, whether it loads BPF
+ * programs; proc_sweep, whether the /proc sweep reads the processes.
+ */
+unsigned nsm_priv_needs(const struct nsm_opts *o, bool bpf, bool proc_sweep);
+/* p's capability, or its alt, is in caps. */
+bool nsm_priv_held(const struct nsm_priv *p, uint64_t caps);
+/*
+ * The capabilities of need that caps lacks (bit CAP_X each), but for
+ * NSM_NEED_ENGINE_SOCKETS: that is known only when a socket refuses.
+ */
+uint64_t nsm_privs_missing(unsigned need, uint64_t caps);
+/* Of caps, those need uses (a capability, or where absent its alt). */
+uint64_t nsm_privs_keep(unsigned need, uint64_t caps);
+/*
+ * What lacking cap refused (what: the engine...): the answer incomplete,
+ * "without CAP_X: WHAT: ..." once, cap in m->caps_missing.
+ */
+void nsm_priv_refused(struct nsm_model *m, int cap, const char *what);
+/* m->bpf_fallback when it is for want of capabilities (said per cap) */
+#define NSM_BPF_CAPS_WHY "without CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)"
 /*
  * Keeps the BPF sweep's programs loaded between discoveries of this
  * process (an agent that sweeps often: a load is 25-50 ms of the

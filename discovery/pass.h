@@ -49,9 +49,6 @@ int nsm_mntns_read(struct nsm_model *m, struct nsm_ns *mnt,
 /* mnt->mounts from listmount(2)/statmount(2); -EOPNOTSUPP without them. */
 int nsm_mntns_listmount(struct nsm_model *m, struct nsm_ns *mnt);
 
-/* Our effective capabilities, bit CAP_X set for each; ~0 if unknown. */
-uint64_t nsm_effective_caps(void);
-
 /*
  * Passes 1-4 (processes, tasks, fds, sockets) from one read of the
  * iter/task and iter/task_file BPF iterators, as nsm_scan_procs +

@@ -13,7 +13,6 @@
  * caller can fall back to the /proc sweep.
  */
 #include <errno.h>
-#include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -416,17 +415,14 @@ static int apply(struct nsm_model *m, const struct recbuf *b)
 }
 
 /*
- * Whether bpf() will let us load tracing programs: CAP_BPF and CAP_PERFMON
- * (5.8+), or CAP_SYS_ADMIN, which implies both.  Checked first because
- * the refusal otherwise comes only after the expensive part of the load.
+ * Whether bpf() will let us load tracing programs (nsm_privs[]: CAP_BPF
+ * and CAP_PERFMON, 5.8+, or CAP_SYS_ADMIN, which implies both).  Checked
+ * first because the refusal otherwise comes only after the expensive part
+ * of the load.
  */
 static bool may_trace(void)
 {
-	uint64_t caps = nsm_effective_caps();
-
-#define HAS(cap) (caps & (1ULL << (cap)))
-	return HAS(CAP_SYS_ADMIN) || (HAS(CAP_BPF) && HAS(CAP_PERFMON));
-#undef HAS
+	return !nsm_privs_missing(NSM_NEED_BPF, nsm_effective_caps());
 }
 
 /*
@@ -618,7 +614,7 @@ static int bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 	kept_drop();
 	if (!may_trace()) {
 		err = -EPERM;
-		*why = "need CAP_BPF and CAP_PERFMON (run as root)";
+		*why = NSM_BPF_CAPS_WHY;
 		goto out;
 	}
 	/* CO-RE needs the kernel's BTF; say so rather than "load failed" */
@@ -633,7 +629,7 @@ static int bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 		if (verbose)
 			print_load_log(m);
 		*why = err == -EPERM ?
-			       "need CAP_BPF and CAP_PERFMON (run as root)" :
+			       "the kernel refused the BPF programs (EPERM)" :
 			       resource_why(err) ?:
 			       "BPF iterators unavailable: the kernel refused "
 			       "the sweep programs (-v shows why)";
@@ -651,7 +647,7 @@ static int bpf_sweep(struct nsm_model *m, int verbose, const char **why)
 		err = file_fd = attach_iter(skel, true);
 	if (err < 0) {
 		*why = err == -EPERM ?
-			       "need CAP_BPF and CAP_PERFMON (run as root)" :
+			       "the kernel refused the BPF programs (EPERM)" :
 			       resource_why(err) ?:
 			       "BPF iterators unavailable: cannot attach "
 			       "iter/task or iter/task_file";

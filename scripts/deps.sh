@@ -14,6 +14,7 @@ pkgs=(
 	libclang-rt-14-dev
 	util-linux iproute2 procps psmisc jq hyperfine python3 bpftrace
 	libcap2-bin
+	systemd
 	libcurl4-openssl-dev libmicrohttpd-dev curl
 	prometheus wrk openssl
 	docker.io containerd podman busybox-static

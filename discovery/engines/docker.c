@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,19 @@ static CURL *handle(int sockfd)
 
 /* ---------------------------------------------------------- discovery */
 
+/*
+ * connect(2) to a unix socket needs write permission on it (docker's is
+ * root:docker 0660): whether ours, with our capabilities (AT_EACCESS),
+ * is what refused.
+ */
+static bool refused_by_mode(const struct nsm_engine *e)
+{
+	char sock[40];
+
+	snprintf(sock, sizeof(sock), "/proc/self/fd/%d", e->fd);
+	return faccessat(AT_FDCWD, sock, W_OK, AT_EACCESS) && errno == EACCES;
+}
+
 /* GET url on the engine's socket; the parsed JSON body, or NULL (warned). */
 static cJSON *api_get(struct nsm_model *m, const struct nsm_engine *e,
 		      CURL *h, const char *url)
@@ -141,6 +155,10 @@ static cJSON *api_get(struct nsm_model *m, const struct nsm_engine *e,
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	rc = curl_easy_perform(h);
+	if (rc == CURLE_COULDNT_CONNECT && refused_by_mode(e)) {
+		nsm_priv_refused(m, CAP_DAC_OVERRIDE, desc);
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		nsm_warn(m, "%s: %s", desc, curl_easy_strerror(rc));
 		goto out;

@@ -419,11 +419,31 @@ static int btf_error(void)
 	return 0;
 }
 
+/*
+ * The feed cannot load without the capabilities of BPF (nsm_privs[]):
+ * one line per missing one, before the load's expensive part fails.
+ */
+static int say_missing_caps(const char *name)
+{
+	uint64_t missing = nsm_privs_missing(NSM_NEED_BPF,
+					     nsm_effective_caps());
+	size_t i;
+
+	for (i = 0; i < nsm_nprivs; i++)
+		if (missing >> nsm_privs[i].cap & 1)
+			fprintf(stderr, "%s: without %s: %s\n", name,
+				nsm_privs[i].name, nsm_privs[i].lost);
+	return missing ? -EPERM : 0;
+}
+
 /* Says what is missing when the feed cannot load. */
 static int load(struct feed *f)
 {
 	int err, berr;
 
+	err = say_missing_caps(f->o.name);
+	if (err)
+		return err;
 	if (access(VMLINUX_BTF, R_OK)) {
 		fprintf(stderr, "%s: kernel BTF (/sys/kernel/btf/vmlinux) "
 				"is missing: the event feed needs a kernel built "
@@ -445,9 +465,10 @@ static int load(struct feed *f)
 				"the BPF event feed: %s\n", f->o.name,
 			VMLINUX_BTF, strerror(-(err = berr)));
 	else if (err == -EPERM || err == -EACCES)
-		fprintf(stderr, "%s: not allowed to load BPF programs (%s): "
-				"run as root (CAP_BPF, CAP_PERFMON and "
-				"CAP_SYS_ADMIN)\n", f->o.name, strerror(-err));
+		fprintf(stderr, "%s: the kernel refused the BPF programs "
+				"(%s) though we hold their capabilities (a "
+				"security module?)\n", f->o.name,
+			strerror(-err));
 	else if (err)
 		fprintf(stderr, "%s: cannot load the BPF event feed (tp_btf, "
 				"tracepoint programs, ring buffer): %s%s\n",

@@ -26,6 +26,8 @@ static volatile sig_atomic_t silent = 1;
 /* files a stop before the first event removes (serve's unix sockets) */
 static const char *volatile early_unlink[16];
 static volatile sig_atomic_t n_early_unlink;
+/* what the agent's sweeps need (cli_agent_setup()): the drop keeps it */
+static unsigned sweeps_need;
 
 void cli_agent_unlink_on_stop(const char *path)
 {
@@ -47,7 +49,10 @@ void cli_agent_help(FILE *out)
 	      "                         record (default 250; 0: woken per record)\n"
 	      "      --exit-delay MSEC  a task's exit does not wake nsmon: what it\n"
 	      "                         destroyed is printed with the next event or\n"
-	      "                         at most this late (default 100; 0: at once)\n",
+	      "                         at most this late (default 100; 0: at once)\n"
+	      "      --log-format FMT   plain (the default), or journal: each line\n"
+	      "                         on stderr starts with its priority, <3> ...\n"
+	      "                         <7>, for journald\n",
 	      out);
 }
 
@@ -78,6 +83,8 @@ int cli_agent_opt(struct agent_opts *o, const char *cmd, int opt,
 			return cli_bad_value(cmd, "--max-delay", "delay", arg,
 					     "0 to 100000 us");
 		return 0;
+	case CLI_AGENT_LOG_FORMAT:
+		return cli_log_format(cmd, arg);
 	case CLI_AGENT_EXIT_DELAY:
 		if (cli_parse_uint(arg, 60000, &o->exit_delay_ms))
 			return cli_bad_value(cmd, "--exit-delay", "delay", arg,
@@ -127,6 +134,7 @@ int cli_agent_setup(struct agent_opts *o, struct cli_common *c,
 	if (sees_holders(&c->opts))
 		o->check_sweep = check_sweep;
 	o->sweep_ctx = c;
+	sweeps_need = cli_agent_needs(c);
 	return 0;
 }
 
@@ -191,9 +199,27 @@ int cli_agent_run(const struct agent_opts *o,
 		return 1;
 	}
 	agent_subscribe(a, unsilence, NULL);
-	err = f->attach(f->ctx, a);
+	/*
+	 * The feed is loaded and attached: what made it (CAP_BPF and
+	 * CAP_PERFMON, or CAP_SYS_ADMIN) is needed again only by BPF
+	 * sweeps, and every other capability by nothing.  Here, because
+	 * capabilities are per thread and attach() starts the front's
+	 * threads; the start sweep needs nothing the later ones do not.
+	 */
+	err = cli_privs_drop(sweeps_need | f->need, f->keep, o->name);
+	if (!err)
+		err = f->attach(f->ctx, a);
 	if (err) {
 		silent = 0;
+		agent_close(a);
+		return 1;
+	}
+	err = cli_notify_start(a, o->name);
+	if (err) {
+		silent = 0;
+		if (f->detach)
+			f->detach(f->ctx, a);
+		cli_notify_stop();
 		agent_close(a);
 		return 1;
 	}
@@ -203,6 +229,7 @@ int cli_agent_run(const struct agent_opts *o,
 	err = agent_run(a);
 	running = NULL;
 	silent = 0;
+	cli_notify_stop();
 	if (f->detach)
 		f->detach(f->ctx, a);
 	/* main() says it, once, when it closes stdout */

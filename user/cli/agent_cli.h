@@ -16,7 +16,8 @@
 
 /* getopt codes of the agent's options, after the common ones */
 enum { CLI_AGENT_RING = CLI_OPT_END, CLI_AGENT_NO_INITIAL, CLI_AGENT_RESYNC,
-       CLI_AGENT_MAX_DELAY, CLI_AGENT_EXIT_DELAY, CLI_AGENT_OPT_END };
+       CLI_AGENT_MAX_DELAY, CLI_AGENT_EXIT_DELAY, CLI_AGENT_LOG_FORMAT,
+       CLI_AGENT_OPT_END };
 
 #define CLI_AGENT_LONGOPTS                                                 \
 	{ "types", required_argument, NULL, 't' },                          \
@@ -24,7 +25,8 @@ enum { CLI_AGENT_RING = CLI_OPT_END, CLI_AGENT_NO_INITIAL, CLI_AGENT_RESYNC,
 	{ "no-initial", no_argument, NULL, CLI_AGENT_NO_INITIAL },          \
 	{ "resync", required_argument, NULL, CLI_AGENT_RESYNC },            \
 	{ "max-delay", required_argument, NULL, CLI_AGENT_MAX_DELAY },      \
-	{ "exit-delay", required_argument, NULL, CLI_AGENT_EXIT_DELAY }
+	{ "exit-delay", required_argument, NULL, CLI_AGENT_EXIT_DELAY },    \
+	{ "log-format", required_argument, NULL, CLI_AGENT_LOG_FORMAT }
 
 /* Help text of the options above, for each command's usage(). */
 void cli_agent_help(FILE *out);
@@ -47,6 +49,13 @@ struct cli_agent_front {
 	int (*attach)(void *ctx, struct agent *a);
 	void (*detach)(void *ctx, struct agent *a);
 	void *ctx;
+	/*
+	 * Once the feed is attached, before attach(), the agent gives up the
+	 * capabilities its sweeps do not need (cli_privs_drop()); need and
+	 * keep (bit CAP_X each) are what the front's own work adds.
+	 */
+	unsigned need;
+	uint64_t keep;
 };
 
 /*
@@ -55,6 +64,14 @@ struct cli_agent_front {
  * live as long as the process.
  */
 void cli_agent_unlink_on_stop(const char *path);
+
+/*
+ * systemd's notify protocol (notify.c), if $NOTIFY_SOCKET is set: start
+ * after the front's attach() (READY=1 at the start sync, WATCHDOG=1 if
+ * $WATCHDOG_USEC), stop (STOPPING=1) when the agent has stopped.
+ */
+int cli_notify_start(struct agent *a, const char *who);
+void cli_notify_stop(void);
 
 /* Runs the agent until SIGINT or SIGTERM; the exit code. */
 int cli_agent_run(const struct agent_opts *o,

@@ -257,12 +257,11 @@ int cli_discover(const struct cli_common *c, struct nsm_model **out)
 		return err;
 	}
 	err = nsm_discover(m);
-	if (m->bpf_fallback)
+	/* without BPF's capabilities, the lines naming them say it */
+	if (m->bpf_fallback && strcmp(m->bpf_fallback, NSM_BPF_CAPS_WHY))
 		fprintf(stderr, "nsmon: %s; using the /proc sweep (--proc)\n",
 			m->bpf_fallback);
-	if (!m->used_bpf && geteuid() != 0)
-		fprintf(stderr, "nsmon: not root: namespaces of other users' "
-				"processes stay hidden\n");
+	cli_privs_say(m->caps_missing);
 	if (err) {
 		fprintf(stderr, "nsmon: discovery failed: %s\n", strerror(-err));
 		nsm_model_free(m);
@@ -289,7 +288,8 @@ void cli_say_incomplete(const struct nsm_model *m)
 
 	/* the reasons: the warnings that said so (the rest stay quiet) */
 	for (i = 0; i < m->nwarnings; i++)
-		if (strstr(m->warnings[i], NSM_INCOMPLETE))
+		if (strstr(m->warnings[i], NSM_INCOMPLETE) &&
+		    !cli_privs_warning(m->warnings[i]))
 			fprintf(stderr, "nsmon: %s\n", m->warnings[i]);
 }
 

@@ -76,6 +76,30 @@ int cli_sweep_quiet(const struct nsm_opts *o, struct nsm_model **out);
 
 /* The message for nsm_model_new()'s error on proc_root. */
 void cli_model_error(const char *proc_root, int err);
+/*
+ * Capabilities (privs.c; the table is nsm_privs[]): one line on stderr
+ * "nsmon: without CAP_X: what is missed" for each of missing (bit CAP_X)
+ * not said before by this process.
+ */
+void cli_privs_say(uint64_t missing);
+/* w is a model's warning of a missing capability (said by the above). */
+bool cli_privs_warning(const char *w);
+/* What the agent (watch, serve) with c's switches needs: NSM_NEED_*. */
+unsigned cli_agent_needs(const struct cli_common *c);
+/*
+ * Gives up every capability that need does not use and extra (bit CAP_X
+ * each) does not name: effective, permitted, inheritable, ambient, and
+ * the bounding set where CAP_SETPCAP allows; then sets no_new_privs.
+ * Capabilities are per thread: call it before any thread starts.  0 or
+ * -errno (said on stderr, after "WHO: ").
+ */
+int cli_privs_drop(unsigned need, uint64_t extra, const char *who);
+/*
+ * --log-format ARG (logfmt.c): "journal" prefixes every later line on
+ * stderr with its syslog priority "<N>"; "plain" leaves it.  0, or a
+ * usage error (2).
+ */
+int cli_log_format(const char *cmd, const char *arg);
 /* On stderr, why the answer of m is incomplete (its reasons). */
 void cli_say_incomplete(const struct nsm_model *m);
 /*
@@ -163,5 +187,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_mounts(int argc, char **argv);
 int cmd_caps(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_caps_needed(int argc, char **argv);
 
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
 #include "agent_cli.h"
 #include "parse.h"
 #include "serve.h"
@@ -205,8 +207,10 @@ int cmd_serve(int argc, char **argv)
 		.cmd = "serve", .optstr = ":t:hv", .longopts = longopts,
 		.usage = usage, .common = &c, .opt = serve_opt, .ctl = &sc,
 	};
-	const struct cli_agent_front front = {
+	/* attach() binds the listeners: a port below 1024 takes a cap */
+	struct cli_agent_front front = {
 		.attach = attach, .detach = detach, .ctx = &sc,
+		.keep = 1ULL << CAP_NET_BIND_SERVICE,
 	};
 	int rc, i;
 
@@ -218,6 +222,7 @@ int cmd_serve(int argc, char **argv)
 	sc.api = c;
 	sc.api.opts.details = true;
 	sc.so.sweep_ctx = &sc.api;
+	front.need = cli_agent_needs(&sc.api);
 	/* the live model has no mount tables: its sweeps skip them */
 	c.opts.mounts = false;
 	if (!sc.so.nlisten && listen_parse(DEFAULT_LISTEN, &sc.so.listen[0]))

@@ -24,6 +24,7 @@ static const struct cmd {
 	{ "discover", cmd_discover, "one-shot discovery as one JSON document" },
 	{ "watch", cmd_watch, "namespace events as they happen (the agent)" },
 	{ "serve", cmd_serve, "the agent as an HTTP service (REST, SSE, metrics)" },
+	{ "caps-needed", cmd_caps_needed, "the capabilities the agent needs, held or not" },
 };
 
 static void usage(FILE *out)
@@ -36,7 +37,7 @@ static void usage(FILE *out)
 	      "owner of another.\n\nCommands:\n",
 	      out);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(out, "  %-12s %s\n", cmds[i].name, cmds[i].help);
 	fputs("\n'nsmon COMMAND --help' lists a command's options.\n"
 	      "  -h, --help     this text\n"
 	      "  -V, --version  print the version\n",
