@@ -13,6 +13,7 @@
  * sweeps, so that agent_snapshot() can copy it from another thread.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -55,6 +56,7 @@ struct agent {
 	struct lost lost;
 	pthread_mutex_t lock;	/* rc and the sinks */
 	struct pub pub;		/* the model as readers see it */
+	_Atomic int64_t beat;	/* agent_heartbeat() */
 	struct sink sinks[AGENT_MAX_SINKS];
 	unsigned nsinks;
 	int watch_fd;		/* agent_watch_fd(); -1: none */
@@ -498,6 +500,7 @@ static int turn(struct agent *a)
 {
 	int err;
 
+	atomic_store(&a->beat, agent_mono_ns());
 	if (a->ee)
 		ee_tick(a->ee);
 	err = wait_feed(a);
@@ -738,6 +741,11 @@ void agent_resync_request(struct agent *a)
 int agent_sink_error(const struct agent *a)
 {
 	return rc_error(a->rc);
+}
+
+int64_t agent_heartbeat(struct agent *a)
+{
+	return atomic_load(&a->beat);
 }
 
 struct agent_view *agent_view_get(struct agent *a)

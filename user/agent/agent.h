@@ -115,6 +115,11 @@ struct agent_view {
  * turn, which runs the sinks).
  */
 struct agent_view *agent_view_get(struct agent *a);
+/*
+ * CLOCK_MONOTONIC ns when the agent's loop last began a turn (at least
+ * every 250 ms while it runs; 0: not yet): for a watchdog.  Any thread.
+ */
+int64_t agent_heartbeat(struct agent *a);
 void agent_view_put(struct agent_view *v);
 /* The view's namespace id; NULL: none. */
 const struct agent_ns *agent_view_find(const struct agent_view *v,

@@ -93,8 +93,8 @@ static int ready_sink(void *ctx, uint64_t seq, const struct wev *e)
 
 static void *watchdog(void *arg)
 {
-	struct agent_snap s;
 	struct timespec t;
+	int64_t now;
 	uint64_t half = n.wd_usec / 2;
 
 	pthread_mutex_lock(&n.lock);
@@ -109,11 +109,17 @@ static void *watchdog(void *arg)
 		if (pthread_cond_timedwait(&n.stop_cv, &n.lock, &t) != ETIMEDOUT)
 			continue;
 		pthread_mutex_unlock(&n.lock);
-		/* the model's lock, which the agent's loop takes per batch */
-		if (!agent_snapshot(n.a, &s)) {
-			agent_snap_free(&s);
+		/*
+		 * The agent's loop turned lately (it turns at least every
+		 * 250 ms): it lives.  Lately: within the half period, or a
+		 * second if that is shorter than a turn may take.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		now = t.tv_sec * 1000000000LL + t.tv_nsec;
+		if (now - agent_heartbeat(n.a) <
+		    ((int64_t)half * 1000 > 1000000000LL ?
+		     (int64_t)half * 1000 : 1000000000LL))
 			send_msg("WATCHDOG=1");
-		}
 		pthread_mutex_lock(&n.lock);
 	}
 	pthread_mutex_unlock(&n.lock);
