@@ -138,8 +138,10 @@ def main():
                     done.add(c)
     t = time.monotonic() - t0
     # the host may have made events after stop: a client may have more
+    # (stop None: every client ended, dropped, before the stop was known)
     gapless = sum(1 for c in clients if c.rising and c.first is not None and
-                  c.last >= stop and c.count == c.last - c.first + 1)
+                  stop is not None and c.last is not None and c.last >= stop and
+                  c.count == c.last - c.first + 1)
     counts = [c.count for c in clients]
     print(f"clients={n} events_min={min(counts)} events_max={max(counts)} "
           f"gapless={gapless} lost_frames={max(c.lost for c in clients)} "
