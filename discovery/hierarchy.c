@@ -114,7 +114,7 @@ static int open_at(int dirfd, const char *path)
 }
 
 /* Checks that fd is the namespace we meant: pids and fds are reused. */
-static int check(int fd, uint64_t id)
+int nsm_ns_fd_check(int fd, uint64_t id)
 {
 	struct stat st;
 
@@ -136,7 +136,7 @@ int nsm_ns_open(struct nsm_model *m, struct nsm_ns *ns)
 
 	for (i = 0; i < ns->procs.n; i++) {
 		snprintf(path, sizeof(path), "%d/ns/%s", ns->procs.v[i], tn);
-		fd = check(open_at(m->proc_fd, path), ns->id);
+		fd = nsm_ns_fd_check(open_at(m->proc_fd, path), ns->id);
 		if (fd >= 0)
 			return fd;
 		if (nsm_err_is_resource(fd))
@@ -160,8 +160,9 @@ int nsm_ns_open(struct nsm_model *m, struct nsm_ns *ns)
 				 r->tid ? r->tid : r->pid, r->fd);
 			break;
 		case NSM_VIA_SOCKET:
-			fd = check(open_socket_netns(r->tid ? r->tid : r->pid,
-						     r->fd), ns->id);
+			fd = nsm_ns_fd_check(
+				open_socket_netns(r->tid ? r->tid : r->pid,
+						  r->fd), ns->id);
 			if (fd >= 0)
 				return fd;
 			if (nsm_err_is_resource(fd))
@@ -170,7 +171,7 @@ int nsm_ns_open(struct nsm_model *m, struct nsm_ns *ns)
 		default:
 			continue;
 		}
-		fd = check(open_at(m->proc_fd, path), ns->id);
+		fd = nsm_ns_fd_check(open_at(m->proc_fd, path), ns->id);
 		if (fd >= 0)
 			return fd;
 		if (nsm_err_is_resource(fd))

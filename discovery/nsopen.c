@@ -271,20 +271,6 @@ int nsm_ns_open_handle(uint64_t ns_id, enum nsm_type type, uint64_t id)
 	return fd;
 }
 
-/* fd (taken over) if it is the namespace id, else closed and -ESTALE. */
-static int is_it(int fd, uint64_t id)
-{
-	struct stat st;
-
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) || st.st_ino != id) {
-		close(fd);
-		return -ESTALE;
-	}
-	return fd;
-}
-
 static int open_proc(const char *fmt, pid_t a, pid_t b, const char *s)
 {
 	char path[96];
@@ -424,8 +410,8 @@ static int open_ns(struct nsm_model *m, struct nsm_ns *ns, unsigned ways,
 		for (i = 0; i < ns->nrefs; i++) {
 			if (ref_way(ns->refs[i].via) != (enum nsm_way)w)
 				continue;
-			fd = is_it(open_ref(m, ns, &ns->refs[i], ways, depth),
-				   ns->id);
+			fd = nsm_ns_fd_check(open_ref(m, ns, &ns->refs[i],
+						      ways, depth), ns->id);
 			if (fd >= 0) {
 				t->fd = fd;
 				ref_how(t, &ns->refs[i]);
@@ -436,8 +422,8 @@ static int open_ns(struct nsm_model *m, struct nsm_ns *ns, unsigned ways,
 		}
 	}
 	if (ways & (1u << NSM_WAY_HANDLE)) {
-		fd = is_it(nsm_ns_open_handle(ns->ns_id, ns->type, ns->id),
-			   ns->id);
+		fd = nsm_ns_fd_check(nsm_ns_open_handle(ns->ns_id, ns->type,
+							ns->id), ns->id);
 		if (fd >= 0) {
 			t->fd = fd;
 			t->way = NSM_WAY_HANDLE;

@@ -17,6 +17,12 @@ int nsm_read_nslinks(struct nsm_model *m, int dirfd, const char *where,
 /* Opens an nsfs fd for ns from the ways the model knows it is held, or
  * returns -errno. */
 int nsm_ns_open(struct nsm_model *m, struct nsm_ns *ns);
+/*
+ * fd (taken over) if it is namespace id, else closed and -ESTALE (pids
+ * and fds are reused between a sweep and an open); a negative fd is
+ * passed through.
+ */
+int nsm_ns_fd_check(int fd, uint64_t id);
 
 /*
  * Calls fn for every entry of dirfd/path named by a number (pids, tids,
