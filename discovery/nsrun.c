@@ -152,6 +152,21 @@ struct run_msg {
 	int result, err;
 };
 
+/* Runs fn if run, hands msg to the parent through wfd, and exits. */
+static void __attribute__((noreturn)) finish(struct run_ctx *c,
+					    struct run_msg *msg, int wfd,
+					    bool run)
+{
+	if (run) {
+		errno = 0;
+		msg->result = c->fn(c->arg);
+		msg->err = errno;
+	}
+	if (write(wfd, msg, sizeof(*msg)) < 0)
+		_exit(2);
+	_exit(0);
+}
+
 /* In the child: enters, then runs fn (in a grandchild for pid). */
 static void __attribute__((noreturn)) run_child(struct run_ctx *c, int wfd)
 {
@@ -167,26 +182,14 @@ static void __attribute__((noreturn)) run_child(struct run_ctx *c, int wfd)
 		       c->r->v[i].way != NSM_WAY_OURS;
 	if (!msg.enter_err && pid) {
 		gc = fork();
-		if (gc == 0) {
-			errno = 0;
-			msg.result = c->fn(c->arg);
-			msg.err = errno;
-			if (write(wfd, &msg, sizeof(msg)) < 0)
-				_exit(2);
-			_exit(0);
-		}
+		if (gc == 0)
+			finish(c, &msg, wfd, true);
 		if (gc < 0)
 			msg.enter_err = -errno;
 		else if (waitpid(gc, &st, 0) == gc)
 			_exit(0);
-	} else if (!msg.enter_err) {
-		errno = 0;
-		msg.result = c->fn(c->arg);
-		msg.err = errno;
 	}
-	if (write(wfd, &msg, sizeof(msg)) < 0)
-		_exit(2);
-	_exit(0);
+	finish(c, &msg, wfd, !msg.enter_err && !pid);
 }
 
 static int run_forked(struct run_ctx *c)

@@ -185,17 +185,27 @@ static void test_open_in_root_escapes(void **state)
 	assert_int_equal(nsm_open_in(&at, "nothing", O_RDONLY), -ENOENT);
 }
 
-/* Only the jail's mount namespace has a procfs on ROOT/proc. */
-static void test_open_in_mntns(void **state)
+/* The jail's mount namespace, as a place for nsm_open_in(). */
+static struct nsm_place jail_mntns(void)
 {
 	struct nsm_place at = { .mntns = -1 };
-	char path[128], mnt[64], buf[64];
+	char mnt[64];
 
-	if (geteuid() != 0)
-		skip();
 	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", (int)jail);
 	at.mntns = open(mnt, O_RDONLY | O_CLOEXEC);
 	assert_true(at.mntns >= 0);
+	return at;
+}
+
+/* Only the jail's mount namespace has a procfs on ROOT/proc. */
+static void test_open_in_mntns(void **state)
+{
+	struct nsm_place at;
+	char path[128], buf[64];
+
+	if (geteuid() != 0)
+		skip();
+	at = jail_mntns();
 	snprintf(path, sizeof(path), "%s/proc/sys/kernel/ostype", root);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_string_equal(slurp(nsm_open_in(&at, path, O_RDONLY), buf,
@@ -221,16 +231,14 @@ static int count_fds(void)
 /* 1,000 fds from a child in the jail's mount namespace, none left over. */
 static void test_fd_pingpong(void **state)
 {
-	struct nsm_place at = { .mntns = -1 };
-	char path[128], mnt[64];
+	struct nsm_place at;
+	char path[128];
 	struct stat st, first;
 	int i, fd, before;
 
 	if (geteuid() != 0)
 		skip();
-	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", (int)jail);
-	at.mntns = open(mnt, O_RDONLY | O_CLOEXEC);
-	assert_true(at.mntns >= 0);
+	at = jail_mntns();
 	snprintf(path, sizeof(path), "%s/proc/sys/kernel/ostype", root);
 	before = count_fds();
 	for (i = 0; i < 1000; i++) {
