@@ -246,3 +246,45 @@ PY
 	note "stalled client dropped; the reader got $(cat "$T_DIR/ids.n") events, no gap"
 	serve_stop
 }
+
+# threads NSMON_PID: its thread count.
+threads_of() {
+	awk '/^Threads:/ { print $2 }' "/proc/$1/status"
+}
+
+# One polling thread serves every connection (--threads 1): 40 SSE
+# clients add no thread, each gets an event made while they all wait
+# (parked, their connections suspended), a data answer (made by a worker)
+# and /healthz come meanwhile, and each stream ends with the shutdown.
+# timeout serve_threads 120
+test_serve_threads() {
+	serve_start --threads 1
+	local t0 t1 i n=40 x
+	t0=$(threads_of "$S")
+	for ((i = 0; i < n; i++)); do
+		spawn "C$i" curl -sN "$URL/api/events"
+	done
+	wait_for "$n SSE clients" eval "[[ \$(metric nsmon_sse_clients) == $n ]]"
+	t1=$(threads_of "$S")
+	[[ $t1 == "$t0" ]] || fail "$n SSE clients: $t1 threads, $t0 before them"
+	spawn H unshare -u sleep 1000
+	wait_unshared "$H" uts
+	x=$(ns_ino "$H" uts)
+	for ((i = 0; i < n; i++)); do
+		wait_for "the create of $x in client $i" grep -q "\"ns\":{\"id\":$x," "$T_DIR/C$i.out"
+	done
+	expect 200 /healthz
+	# the answer's view may be a turn of the agent behind the stream
+	wait_for "$x in /api/namespaces" eval "curl -sf '$URL/api/namespaces' |
+		jq -e --argjson x $x 'any(.namespaces[]; .id == \$x)' >/dev/null"
+	serve_stop
+	local pid var
+	for ((i = 0; i < n; i++)); do
+		var="C$i"
+		pid=${!var}
+		wait "$pid" 2>/dev/null || true
+		[[ $(tail -n3 "$T_DIR/C$i.out" | tr '\n' ' ') == "event: shutdown data: {}  " ]] ||
+			fail "client $i did not end with event: shutdown"
+	done
+	note "$n SSE clients on one polling thread: $t1 threads in all, each got the event and the shutdown"
+}

@@ -5,7 +5,8 @@
  * gets a resync when events after its point were pushed out or its point
  * is past the newest event (another run's id), is told it
  * fell behind (-ESTALE) when the ring passes it, filters by kind and
- * type, copies in bounded chunks, and wait/close wake it.
+ * type, reads into a bounded buffer (a frame may end in the next read),
+ * and wait/close wake it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -37,20 +38,22 @@ static void push(struct backlog *b, uint64_t seq, unsigned kind,
 	free(f);
 }
 
-/* Everything after *after that passes f, as "1;2;3;". */
+/* Everything after *after that passes f, as "1;2;3;"; *rc: bytes. */
 static char *drain(struct backlog *b, uint64_t *after,
 		   const struct backlog_filter *f, int *rc)
 {
-	struct backlog_buf out = { 0 };
-	int n;
+	struct backlog_pos pos = { .after = *after };
+	char *out = calloc(1, 1 << 20);
+	ssize_t n;
 
+	assert_non_null(out);
 	*rc = 0;
-	while ((n = backlog_copy(b, after, f, &out, 1 << 20)) > 0)
+	while ((n = backlog_read(b, &pos, f, out + *rc, (1 << 20) - 1 - *rc)) > 0)
 		*rc += n;
 	if (n < 0)
 		*rc = n;
-	backlog_buf_add(&out, "", 1);
-	return out.p;
+	*after = pos.after;
+	return out;
 }
 
 static void resume_and_resync(void **state)
@@ -72,7 +75,7 @@ static void resume_and_resync(void **state)
 	assert_false(backlog_start(&b, &id, &after));
 	s = drain(&b, &after, &all, &rc);
 	assert_string_equal(s, "2;3;");
-	assert_int_equal(rc, 2);
+	assert_int_equal(rc, 4);
 	free(s);
 	assert_int_equal(after, 3);
 	/* 4..6: 1 and 2 pushed out (capacity 4) */
@@ -137,23 +140,29 @@ static void filters(void **state)
 
 static void chunks(void **state)
 {
-	struct backlog_filter all = { 0 };
-	struct backlog_buf out = { 0 };
+	struct backlog_filter net = { .types = 1U << NSM_NET };
+	struct backlog_pos pos = { 0 };
+	char out[8] = { 0 };
 	struct backlog b;
-	uint64_t after = 0;
-	int i;
 
 	assert_int_equal(backlog_init(&b, 16), 0);
-	for (i = 1; i <= 9; i++)
-		push(&b, i, WEV_CREATE, 1U << NSM_NET);
-	/* "1;" is 2 bytes: a limit of 5 takes two, then the rest by twos */
-	assert_int_equal(backlog_copy(&b, &after, &all, &out, 5), 2);
-	assert_int_equal(after, 2);
-	out.len = 0;
-	/* a limit below one frame still takes one */
-	assert_int_equal(backlog_copy(&b, &after, &all, &out, 1), 1);
-	assert_int_equal(after, 3);
-	free(out.p);
+	push(&b, 1, WEV_CREATE, 1U << NSM_NET);
+	push(&b, 2, WEV_CREATE, 1U << NSM_UTS);
+	push(&b, 10, WEV_CREATE, 1U << NSM_NET);
+	push(&b, 11, WEV_CREATE, 1U << NSM_NET);
+	/* "1;" whole and "1" of "10;": the reader is inside frame 10 */
+	assert_int_equal(backlog_read(&b, &pos, &net, out, 3), 3);
+	assert_memory_equal(out, "1;1", 3);
+	assert_int_equal(pos.after, 2);
+	assert_int_equal(pos.off, 1);
+	/* the rest of "10;", then "11;" */
+	assert_int_equal(backlog_read(&b, &pos, &net, out, 2), 2);
+	assert_memory_equal(out, "0;", 2);
+	assert_int_equal(pos.after, 10);
+	assert_int_equal(pos.off, 0);
+	assert_int_equal(backlog_read(&b, &pos, &net, out, sizeof(out)), 3);
+	assert_memory_equal(out, "11;", 3);
+	assert_int_equal(backlog_read(&b, &pos, &net, out, sizeof(out)), 0);
 	backlog_destroy(&b);
 }
 
@@ -165,9 +174,9 @@ static void blocks(void **state)
 {
 	struct backlog b;
 	struct backlog_block *k;
-	struct backlog_buf out = { 0 };
 	struct backlog_filter all = { 0 };
-	char frame[1000];
+	char frame[1000], *out;
+	int len;
 	uint64_t seq, after = 0;
 	size_t nblocks;
 
@@ -182,11 +191,11 @@ static void blocks(void **state)
 	/* 300 frames of 1000 bytes: two blocks, and one partly gone */
 	assert_true(nblocks <= 300 * sizeof(frame) / BACKLOG_BLOCK + 2);
 	assert_true(backlog_start(&b, &(uint64_t){ 99700 }, &after) == false);
-	assert_int_equal(backlog_copy(&b, &after, &all, &out, 1 << 20), 300);
-	assert_int_equal(out.len, 300 * sizeof(frame));
-	assert_int_equal(out.p[0], 'a' + 99701 % 26);
-	assert_int_equal(out.p[out.len - 1], 'a' + 100000 % 26);
-	free(out.p);
+	out = drain(&b, &after, &all, &len);
+	assert_int_equal(len, 300 * sizeof(frame));
+	assert_int_equal(out[0], 'a' + 99701 % 26);
+	assert_int_equal(out[len - 1], 'a' + 100000 % 26);
+	free(out);
 	backlog_destroy(&b);
 }
 

@@ -17,7 +17,8 @@
 
 enum { OPT_LISTEN = CLI_AGENT_OPT_END, OPT_TOKEN_FILE, OPT_NO_AUTH,
        OPT_EVENTS_STDOUT, OPT_BACKLOG, OPT_MAX_AGE, OPT_BPF_STATS,
-       OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_CONNS, OPT_MAX_CONNS_PER_IP };
+       OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_CONNS, OPT_MAX_CONNS_PER_IP,
+       OPT_THREADS };
 
 #define DEFAULT_LISTEN "127.0.0.1:5010"
 
@@ -46,6 +47,8 @@ static void usage(FILE *out)
 	      "      --max-conns N      connections at once per address (default 256)\n"
 	      "      --max-conns-per-ip N  from one client address (default 64;\n"
 	      "                         0: no such limit)\n"
+	      "      --threads N        HTTP threads (default: one per CPU, at most\n"
+	      "                         8)\n"
 	      "      --bpf-stats        the kernel counts the BPF programs' run\n"
 	      "                         time (nsmon_bpf_prog_* in /metrics)\n",
 	      out);
@@ -103,6 +106,11 @@ static int serve_opt(void *ctl, int opt, const char *arg)
 		if (cli_parse_uint(arg, 1 << 16, &so->max_conns_per_ip))
 			return cli_bad_value("serve", "--max-conns-per-ip",
 					     "count", arg, "0 to 65536");
+		return 0;
+	case OPT_THREADS:
+		if (cli_parse_uint(arg, 64, &so->threads) || !so->threads)
+			return cli_bad_value("serve", "--threads", "count", arg,
+					     "1 to 64");
 		return 0;
 	case OPT_BPF_STATS:
 		sc->o.bpf_stats = true;
@@ -190,6 +198,7 @@ int cmd_serve(int argc, char **argv)
 		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 		{ "max-conns-per-ip", required_argument, NULL, OPT_MAX_CONNS_PER_IP },
+		{ "threads", required_argument, NULL, OPT_THREADS },
 		CLI_AGENT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		CLI_COMMON_LONGOPTS,

@@ -195,53 +195,36 @@ static bool passes(const struct backlog_entry *e,
 	return !f->types || !e->types || (f->types & e->types);
 }
 
-int backlog_buf_add(struct backlog_buf *out, const char *s, size_t len)
-{
-	size_t cap = out->cap ? out->cap : 4096;
-	char *p;
-
-	while (cap < out->len + len)
-		cap *= 2;
-	if (cap != out->cap) {
-		p = realloc(out->p, cap);
-		if (!p)
-			return -ENOMEM;
-		out->p = p;
-		out->cap = cap;
-	}
-	memcpy(out->p + out->len, s, len);
-	out->len += len;
-	return 0;
-}
-
-int backlog_copy(struct backlog *b, uint64_t *after,
-		 const struct backlog_filter *f, struct backlog_buf *out,
-		 size_t limit)
+ssize_t backlog_read(struct backlog *b, struct backlog_pos *pos,
+		     const struct backlog_filter *f, char *buf, size_t max)
 {
 	const struct backlog_entry *e;
-	size_t i;
-	int n = 0, err = 0;
+	size_t i, n = 0, k;
 
 	pthread_mutex_lock(&b->lock);
-	if (*after < b->evicted_seq) {
-		err = -ESTALE;
-		goto out;
+	if (pos->after < b->evicted_seq) {
+		pthread_mutex_unlock(&b->lock);
+		return -ESTALE;
 	}
-	for (i = first_after(b, *after); i < b->n; i++) {
+	for (i = first_after(b, pos->after); i < b->n && n < max; i++) {
 		e = at(b, i);
-		if (n && out->len + e->len > limit)
-			break;
-		if (passes(e, f)) {
-			err = backlog_buf_add(out, e->frame, e->len);
-			if (err)
-				goto out;
-			n++;
+		if (!passes(e, f)) {
+			pos->after = e->seq;
+			continue;
 		}
-		*after = e->seq;
+		k = e->len - pos->off;
+		if (k > max - n)
+			k = max - n;
+		memcpy(buf + n, e->frame + pos->off, k);
+		n += k;
+		pos->off += k;
+		if (pos->off < e->len)
+			break;
+		pos->after = e->seq;
+		pos->off = 0;
 	}
-out:
 	pthread_mutex_unlock(&b->lock);
-	return err ? err : n;
+	return n;
 }
 
 int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms)
@@ -261,4 +244,14 @@ int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms)
 		err = pthread_cond_timedwait(&b->cond, &b->lock, &ts);
 	pthread_mutex_unlock(&b->lock);
 	return err == ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+uint64_t backlog_last(struct backlog *b)
+{
+	uint64_t last;
+
+	pthread_mutex_lock(&b->lock);
+	last = b->last_seq;
+	pthread_mutex_unlock(&b->lock);
+	return last;
 }

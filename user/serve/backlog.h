@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct backlog_entry {
 	uint64_t seq;
@@ -50,10 +51,13 @@ struct backlog_filter {
 	unsigned kinds, types;
 };
 
-/* A reader's pending bytes. */
-struct backlog_buf {
-	char *p;
-	size_t len, cap;
+/*
+ * Where a reader is: past every frame up to seq `after` (sent or
+ * filtered out), and `off` bytes into the next one it takes.
+ */
+struct backlog_pos {
+	uint64_t after;
+	size_t off;
 };
 
 int backlog_init(struct backlog *b, size_t cap);
@@ -77,23 +81,22 @@ void backlog_close(struct backlog *b);
  */
 bool backlog_start(struct backlog *b, const uint64_t *id, uint64_t *after);
 /*
- * Appends the frames after *after that pass f to out, as many as end
- * within about limit bytes (at least one), and moves *after past every
- * frame looked at.  The number appended, 0 (none new), -ESTALE (the
- * reader fell behind: frames after *after were pushed out) or -ENOMEM.
+ * Copies the bytes of the frames after pos that pass f into buf, up to
+ * max, straight from the ring (a frame may end in the next call), and
+ * moves pos past them.  The number of bytes, 0 (nothing new), or -ESTALE
+ * (the reader fell behind: frames after pos were pushed out).
  */
-int backlog_copy(struct backlog *b, uint64_t *after,
-		 const struct backlog_filter *f, struct backlog_buf *out,
-		 size_t limit);
+ssize_t backlog_read(struct backlog *b, struct backlog_pos *pos,
+		     const struct backlog_filter *f, char *buf, size_t max);
 /*
  * Waits up to timeout_ms for an event after `after`: 0 (one came, or
  * closed), -ETIMEDOUT.
  */
 int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms);
 bool backlog_closed(struct backlog *b);
+/* The seq of the newest event pushed; 0: none yet. */
+uint64_t backlog_last(struct backlog *b);
 /* Whether events after `after` were pushed out (a reader there lost them). */
 bool backlog_passed(struct backlog *b, uint64_t after);
-
-int backlog_buf_add(struct backlog_buf *out, const char *s, size_t len);
 
 #endif

@@ -25,6 +25,15 @@
 /* connections at once, in all and from one address (0: no such limit) */
 #define SERVE_MAX_CONNS 256
 #define SERVE_MAX_CONNS_PER_IP 64
+/* --threads' default: one per CPU, at most this */
+#define SERVE_MAX_THREADS 8
+/*
+ * The data answers' workers: most of their time is a wait (for a sweep
+ * in flight, an answer another request makes, the agent's next view),
+ * and requests that wait for the same one share its result; fewer
+ * workers than concurrent pollers would make them queue for a sweep each.
+ */
+#define SERVE_WORKERS 16
 
 struct serve_opts {
 	const char *name;	/* messages on stderr start "NAME: " */
@@ -42,6 +51,8 @@ struct serve_opts {
 	unsigned max_age_ms;
 	unsigned max_conns;	/* per listening address */
 	unsigned max_conns_per_ip;	/* 0: none */
+	/* libmicrohttpd's polling threads; 0: one per CPU */
+	unsigned threads;
 };
 
 struct serve;

@@ -18,6 +18,7 @@
 #include "serve.h"
 #include "sweep_cache.h"
 #include "tls.h"
+#include "work.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -26,8 +27,17 @@
 #define SSE_TIMEOUT_S 30
 /* an SSE socket's send buffer (the kernel doubles it) */
 #define SSE_SNDBUF (128 << 10)
-/* bytes of frames copied out of the backlog at once */
+/* a stream's buffer in libmicrohttpd: bytes copied out of the backlog at once */
 #define SSE_CHUNK (16 << 10)
+
+/* SSE clients with nothing to send, their connections suspended (sse.c) */
+struct sse_park {
+	pthread_mutex_t lock;
+	struct sse_client *head;
+	bool closed;		/* the service stops: park no more */
+	pthread_t thread;	/* the resumer */
+	bool started;
+};
 
 struct serve {
 	struct serve_opts o;
@@ -39,6 +49,8 @@ struct serve {
 	struct guard *guard;	/* the headers' deadline */
 	struct agent *agent;
 	struct backlog backlog;
+	struct sse_park park;
+	struct work work;	/* the data answers' workers */
 	struct sweep_cache sweeps;	/* for what the live model has not */
 	bool sweeps_made;
 	FILE *line;		/* the agent's: one event serialized */
@@ -82,5 +94,9 @@ void api_doc_metrics(FILE *f, struct serve *s);
 /* sse.c */
 enum MHD_Result sse_open(struct serve *s, struct MHD_Connection *c,
 			 const struct query *q, bool head);
+/* The resumer of parked clients; 0 or -errno. */
+int sse_start(struct serve *s);
+/* After backlog_close(): every parked client resumed, the resumer gone. */
+void sse_stop(struct serve *s);
 
 #endif

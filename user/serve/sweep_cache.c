@@ -9,6 +9,7 @@
  * held during a sweep.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -88,6 +89,12 @@ void sweep_put(struct sweep_res *r)
 	pthread_cond_destroy(&r->memo_made);
 	pthread_mutex_destroy(&r->memo_lock);
 	free(r);
+	/*
+	 * A sweep is tens of thousands of small blocks: freed, they leave
+	 * the heap's pages with holes that malloc keeps (at 10,000
+	 * namespaces, 60 % of serve's heap was free and resident).
+	 */
+	malloc_trim(0);
 }
 
 const struct doc_text *sweep_text(struct sweep_res *r)
@@ -284,6 +291,21 @@ static bool asked_lately(const struct sweep_cache *c, int64_t now)
 	return now - c->asked < idle * 1000000LL;
 }
 
+/*
+ * Nobody asks, and the result expired: the next request needs a new one
+ * anyway, and this one is megabytes.  With the lock held on entry and
+ * exit.
+ */
+static void drop(struct sweep_cache *c)
+{
+	struct sweep_res *r = c->cur;
+
+	c->cur = NULL;
+	pthread_mutex_unlock(&c->lock);
+	sweep_put(r);
+	pthread_mutex_lock(&c->lock);
+}
+
 static void *refresh(void *arg)
 {
 	struct sweep_cache *c = arg;
@@ -297,6 +319,11 @@ static void *refresh(void *arg)
 	pthread_mutex_lock(&c->lock);
 	while (!c->quit) {
 		now = agent_mono_ns();
+		if (c->cur && !c->running && !asked_lately(c, now) &&
+		    !usable(c)) {
+			drop(c);
+			continue;
+		}
 		if (!c->cur || c->running || !asked_lately(c, now)) {
 			/* a request, or the end of the sweep in flight */
 			wait_until(c, now + 1000000000LL);
