@@ -32,7 +32,7 @@
  *   -u/-U) events_min events_max events_total bytes first_min
  *   first_max last_min last_max read_s (from ready to the stop)
  *   events_per_s (events_total / read_s / clients) latency_us {n p50
- *   p99 max} (-L)
+ *   p99 max} (-L) cpu_s (the client's own CPU time, user and system)
  *
  * Ids are checked to rise by one (every seq; with a type= or event=
  * filter in QUERY only to rise), after a resync only to rise.  Exit
@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -262,6 +263,8 @@ static int client_open(struct client *c)
 	struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = c };
 
 	sse_parser_init(&c->p, on_frame, c);
+	/* only the latency reads the data: a copy saved per event */
+	c->p.keep_data = g.latency;
 	c->fd = socket(g.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 			SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
@@ -433,6 +436,7 @@ static bool summary(struct client *cs, int n, double secs, bool until,
 	uint64_t s[32] = { 0 };
 	uint64_t emin = UINT64_MAX, emax = 0, fmin = UINT64_MAX, fmax = 0;
 	uint64_t lmin = UINT64_MAX, lmax = 0, lost = 0;
+	struct rusage ru;
 	int i, gapless = 0;
 	enum { CONN, FAIL, DROP, SHUT, GAPS, MISS, RESYNC, PINGS, BAD, REACH,
 	       EVENTS, BYTES };
@@ -489,7 +493,11 @@ static bool summary(struct client *cs, int n, double secs, bool until,
 	       secs > 0 && n ? (double)s[EVENTS] / secs / n : 0.0);
 	if (g.latency)
 		print_latency(rs, nr);
-	printf("}\n");
+	/* whether the client could have been the limit: its CPU time */
+	getrusage(RUSAGE_SELF, &ru);
+	printf(",\"cpu_s\":%.3f}\n",
+	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	return gapless == n;
 }
 

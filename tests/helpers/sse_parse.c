@@ -35,6 +35,7 @@ void sse_parser_init(struct sse_parser *p, sse_frame_fn fn, void *ctx)
 	memset(p, 0, sizeof(*p));
 	p->fn = fn;
 	p->ctx = ctx;
+	p->keep_data = true;
 }
 
 static void frame_reset(struct sse_parser *p)
@@ -44,16 +45,15 @@ static void frame_reset(struct sse_parser *p)
 	p->f_any = false;
 }
 
-/* "NAME:" at the line's start: the value after it (one space dropped). */
-static bool field(const char *l, size_t n, const char *name, const char **v,
-		  size_t *vn)
+/* "NAME:" (k bytes of name) at the line's start: the value after it. */
+static inline bool field(const char *l, size_t n, const char *name, size_t k,
+			 const char **v, size_t *vn)
 {
-	size_t k = strlen(name);
-
-	if (n <= k || memcmp(l, name, k) || l[k] != ':')
+	if (n <= k || l[k] != ':' || memcmp(l, name, k))
 		return false;
 	*v = l + k + 1;
 	*vn = n - k - 1;
+	/* one space after the colon is not the value's */
 	if (*vn && **v == ' ') {
 		(*v)++;
 		(*vn)--;
@@ -99,19 +99,31 @@ static void line(struct sse_parser *p, const char *l, size_t n)
 		return;
 	}
 	p->f_any = true;
-	if (l[0] == ':') {
+	/* by the first byte: one compare for most lines */
+	switch (l[0]) {
+	case ':':
 		p->f.comment = true;
-	} else if (field(l, kept, "id", &v, &vn)) {
+		break;
+	case 'i':
 		/* an id cut at SSE_KEEP is no number */
-		take_id(&p->f, v, n == kept ? vn : SIZE_MAX);
-	} else if (field(l, kept, "event", &v, &vn)) {
-		if (vn >= sizeof(p->f.event))
-			vn = sizeof(p->f.event) - 1;
-		memcpy(p->f.event, v, vn);
-		p->f.event[vn] = '\0';
-	} else if (!p->f.data_len && field(l, kept, "data", &v, &vn)) {
-		memcpy(p->data, v, vn);
-		p->f.data_len = vn;
+		if (field(l, kept, "id", 2, &v, &vn))
+			take_id(&p->f, v, n == kept ? vn : SIZE_MAX);
+		break;
+	case 'e':
+		if (field(l, kept, "event", 5, &v, &vn)) {
+			if (vn >= sizeof(p->f.event))
+				vn = sizeof(p->f.event) - 1;
+			memcpy(p->f.event, v, vn);
+			p->f.event[vn] = '\0';
+		}
+		break;
+	case 'd':
+		if (p->keep_data && !p->f.data_len &&
+		    field(l, kept, "data", 4, &v, &vn)) {
+			memcpy(p->data, v, vn);
+			p->f.data_len = vn;
+		}
+		break;
 	}
 }
 

@@ -37,6 +37,7 @@ struct sse_parser {
 	int state;		/* head, body, done */
 	int status;		/* the HTTP status, once the head is read */
 	bool chunked;
+	bool keep_data;		/* f.data wanted (true after init) */
 	int cstate;		/* where in the chunk framing */
 	uint64_t left;		/* bytes of the current chunk still due */
 	int digits;		/* of the chunk size line */
