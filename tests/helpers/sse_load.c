@@ -12,7 +12,8 @@
  *   -q QUERY    GET /api/events?QUERY
  *   -T FILE     Authorization: Bearer (the file's first line)
  *   -l SEQ      Last-Event-ID: SEQ (the first id due is SEQ + 1)
- *   -d SECS     stop SECS after every client had its 200
+ *   -d SECS     stop after SECS (a stream's head may wait for its
+ *               first frame: not counted from ready)
  *   -u SEQ      stop once every client has seen an id >= SEQ (or ended)
  *   -U FILE     the same, SEQ read from FILE once it holds one
  *   -j THREADS  reader threads (1), the clients dealt among them
@@ -145,9 +146,11 @@ static void on_id(struct client *c, uint64_t id)
 
 	if (c->events && id <= c->last) {
 		c->gaps++;
-	} else if (id != want && g.dense && !c->resynced) {
+	} else if (id != want && (g.dense || id < want) && !c->resynced) {
+		/* below want: an id at or before Last-Event-ID */
 		c->gaps++;
-		c->missed += id - want;
+		if (id > want)
+			c->missed += id - want;
 	}
 	if (!c->events)
 		c->first = id;
@@ -509,12 +512,15 @@ static void usage(void)
 	exit(2);
 }
 
-/* The controller's loop: until a signal, -d, -u/-U, or every client ended. */
+/*
+ * The controller's loop: until a signal, -d, -u/-U, or every client
+ * ended; the seconds from ready (or the start) to then.
+ */
 static double wait_end(int n, double dur, const char *until_file)
 {
 	struct timespec tick = { 0, 20 * 1000000 };
 	bool ready = false;
-	int64_t t0 = now_ns(CLOCK_MONOTONIC), t;
+	int64_t start = now_ns(CLOCK_MONOTONIC), t0 = start, t;
 
 	for (;;) {
 		nanosleep(&tick, NULL);
@@ -527,7 +533,7 @@ static double wait_end(int n, double dur, const char *until_file)
 		if (until_file)
 			poll_until_file(until_file);
 		if (signalled || atomic_load(&g.ended) >= n ||
-		    (ready && dur > 0 && (double)(t - t0) / 1e9 >= dur))
+		    (dur > 0 && (double)(t - start) / 1e9 >= dur))
 			break;
 	}
 	atomic_store(&g.stop, 1);
