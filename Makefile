@@ -155,6 +155,12 @@ $(BUILD)/asan/tests/test_parse: tests/unit/test_parse.c $(BUILD)/asan/user/cli/p
 	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -Iuser/cli -Idiscovery -Ibpf -o $@ $< \
 		$(BUILD)/asan/user/cli/parse.o $(BUILD)/asan/libnsm.a $(LDLIBS) -lcmocka
 
+# test_sse_parse: the SSE load client's response parser (tests/helpers/)
+$(BUILD)/asan/tests/test_sse_parse: tests/unit/test_sse_parse.c tests/helpers/sse_parse.c \
+		tests/helpers/sse_parse.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -O1 -Itests/helpers -o $@ $< tests/helpers/sse_parse.c -lcmocka
+
 layers:
 	@bash tests/check-layers.sh
 
@@ -252,8 +258,11 @@ fuzz: $(BPF_SKELS)
 		-o $(BUILD)/fuzz/fuzz_serve_parse
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		$(INC_DISC) $(PKG_CFLAGS) tests/fuzz/fuzz_creds.c $(DISC_SRCS) $(LDLIBS) -o $(BUILD)/fuzz/fuzz_creds
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-Itests/helpers tests/fuzz/fuzz_sse_parse.c tests/helpers/sse_parse.c -o $(BUILD)/fuzz/fuzz_sse_parse
 	@mkdir -p $(BUILD)/fuzz/corpus-mountinfo $(BUILD)/fuzz/corpus-procfs $(BUILD)/fuzz/corpus-engine_event \
-		$(BUILD)/fuzz/corpus-encode $(BUILD)/fuzz/corpus-serve_parse $(BUILD)/fuzz/corpus-creds
+		$(BUILD)/fuzz/corpus-encode $(BUILD)/fuzz/corpus-serve_parse $(BUILD)/fuzz/corpus-creds \
+		$(BUILD)/fuzz/corpus-sse_parse
 	# new inputs go to build/; the checked-in seeds are only read
 	$(BUILD)/fuzz/fuzz_mountinfo -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-mountinfo tests/fuzz/corpus/mountinfo
@@ -267,6 +276,8 @@ fuzz: $(BPF_SKELS)
 		$(BUILD)/fuzz/corpus-serve_parse tests/fuzz/corpus/serve_parse
 	$(BUILD)/fuzz/fuzz_creds -max_total_time=$(FUZZ_SECONDS) \
 		$(BUILD)/fuzz/corpus-creds tests/fuzz/corpus/creds
+	$(BUILD)/fuzz/fuzz_sse_parse -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz/corpus-sse_parse tests/fuzz/corpus/sse_parse
 
 clean:
 	rm -rf $(BUILD)

@@ -12,7 +12,8 @@
 #   latency     one /api/events client; LAT_M children that unshare(NET|
 #               UTS) 1 ms apart (nsloop -l): from the unshare's return
 #               to the create read by the client: p50, p99, max
-#   sse         CLIENTS (200) /api/events clients (scripts/bench-sse.py)
+#   sse         CLIENTS (200) /api/events clients (tests/helpers/sse_load.c,
+#               or scripts/bench-sse.py with SSE_CLIENT=python)
 #               while `nsloop -u SSE_RATE SSE_SECS` churns uts namespaces
 #               (a create, a switch and a destroy per call: ~100,000
 #               events by default): every client must get every event
@@ -24,7 +25,8 @@
 #               its peak (VmHWM)
 #
 # Environment: N B NSMON DUR CONNS DISCOVER_RUNS CLIENTS SSE_RATE
-# SSE_SECS SSE_PROCS LAT_M LL_RATES LL_SECS, and PARTS: which of
+# SSE_SECS SSE_CLIENT (c, python) SSE_THREADS (c) SSE_PROCS (python)
+# LAT_M LL_RATES LL_SECS, and PARTS: which of
 # "namespaces metrics latency sse lossless watch" to run (default: all).
 #
 #   lossless    the churn at rising rates (LL_RATES unshare calls/s, 3
@@ -45,6 +47,8 @@ CLIENTS=${CLIENTS:-200}
 SSE_RATE=${SSE_RATE:-3000}
 SSE_SECS=${SSE_SECS:-11}
 LAT_M=${LAT_M:-2000}
+SSE_CLIENT=${SSE_CLIENT:-c}
+SSE_THREADS=${SSE_THREADS:-1}
 SSE_PROCS=${SSE_PROCS:-4}
 LL_RATES=${LL_RATES:-1000 2000 4000 8000 16000}
 LL_SECS=${LL_SECS:-4}
@@ -73,6 +77,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/nsloop" scripts/nsloop.c
+gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/sse_load" tests/helpers/sse_load.c tests/helpers/sse_parse.c
 fixture_up "$N" "$B"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -151,32 +156,67 @@ print(f"  {len(lat)} matched, {len(ts)} unmatched: p50 {q(0.5):.0f} us, p99 {q(0
 PY
 fi
 
+# sse_start: CLIENTS /api/events clients that stop once each has seen
+# the seq written into $out/stop; returns once all had their 200.
+# SSE_CLIENT=c (the default): tests/helpers/sse_load, one process of
+# SSE_THREADS reader threads; python: scripts/bench-sse.py, SSE_PROCS
+# processes of CLIENTS / SSE_PROCS clients each (one Python process
+# cannot read 200 streams as fast as serve writes them; four could not
+# either at 8,000 unshare calls/s, and a reader a whole backlog behind
+# is dropped, as it should be).  The C client's own CPU time is in its
+# line (client_cpu_s): ~0.1 us a frame here, read syscalls included.
+sse_start() {
+	local i want
+	if [[ $SSE_CLIENT == c ]]; then
+		"$out/sse_load" -n "$CLIENTS" -j "$SSE_THREADS" -U "$out/stop" "127.0.0.1:$port" \
+			>"$out/sse.json" 2>"$out/sse.0" &
+		sse=$!
+		want=1
+	else
+		for ((i = 0; i < SSE_PROCS; i++)); do
+			python3 scripts/bench-sse.py 127.0.0.1 "$port" $((CLIENTS / SSE_PROCS)) "$out/stop" >"$out/sse.$i" &
+			sse="$sse $!"
+		done
+		want=$SSE_PROCS
+	fi
+	for _ in $(seq 300); do
+		[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$want" ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$want" ] ||
+		{ echo "bench-serve: the SSE clients did not connect" >&2; exit 1; }
+}
+
+# sse_summary STOP: the clients' summary line, bench-sse.py's format
+sse_summary() {
+	if [[ $SSE_CLIENT == c ]]; then
+		jq -r --arg last "$1" '"clients=\(.clients) events_min=\(.events_min) events_max=\(.events_max)" +
+			" gapless=\(.gapless) lost_frames=\(.lost) resync=\(.resync) first_max=\(.first_max)" +
+			" last=\($last) read_s=\(.read_s * 10 | round / 10)" +
+			(if .dropped + .failed + .bad > 0 then " closed=\(.dropped) failed=\(.failed) bad=\(.bad)" else "" end) +
+			" client_cpu_s=\(.cpu_s * 10 | round / 10)"' \
+			"$out/sse.json"
+	else
+		cat "$out"/sse.* | grep -v '^ready'
+	fi
+}
+
 # sse_run RATE SECS: CLIENTS clients through `nsloop -u RATE SECS`;
 # prints what they got, sets LOST (kernel records lost), DROPPED (clients
 # serve dropped) and RC (0: every client gapless).
 sse_run() {
-	local i p t0 t1 seq0 seq1 lost0 drop0
-	# SSE_PROCS readers of CLIENTS / SSE_PROCS clients each: one Python
-	# process cannot read 200 streams as fast as serve writes them, and a
-	# reader a whole backlog behind is dropped (as it should be)
+	local p t0 t1 seq0 seq1 lost0 drop0 n
 	sse=
 	rm -f "$out"/sse.* "$out/stop"
 	# the clients of a round before, gone: a stream that waits for the
 	# next event notices its reader left at its next write (a ping at
 	# the latest, 15 s)
 	for _ in $(seq 200); do [ "$(metric nsmon_sse_clients)" = 0 ] && break; sleep 0.1; done
-	for ((i = 0; i < SSE_PROCS; i++)); do
-		python3 scripts/bench-sse.py 127.0.0.1 "$port" $((CLIENTS / SSE_PROCS)) "$out/stop" >"$out/sse.$i" &
-		sse="$sse $!"
-	done
-	for _ in $(seq 300); do
-		[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$SSE_PROCS" ] && break
-		sleep 0.1
-	done
-	[ "$(cat "$out"/sse.* | grep -c ready)" -eq "$SSE_PROCS" ] ||
-		{ echo "bench-serve: the SSE clients did not connect" >&2; exit 1; }
+	sse_start
 	# the latency client's end may not be seen yet
-	for _ in $(seq 100); do [ "$(metric nsmon_sse_clients)" = $((CLIENTS / SSE_PROCS * SSE_PROCS)) ] && break; sleep 0.1; done
+	n=$CLIENTS
+	[[ $SSE_CLIENT == c ]] || n=$((CLIENTS / SSE_PROCS * SSE_PROCS))
+	for _ in $(seq 100); do [ "$(metric nsmon_sse_clients)" = "$n" ] && break; sleep 0.1; done
 	echo "  clients connected: $(metric nsmon_sse_clients); VmRSS $(rss VmRSS)"
 	lost0=$(metric nsmon_events_lost_total)
 	drop0=$(metric nsmon_sse_dropped_clients_total)
@@ -196,7 +236,7 @@ sse_run() {
 	echo "  churn: $(cat "$out/loop"); events $seq0..$seq1: $((seq1 - seq0))," \
 		"$(awk -v n=$((seq1 - seq0)) -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }') events/s" \
 		"until the last client had the last one; kernel records lost: $LOST"
-	cat "$out"/sse.* | grep -v '^ready' | sed 's/^/  clients: /'
+	sse_summary "$seq1" | sed 's/^/  clients: /'
 	echo "  dropped by serve: $DROPPED"
 	[ "$RC" -eq 0 ] && echo "  every client got every event after it connected, no gap" ||
 		echo "  FAIL: a client missed or repeated events"
@@ -235,8 +275,7 @@ if want lossless; then
 echo "## lossless rate, serve with $CLIENTS clients: nsloop -u RATE $LL_SECS for RATE in $LL_RATES"
 # two figures: the highest rate at which every client got every event,
 # and the highest at which serve's agent lost no kernel record (clients
-# too slow to follow are dropped by design, and 4 Python readers are
-# slower than serve)
+# too slow to follow are dropped by design)
 ll_serve=0
 ll_kernel=0
 clean=1

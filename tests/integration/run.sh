@@ -35,7 +35,7 @@ usage() {
 }
 [[ $# -ge 2 ]] || usage
 abs() { [[ $1 == /* ]] && echo "$1" || echo "$PWD/$1"; }
-export NSMON NSMON_PLAIN NSHOLD NSCHURN NSLOOP T_RESULTS T_RUNID
+export NSMON NSMON_PLAIN NSHOLD NSCHURN NSLOOP SSE_LOAD T_RESULTS T_RUNID
 T_RUNID=$$
 NSMON=$(abs "$1")
 NSMON_PLAIN=$(abs "$2")
@@ -87,6 +87,16 @@ if ! gcc -O1 -g -Wall -Wextra -Werror -pthread -o "$NSLOOP" \
 	"$repo/scripts/nsloop.c" 2>"$repo/build/tests/nsloop.log"; then
 	echo "FAIL integration: cannot build scripts/nsloop.c"
 	sed 's/^/  # /' "$repo/build/tests/nsloop.log"
+	echo "# integration: 0 passed, 1 failed"
+	exit 1
+fi
+
+# serve's SSE load client: N streams in one process, each checked gapless
+SSE_LOAD=$repo/build/tests/sse_load
+if ! gcc -O1 -g -Wall -Wextra -Werror -pthread -o "$SSE_LOAD" "$repo/tests/helpers/sse_load.c" \
+	"$repo/tests/helpers/sse_parse.c" 2>"$repo/build/tests/sse_load.log"; then
+	echo "FAIL integration: cannot build tests/helpers/sse_load.c"
+	sed 's/^/  # /' "$repo/build/tests/sse_load.log"
 	echo "# integration: 0 passed, 1 failed"
 	exit 1
 fi
