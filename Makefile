@@ -14,9 +14,12 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 BUILD      ?= build
 VERSION    := $(shell sed -n 's/^\#define NSM_VERSION "\(.*\)"/\1/p' discovery/nsm.h)
 
-PKGS       := libbpf smartcols libcjson libcurl libmicrohttpd
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lsmartcols -lcjson -lcurl -lmicrohttpd)
+PKGS       := libbpf smartcols libcjson
+# Headers only: nsmon loads these at their first use (discovery/nsm_dl.h),
+# so that commands which never use them do not pay for their libraries.
+DL_PKGS    := libcurl libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lsmartcols -lcjson)
 
 WARN       := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS     ?= -O2 -g

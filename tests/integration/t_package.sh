@@ -141,6 +141,9 @@ test_deb() {
 		{ cat "$T_DIR/lintian" >&2; fail "lintian: $(grep -m1 '^E:' "$T_DIR/lintian")"; }
 	note "lintian: $(grep -c '^[EW]:' "$T_DIR/lintian" || true) errors and warnings"
 	dpkg-deb -f "$deb" Depends | grep -q 'libbpf1' || fail "Depends lacks libbpf1"
+	# dlopen()ed at their first use: named by hand (contrib/debian/control)
+	dpkg-deb -f "$deb" Depends | grep -q 'libcurl4 .*libmicrohttpd12 ' ||
+		fail "Depends lacks libcurl4 or libmicrohttpd12: $(dpkg-deb -f "$deb" Depends)"
 	_dpkg_state >"$T_DIR/before"
 	defer _purge
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
