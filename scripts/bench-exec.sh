@@ -60,5 +60,12 @@ jq -r '
   "  old exec --ns ID / nsenter             : \($m["old exec --ns"] / $m["nsenter"] * 1000 | round / 1000)",
   "  old --version / nsenter                : \($m["old --version"] / $m["nsenter"] * 1000 | round / 1000)"
   else empty end,
-  "  means (ms): " + ([.results[] | "\(.command)=\(.mean * 1000 * 100 | round / 100)"] | join("; "))
+  "  means (ms): " + ([.results[] | "\(.command)=\(.mean * 1000 * 100 | round / 100)"] | join("; ")),
+  (.results | map({(.command): (.user + .system)}) | add) as $c |
+  "CPU time (user + system, means; the waits of a busy host left out):",
+  "  nsmon exec --ns ID / nsenter -t PID -n : \($c["nsmon exec --ns"] / $c["nsenter"] * 1000 | round / 1000)",
+  if $c["old exec --ns"] then
+  "  old exec --ns ID / nsenter             : \($c["old exec --ns"] / $c["nsenter"] * 1000 | round / 1000)"
+  else empty end,
+  "  ms: " + ([.results[] | "\(.command)=\((.user + .system) * 1000 * 100 | round / 100)"] | join("; "))
 ' "$out/h.json"
