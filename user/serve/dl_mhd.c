@@ -21,7 +21,8 @@
 	X(MHD_http_unescape) X(MHD_create_response_from_buffer)              \
 	X(MHD_create_response_from_buffer_with_free_callback_cls)            \
 	X(MHD_create_response_from_callback) X(MHD_add_response_header)      \
-	X(MHD_queue_response) X(MHD_destroy_response)
+	X(MHD_queue_response) X(MHD_destroy_response)                        \
+	X(MHD_suspend_connection) X(MHD_resume_connection)
 
 enum { MHD_SYMS(NSM_DL_ENUM) NSYMS };
 
@@ -163,4 +164,14 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *c,
 void MHD_destroy_response(struct MHD_Response *r)
 {
 	CALL(MHD_destroy_response, (void)0, r);
+}
+
+void MHD_suspend_connection(struct MHD_Connection *c)
+{
+	CALL(MHD_suspend_connection, (void)0, c);
+}
+
+void MHD_resume_connection(struct MHD_Connection *c)
+{
+	CALL(MHD_resume_connection, (void)0, c);
 }
