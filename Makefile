@@ -14,14 +14,22 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 BUILD      ?= build
 VERSION    := $(shell sed -n 's/^\#define NSM_VERSION "\(.*\)"/\1/p' discovery/nsm.h)
 
-PKGS       := libbpf smartcols libcjson libcurl libmicrohttpd
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lsmartcols -lcjson -lcurl -lmicrohttpd)
+PKGS       := libbpf smartcols libcjson
+# Headers only: nsmon loads these at their first use (discovery/nsm_dl.h),
+# so that commands which never use them do not pay for their libraries.
+DL_PKGS    := libcurl libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs smartcols libcjson 2>/dev/null || echo -lsmartcols -lcjson)
+# libbpf and libelf linked in from their .a: relocating them at every
+# start was what kept `nsmon exec` over 1.2 x nsenter (README, "Entering
+# namespaces").  zlib stays shared: a static copy of it is an error for
+# Debian (lintian embedded-library).
+STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -Wl,-Bdynamic -lz
 
 WARN       := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 $(WARN) -D_GNU_SOURCE $(PKG_CFLAGS)
-LDLIBS     += $(PKG_LIBS) -lelf -lz -lpthread
+LDLIBS     += $(STATIC_LIBS) $(PKG_LIBS) -lpthread
 SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # The layers, bottom up: bpf/ (programs and the ABI header), discovery/

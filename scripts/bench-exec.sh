@@ -5,7 +5,8 @@
 # show where the time goes: `nsmon exec --pid PID -t net` (no search for
 # the id), `nsmon --version` (what starting nsmon costs: its shared
 # libraries, libcurl's and libmicrohttpd's dependencies among them) and
-# `true` (a bare fork+exec).
+# `true` (a bare fork+exec).  OLD=PATH: another nsmon build's `exec
+# --ns` and `--version` in the same run (before/after a change).
 #
 # Tears down only what it made (its process, by pid).
 set -euo pipefail
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-200}
 NSMON=$(realpath "${NSMON:-build/nsmon}")
+OLD=${OLD:+$(realpath "$OLD")}
 out=$(mktemp -d)
 pid=
 
@@ -37,11 +39,15 @@ id=$(stat -L -c %i "/proc/$pid/ns/net")
 echo "target: net:[$id], held by process $pid; $(ls /proc | grep -c '^[0-9]') processes on the host"
 "$NSMON" exec -v --ns "$id" -- true
 
+old=()
+[ -n "$OLD" ] && old=(-n "old exec --ns" "$OLD exec --ns $id -- true"
+	-n "old --version" "$OLD --version")
 hyperfine -N --warmup 10 --runs "$RUNS" --export-json "$out/h.json" \
 	-n "nsenter" "nsenter -t $pid -n true" \
 	-n "nsmon exec --ns" "$NSMON exec --ns $id -- true" \
 	-n "nsmon exec --pid" "$NSMON exec --pid $pid -t net -- true" \
 	-n "nsmon --version" "$NSMON --version" \
+	"${old[@]}" \
 	-n "true" "true" >&2
 
 jq -r '
@@ -50,5 +56,16 @@ jq -r '
   "  nsmon exec --ns ID / nsenter -t PID -n : \($m["nsmon exec --ns"] / $m["nsenter"] * 1000 | round / 1000)  (target <= 1.2)",
   "  nsmon exec --pid PID / nsenter         : \($m["nsmon exec --pid"] / $m["nsenter"] * 1000 | round / 1000)",
   "  nsmon --version / nsenter              : \($m["nsmon --version"] / $m["nsenter"] * 1000 | round / 1000)",
-  "  means (ms): " + ([.results[] | "\(.command)=\(.mean * 1000 * 100 | round / 100)"] | join("; "))
+  if $m["old exec --ns"] then
+  "  old exec --ns ID / nsenter             : \($m["old exec --ns"] / $m["nsenter"] * 1000 | round / 1000)",
+  "  old --version / nsenter                : \($m["old --version"] / $m["nsenter"] * 1000 | round / 1000)"
+  else empty end,
+  "  means (ms): " + ([.results[] | "\(.command)=\(.mean * 1000 * 100 | round / 100)"] | join("; ")),
+  (.results | map({(.command): (.user + .system)}) | add) as $c |
+  "CPU time (user + system, means; the waits of a busy host left out):",
+  "  nsmon exec --ns ID / nsenter -t PID -n : \($c["nsmon exec --ns"] / $c["nsenter"] * 1000 | round / 1000)",
+  if $c["old exec --ns"] then
+  "  old exec --ns ID / nsenter             : \($c["old exec --ns"] / $c["nsenter"] * 1000 | round / 1000)"
+  else empty end,
+  "  ms: " + ([.results[] | "\(.command)=\((.user + .system) * 1000 * 100 | round / 100)"] | join("; "))
 ' "$out/h.json"

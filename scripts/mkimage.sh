@@ -18,8 +18,26 @@ rm -rf "$build/image"
 mkdir -p "$root"/{usr/sbin,etc,proc,sys,dev,tmp,run}
 chmod 1777 "$root/tmp"
 strip --strip-unneeded -o "$root/usr/sbin/nsmon" "$bin"
-# each library at the path the loader looks it up by, the file behind it
-ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+# The libraries nsmon loads with dlopen() at their first use
+# (discovery/dl_curl.c, user/serve/dl_mhd.c): ldd does not see them, and
+# serve needs libmicrohttpd.
+dlopened=(libcurl.so.4 libmicrohttpd.so.12)
+
+# libs: every library nsmon maps, its own and the dlopen()ed ones with
+# theirs, each at the path the loader looks it up by
+libs() {
+	local so path
+	ldd "$bin"
+	for so in "${dlopened[@]}"; do
+		path=$(ldconfig -p | awk -v n="$so" '$1 == n && $NF ~ /^\// && !seen++ { print $NF }')
+		[[ -n $path ]] || { echo "mkimage.sh: no $so on this host" >&2; exit 1; }
+		echo "	$so => $path"
+		ldd "$path"
+	done
+}
+
+# each library at its path, the file behind it
+libs | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
 	sort -u | while read -r lib; do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"

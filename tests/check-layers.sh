@@ -5,7 +5,8 @@
 # user/cli/ (the commands).  Each file's
 # quoted includes must be found in its own layer or one below; from
 # discovery/, the layers above may include only its public headers (nsm.h,
-# idmap.h, nscaps.h, nsm_run.h), not the passes' private ones.  Prints `ok layers` or
+# idmap.h, nscaps.h, nsm_run.h, nsm_dl.h), not the passes' private ones.
+# Prints `ok layers` or
 # `FAIL layers: ...` with one detail line per offending include.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -18,7 +19,7 @@ declare -A dirs=(
 	[serve]="user/serve user/agent discovery bpf"
 	[cli]="user/cli user/serve user/agent discovery bpf"
 )
-public_discovery="nsm.h idmap.h nscaps.h nsm_run.h"
+public_discovery="nsm.h idmap.h nscaps.h nsm_run.h nsm_dl.h"
 # generated skeletons: the bpf layer's, usable from discovery up
 skels="sweep.skel.h events.skel.h"
 

@@ -32,6 +32,7 @@
 
 #include <curl/curl.h>
 
+#include "nsm_dl.h"
 #include "engine.h"
 
 /* an engine that does not answer in time is reported, not waited for */
@@ -231,8 +232,15 @@ static int list(struct nsm_model *m, const struct nsm_engine *e)
 	char desc[512];
 	int err = 0;
 	cJSON *doc;
+	const char *why;
 	CURL *h;
 
+	/* libcurl is loaded now (dl_curl.c); without it: not asked, said */
+	if (nsm_dl_curl(&why)) {
+		nsm_warn(m, "%s: %s", nsm_engine_desc(e, desc, sizeof(desc)),
+			 why);
+		return 0;
+	}
 	h = handle(e->fd);
 	if (!h)
 		return -ENOMEM;
@@ -343,18 +351,28 @@ struct nsm_dk *nsm_dk_new(void)
 {
 	struct nsm_dk *dk = calloc(1, sizeof(*dk));
 
-	if (!dk)
-		return NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		free(dk);
-		return NULL;
-	}
-	dk->due = -1;
+	if (dk)
+		dk->due = -1;
+	return dk;
+}
+
+/*
+ * The multi handle, made at the first transfer: an agent with no Docker
+ * engine to follow never loads libcurl (dl_curl.c).  0, -ELIBACC (no
+ * libcurl: nsm_dl_curl() says why) or -ENOMEM.
+ */
+static int dk_start(struct nsm_dk *dk)
+{
+	if (dk->multi)
+		return 0;
+	if (nsm_dl_curl(NULL))
+		return -ELIBACC;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -ENOMEM;
 	dk->multi = curl_multi_init();
 	if (!dk->multi) {
 		curl_global_cleanup();
-		free(dk);
-		return NULL;
+		return -ENOMEM;
 	}
 	curl_multi_setopt(dk->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
 	curl_multi_setopt(dk->multi, CURLMOPT_SOCKETDATA, dk);
@@ -366,7 +384,7 @@ struct nsm_dk *nsm_dk_new(void)
 	 * inspects every container) left its connections open for good.
 	 */
 	curl_multi_setopt(dk->multi, CURLMOPT_MAXCONNECTS, 1L);
-	return dk;
+	return 0;
 }
 
 static void req_free(struct dk_req *r)
@@ -399,10 +417,12 @@ void nsm_dk_free(struct nsm_dk *dk)
 		req_unlink(r);
 		req_free(r);
 	}
-	curl_multi_cleanup(dk->multi);
+	if (dk->multi) {
+		curl_multi_cleanup(dk->multi);
+		curl_global_cleanup();
+	}
 	free(dk->socks);
 	free(dk);
-	curl_global_cleanup();
 }
 
 /* A line of the stream (without its end): to the caller, unless empty. */
@@ -624,6 +644,8 @@ static void settle(struct nsm_dk *dk)
 	struct dk_req *r, *next;
 	int round;
 
+	if (!dk->multi)
+		return;
 	for (round = 0; round < 8; round++) {
 		for (r = dk->reqs; r; r = next) {
 			next = r->next;
@@ -650,16 +672,19 @@ static void settle(struct nsm_dk *dk)
 static int req_new(struct nsm_dk *dk, const struct nsm_engine *e,
 		   const char *url, struct dk_req **out)
 {
-	struct dk_req *r = calloc(1, sizeof(*r));
+	struct dk_req *r;
+	int err = dk_start(dk);
 
+	if (err)
+		return err;
+	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	r->dk = dk;
 	r->fd = CURL_SOCKET_BAD;
 	r->sockfd = nsm_open_in_root(e->root, e->path, O_PATH);
 	if (r->sockfd < 0) {
-		int err = r->sockfd;
-
+		err = r->sockfd;
 		free(r);
 		return err;
 	}

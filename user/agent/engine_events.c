@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "agent_time.h"
+#include "nsm_dl.h"
 #include "engine_events.h"
 #include "idmap.h"
 
@@ -773,6 +774,7 @@ static const struct nsm_dk_stream_ops stream_ops = {
 
 static void conn_open(struct ee *ee, struct conn *c)
 {
+	const char *why = NULL;
 	int err;
 
 	if (c->up || c->gone)
@@ -780,8 +782,11 @@ static void conn_open(struct ee *ee, struct conn *c)
 	c->up = true;
 	c->opened = false;
 	err = nsm_dk_events(ee->dk, &c->e, c->lost_at, &stream_ops, c);
+	/* no libcurl (loaded at the first stream): its line says which */
+	if (err == -ELIBACC)
+		nsm_dl_curl(&why);
 	if (err)
-		down(ee, c, W_DOWN, "%s", nsm_in_root_strerror(err));
+		down(ee, c, W_DOWN, "%s", why ? why : nsm_in_root_strerror(err));
 }
 
 /*

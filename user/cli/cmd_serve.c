@@ -12,6 +12,7 @@
 #include <linux/capability.h>
 
 #include "agent_cli.h"
+#include "dl_mhd.h"
 #include "parse.h"
 #include "serve.h"
 
@@ -151,6 +152,20 @@ static int check_auth(const struct serve_ctl *sc)
 }
 
 /*
+ * libmicrohttpd is loaded at its first use (user/serve/dl_mhd.c): without
+ * it, one line before anything starts rather than a service that cannot.
+ */
+static int check_mhd(void)
+{
+	const char *why;
+
+	if (!nsm_dl_mhd(&why))
+		return 0;
+	fprintf(stderr, "nsmon serve: %s\n", why);
+	return 1;
+}
+
+/*
  * The data endpoints' sweep: discover's (details, and the mount tables
  * unless --no-mounts), quiet, as it runs per request; what it could not
  * read is in its document's warnings.
@@ -238,6 +253,8 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	sc.so.nlisten += !sc.so.nlisten;
 	rc = check_auth(&sc);
+	if (!rc)
+		rc = check_mhd();
 	if (!rc)
 		rc = cli_agent_setup(&sc.o, &c, "serve");
 	if (rc)
