@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -29,17 +28,6 @@
 #define CONN_TIMEOUT 60
 /* how long serve_stop() waits for SSE clients to get their shutdown */
 #define STOP_WAIT_MS 2000
-
-void serve_nice(void)
-{
-	static __thread bool done;
-
-	if (done)
-		return;
-	done = true;
-	/* raising one's nice value needs no privilege */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), SERVE_NICE);
-}
 
 enum MHD_Result serve_queue(struct serve *s, struct MHD_Connection *c,
 			    unsigned code, struct MHD_Response *r,
@@ -168,7 +156,6 @@ static void doc_run(struct job *j)
 	struct doc_job *d = (struct doc_job *)j;
 	struct MHD_Connection *c = d->c;
 
-	serve_nice();
 	/*
 	 * Without an answer, libmicrohttpd calls the handler again once the
 	 * connection is resumed: it then closes the connection.
@@ -269,8 +256,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	struct serve *s = cls;
 	bool head = !strcmp(method, MHD_HTTP_METHOD_HEAD);
 
-	/* a connection stays on the polling thread that accepted it */
-	serve_nice();
 	if (!*con_cls) {
 		guard_headers(c);
 		if (s->token && !public_path(url) &&

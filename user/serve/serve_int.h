@@ -22,16 +22,6 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/*
- * The nice value of the HTTP threads (libmicrohttpd's, the workers, the
- * resumer): under a flood of events on a full machine the agent, which
- * must read the kernel's ring before it overflows, comes first; a client
- * that then falls a whole backlog behind is dropped and resumes.
- */
-#define SERVE_NICE 5
-/* Puts the calling thread at SERVE_NICE, once. */
-void serve_nice(void);
-
 #define SSE_PING_MS 15000
 /* an SSE connection that took no byte this long is cut: twice the ping */
 #define SSE_TIMEOUT_S 30

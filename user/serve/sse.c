@@ -234,7 +234,6 @@ static void *resumer(void *arg)
 	uint64_t last = 0;
 	bool closed = false;
 
-	serve_nice();
 	while (!closed) {
 		backlog_wait(&s->backlog, last, RESUME_TICK_MS);
 		last = backlog_last(&s->backlog);
