@@ -127,6 +127,9 @@ echo "  ratio: $(awk -v a="$rps" -v b="$drate" 'BEGIN { printf "%.0f", a / b }')
 fi
 
 if want metrics; then
+# the API's refresher idle again (REFRESH_IDLE_MS after the last data
+# request): /metrics alone, not beside the sweeps /api/namespaces made
+sleep 3
 echo "## GET /metrics, $CONNS connections, ${DUR} s"
 echo "  serve: $(wrk_run /metrics)   (target p99 <= 5 ms)"
 fi
