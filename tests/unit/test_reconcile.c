@@ -506,9 +506,43 @@ static void test_dying(void **state)
 	sink_close(&s);
 }
 
+/* alive() that counts its calls per id (ids 1000 + i) and finds all. */
+static int seen[300];
+
+static int count_alive(void *ctx, enum nsm_type type, uint64_t id,
+		       uint64_t ns_id)
+{
+	if (id >= 1000 && id < 1000 + 300)
+		seen[id - 1000]++;
+	return 1;
+}
+
+/*
+ * The safety net's parts, in turn, look at every namespace of the model
+ * once, whatever the table's size.
+ */
+static void test_liveness_parts(void **state)
+{
+	unsigned p, parts = 20;
+	struct sink s;
+	int i;
+
+	sink_open(&s, false);
+	for (i = 0; i < 300; i++)
+		feed_ns(&s, NSM_NET, 1000 + i, 1, 0);
+	memset(seen, 0, sizeof(seen));
+	for (p = 0; p < parts; p++)
+		assert_int_equal(rc_liveness_part(s.rc, p, parts, 0,
+						  count_alive, NULL, NULL), 0);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(seen[i], 1);
+	sink_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_liveness_parts),
 		cmocka_unit_test(test_create_once_destroy_once),
 		cmocka_unit_test(test_no_ns_id),
 		cmocka_unit_test(test_reused_inode),

@@ -23,6 +23,8 @@
 #define NS_GET_ID_ _IOR(0xb7, 13, __u64)
 
 static const int check_steps_ms[] = LIVENESS_STEPS_MS;
+/* the time between two parts of the safety net */
+#define PART_NS (LIVENESS_MS * MS_NS / LIVENESS_PARTS)
 #define NSTEPS ((int)(sizeof(check_steps_ms) / sizeof(check_steps_ms[0])))
 
 void liveness_init(struct liveness *lv, const struct liveness_ops *ops,
@@ -41,7 +43,7 @@ void liveness_init(struct liveness *lv, const struct liveness_ops *ops,
 
 void liveness_start(struct liveness *lv)
 {
-	lv->next_full = lv->clock() + LIVENESS_MS * MS_NS;
+	lv->next_part = lv->clock() + PART_NS;
 }
 
 void liveness_hint(struct liveness *lv, unsigned hints)
@@ -59,7 +61,7 @@ void liveness_closed(struct liveness *lv, uint64_t id)
 
 static int64_t due_ms(const struct liveness *lv, int64_t now)
 {
-	int64_t at = lv->next_full;
+	int64_t at = lv->next_part;
 
 	if (lv->step >= 0) {
 		int64_t s = lv->hint_at + check_steps_ms[lv->step] * MS_NS;
@@ -129,20 +131,30 @@ static void gone_sweep(struct liveness *lv, int64_t now)
 size_t liveness_run(struct liveness *lv)
 {
 	int64_t now = lv->clock();
-	bool full;
-	size_t n;
+	bool step, all, part;
+	size_t n = 0;
 
 	if (!lv->handles || due_ms(lv, now) > 0)
 		return 0;
-	full = now >= lv->next_full ||
-	       (lv->step >= 0 && check_steps_ms[lv->step] == CHECK_ALL_AT_MS);
+	step = lv->step >= 0 &&
+	       lv->hint_at + check_steps_ms[lv->step] * MS_NS <= now;
+	all = step && check_steps_ms[lv->step] == CHECK_ALL_AT_MS;
+	part = now >= lv->next_part;
 	/* what the feed reported comes first (an exit's destroys) */
 	lv->ops->consume(lv->ctx);
-	gone_sweep(lv, now);
-	n = rc_liveness(lv->rc, full, lv->hints, ns_alive, ns_closed, lv);
-	if (full)
-		lv->next_full = now + LIVENESS_MS * MS_NS;
-	if (lv->step >= 0)
+	if (step) {
+		gone_sweep(lv, now);
+		n = rc_liveness(lv->rc, all, lv->hints, ns_alive, ns_closed,
+				lv);
+	}
+	if (part && !all)
+		n += rc_liveness_part(lv->rc, lv->part, LIVENESS_PARTS,
+				      lv->hints, ns_alive, ns_closed, lv);
+	if (part) {
+		lv->part = (lv->part + 1) % LIVENESS_PARTS;
+		lv->next_part = now + PART_NS;
+	}
+	if (step)
 		next_step(lv, now);
 	return n;
 }

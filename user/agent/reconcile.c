@@ -682,13 +682,15 @@ static size_t gone_emit(struct rc *r, struct gone_list *g, bool check)
 	return n;
 }
 
-size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
-		   rc_closed_fn closed, void *ctx)
+/* rc_liveness() over the model's slots [from, to). */
+static size_t liveness_range(struct rc *r, size_t from, size_t to, bool all,
+			     unsigned hints, rc_alive_fn alive,
+			     rc_closed_fn closed, void *ctx)
 {
 	struct gone_list g = { 0 };
 	size_t i;
 
-	for (i = 0; i < r->cap && !r->err; i++) {
+	for (i = from; i < to && i < r->cap && !r->err; i++) {
 		struct live *l = &r->v[i];
 
 		/*
@@ -714,6 +716,21 @@ size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
 				 ? "close" : gone_via(l, hints));
 	}
 	return gone_emit(r, &g, false);
+}
+
+size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
+		   rc_closed_fn closed, void *ctx)
+{
+	return liveness_range(r, 0, r->cap, all, hints, alive, closed, ctx);
+}
+
+size_t rc_liveness_part(struct rc *r, unsigned part, unsigned parts,
+			unsigned hints, rc_alive_fn alive, rc_closed_fn closed,
+			void *ctx)
+{
+	size_t from = r->cap * part / parts, to = r->cap * (part + 1) / parts;
+
+	return liveness_range(r, from, to, true, hints, alive, closed, ctx);
 }
 
 uint64_t rc_epoch(const struct rc *r)

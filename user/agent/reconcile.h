@@ -105,6 +105,14 @@ enum {
  */
 size_t rc_liveness(struct rc *r, bool all, unsigned hints, rc_alive_fn alive,
 		   rc_closed_fn closed, void *ctx);
+/*
+ * rc_liveness() with all, over part (0 to parts - 1) of the model: the
+ * parts, in turn, cover every namespace (one whose slot moved meanwhile,
+ * the model grown, may wait a round).
+ */
+size_t rc_liveness_part(struct rc *r, unsigned part, unsigned parts,
+			unsigned hints, rc_alive_fn alive, rc_closed_fn closed,
+			void *ctx);
 
 /*
  * After an exit: the namespaces of the model that a whole sweep (every
