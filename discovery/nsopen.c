@@ -188,6 +188,45 @@ static void scan_one(struct scan *s, pid_t pid, enum nsm_type type)
 	}
 }
 
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Sorts p and returns the index of its newest pid: the last one the
+ * kernel gave (/proc/loadavg's last field), or the highest below it.
+ * Pids wrap at pid_max (32,768 on a small host): the newest are those
+ * just below the last one given, then the highest ones, downwards.
+ */
+static size_t newest_first(struct nsm_pids *p)
+{
+	char buf[128];
+	const char *last;
+	long lastpid;
+	size_t i;
+	int fd;
+	ssize_t len;
+
+	if (!p->n)
+		return 0;
+	qsort(p->v, p->n, sizeof(*p->v), cmp_pid);
+	fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0)
+		return p->n - 1;
+	buf[len] = '\0';
+	last = strrchr(buf, ' ');
+	lastpid = last ? strtol(last + 1, NULL, 10) : 0;
+	for (i = 0; i < p->n && p->v[i] <= lastpid; i++)
+		;
+	return i ? i - 1 : p->n - 1;
+}
+
 static int add_pid(void *ctx, int dirfd, int pid, const char *name)
 {
 	return nsm_pids_add(&((struct scan *)ctx)->pids, pid);
@@ -201,7 +240,7 @@ int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 	};
 	struct scan s = { .t = t, .ids = ids, .n = n, .left = n };
 	uint64_t ours[NSM_NTYPES];
-	size_t i, k;
+	size_t i, k, start;
 	int type;
 
 	for (type = 0; type < NSM_NTYPES; type++)
@@ -227,14 +266,16 @@ int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 	/*
 	 * The type an id is of is not known (no call maps an inode number
 	 * to its namespace): one type at a time over all processes, the
-	 * types entered most often first, the highest pids (most often the
-	 * newest) first; the walk stops once every id has a holder, after
+	 * types entered most often first, the newest processes first; the
+	 * walk stops once every id has a holder, after
 	 * one stat per process for a net namespace instead of eight.
 	 */
 	nsm_each_number(s.procfd, ".", add_pid, &s);
+	start = newest_first(&s.pids);
 	for (k = 0; k < sizeof(by_use) / sizeof(by_use[0]) && s.left; k++)
-		for (i = s.pids.n; i-- > 0 && s.left;)
-			scan_one(&s, s.pids.v[i], by_use[k]);
+		for (i = 0; i < s.pids.n && s.left; i++)
+			scan_one(&s, s.pids.v[(start + s.pids.n - i) %
+					       s.pids.n], by_use[k]);
 	free(s.pids.v);
 	close(s.procfd);
 	return (int)s.left;
