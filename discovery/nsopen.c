@@ -201,27 +201,22 @@ static int cmp_pid(const void *a, const void *b)
  * Pids wrap at pid_max (32,768 on a small host): the newest are those
  * just below the last one given, then the highest ones, downwards.
  */
-static size_t newest_first(struct nsm_pids *p)
+static size_t newest_first(struct nsm_pids *p, int procfd)
 {
-	char buf[128];
 	const char *last;
-	long lastpid;
-	size_t i;
-	int fd;
-	ssize_t len;
+	long lastpid = 0;
+	char *buf;
+	size_t i, len;
 
 	if (!p->n)
 		return 0;
 	qsort(p->v, p->n, sizeof(*p->v), cmp_pid);
-	fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (len <= 0)
+	if (nsm_read_file_at(procfd, "loadavg", &buf, &len))
 		return p->n - 1;
-	buf[len] = '\0';
 	last = strrchr(buf, ' ');
-	lastpid = last ? strtol(last + 1, NULL, 10) : 0;
+	if (last)
+		lastpid = strtol(last + 1, NULL, 10);
+	free(buf);
 	for (i = 0; i < p->n && p->v[i] <= lastpid; i++)
 		;
 	return i ? i - 1 : p->n - 1;
@@ -271,7 +266,7 @@ int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 	 * one stat per process for a net namespace instead of eight.
 	 */
 	nsm_each_number(s.procfd, ".", add_pid, &s);
-	start = newest_first(&s.pids);
+	start = newest_first(&s.pids, s.procfd);
 	for (k = 0; k < sizeof(by_use) / sizeof(by_use[0]) && s.left; k++)
 		for (i = 0; i < s.pids.n && s.left; i++)
 			scan_one(&s, s.pids.v[(start + s.pids.n - i) %
