@@ -115,21 +115,13 @@ found() {
 	done <"$T_DIR/cases" | sort
 }
 
-# as_nsmon "CAPS" ARGS...: the ASan nsmon as uid 65534 with CAPS, as
-# run_nsmon does it ($OUT, $ERR, $RC; a sanitizer report fails)
+# as_nsmon "CAPS" ARGS...: the ASan nsmon as uid 65534 with CAPS, through
+# run_nsmon ($OUT, $ERR, $RC; a sanitizer report fails)
 as_nsmon() {
 	local set=$1
 	shift
-	_T_NDOC=$((_T_NDOC + 1))
-	OUT=$T_DIR/nsmon.$_T_NDOC.out
-	ERR=$T_DIR/nsmon.$_T_NDOC.err
-	RC=0
 	setpriv_args "$set"
-	ASAN_OPTIONS=detect_leaks=1 timeout -k 5 40 "${SETPRIV[@]}" "$NSMON" "$@" \
-		>"$OUT" 2>"$ERR" </dev/null || RC=$?
-	_t_sanitizers "$ERR" "nsmon $* as uid 65534 with ${set:-no capabilities}"
-	[[ $RC -ne 124 && $RC -ne 137 ]] || fail "nsmon $* did not finish in 40 s"
-	return 0
+	run_nsmon "${SETPRIV[@]}" "$NSMON" "$@"
 }
 
 # The measured set: what root finds of the 18, uid 65534 finds, with no
