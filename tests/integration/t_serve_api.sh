@@ -372,6 +372,41 @@ test_serve_api_sweeps() {
 	serve_stop
 }
 
+# Accept-Encoding: gzip gets the same bytes gzip-encoded (made once per
+# answer); q=0 or no header gets them as they are; HEAD says the encoded
+# length.
+test_serve_api_gzip() {
+	serve_start --max-age 3600
+	local p gz
+	for p in /api/namespaces /api/processes /api/pidmap; do
+		curl -s -D "$T_DIR/h.gz" -o "$T_DIR/b.gz" -H 'Accept-Encoding: gzip' "$URL$p"
+		curl -s -D "$T_DIR/h.id" -o "$T_DIR/b.id" "$URL$p"
+		grep -qi '^Content-Encoding: gzip' "$T_DIR/h.gz" || fail "$p, gzip asked: $(cat "$T_DIR/h.gz")"
+		grep -qi '^Content-Encoding' "$T_DIR/h.id" && fail "$p, no Accept-Encoding: encoded"
+		grep -qi '^Vary: Accept-Encoding' "$T_DIR/h.id" || fail "$p: no Vary"
+		gzip -t "$T_DIR/b.gz" || fail "$p: not gzip"
+		# one sweep (--max-age 3600): the same document unless an event came between
+		if [[ $(jq .seq "$T_DIR/b.id") == $(zcat "$T_DIR/b.gz" | jq .seq) ]]; then
+			zcat "$T_DIR/b.gz" | cmp -s - "$T_DIR/b.id" || fail "$p: gzip decodes to other bytes"
+		fi
+		[[ $(stat -c %s "$T_DIR/b.gz") -lt $(($(stat -c %s "$T_DIR/b.id") / 3)) ]] ||
+			fail "$p: $(stat -c %s "$T_DIR/b.gz") bytes gzip'd, $(stat -c %s "$T_DIR/b.id") not"
+	done
+	gz=$(stat -c %s "$T_DIR/b.gz")
+	for h in 'gzip;q=0' 'br' 'identity, *;q=0'; do
+		curl -s -D "$T_DIR/h" -o /dev/null -H "Accept-Encoding: $h" "$URL/api/pidmap"
+		grep -qi '^Content-Encoding' "$T_DIR/h" && fail "Accept-Encoding: $h: encoded"
+	done
+	curl -s -I -H 'Accept-Encoding: x-gzip;q=0.5' "$URL/api/pidmap" >"$T_DIR/h"
+	grep -qi "^Content-Length: $gz" "$T_DIR/h" || fail "HEAD: $(cat "$T_DIR/h"), the gzip body has $gz bytes"
+	[[ $(metric nsmon_http_gzip_responses_total) -ge 4 ]] ||
+		fail "nsmon_http_gzip_responses_total $(metric nsmon_http_gzip_responses_total)"
+	# a small answer goes as it is
+	curl -s -D "$T_DIR/h" -o /dev/null -H 'Accept-Encoding: gzip' "$URL/api/namespaces/1"
+	grep -qi '^Content-Encoding' "$T_DIR/h" && fail "a 404 encoded"
+	serve_stop
+}
+
 test_serve_api_errors() {
 	serve_start
 	local id

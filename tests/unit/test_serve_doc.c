@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "doc_text.h"
 #include "json.h"
@@ -237,6 +238,43 @@ static void publish_on_demand(void **state)
 	pub_destroy(&p);
 }
 
+/* The gzip encoding inflates to the body's bytes, and is made once. */
+static void gzip_once(void **state)
+{
+	struct body *b = body_new(200000), *z, *z2;
+	char *back = malloc(b->len + 1);
+	z_stream s = { 0 };
+	size_t i;
+
+	assert_non_null(back);
+	for (i = 0; i < b->len; i++)	/* JSON-like, and not all one byte */
+		b->s[i] = "{\"id\":4026531840,\"type\":\"net\"},"[i % 31] +
+			  (i % 1021 == 0);
+	z = body_gzip(b);
+	assert_non_null(z);
+	assert_true(z->len > 18 && z->len < b->len / 4);
+	/* the gzip magic: a client's decoder needs its header */
+	assert_int_equal((unsigned char)z->s[0], 0x1f);
+	assert_int_equal((unsigned char)z->s[1], 0x8b);
+	z2 = body_gzip(b);
+	assert_ptr_equal(z, z2);
+	assert_int_equal(inflateInit2(&s, 15 + 16), Z_OK);
+	s.next_in = (Bytef *)z->s;
+	s.avail_in = z->len;
+	s.next_out = (Bytef *)back;
+	s.avail_out = b->len + 1;
+	assert_int_equal(inflate(&s, Z_FINISH), Z_STREAM_END);
+	assert_int_equal(s.total_out, b->len);
+	assert_memory_equal(back, b->s, b->len);
+	inflateEnd(&s);
+	free(back);
+	/* the encoding lives as long as its last reader, not its body */
+	body_put(z2);
+	body_put(b);
+	assert_int_equal((unsigned char)z->s[0], 0x1f);
+	body_put(z);
+}
+
 static int setup(void **state)
 {
 	const char *d = getenv("NSM_FIXTURES");
@@ -251,6 +289,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(assembled_is_encoded),
 		cmocka_unit_test(publish_on_demand),
+		cmocka_unit_test(gzip_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -164,12 +164,38 @@ static void token(void **state)
 	assert_false(auth_check("s3cret", NULL));
 }
 
+static void accept_encoding(void **state)
+{
+	static const char *const yes[] = {
+		"gzip", "GZip", "x-gzip", "deflate, gzip", "gzip, deflate, br",
+		"gzip;q=0.5", "gzip ; q=1", "gzip;q=1.000", "gzip;q=0.001",
+		"*", "br, *;q=0.1", " ,, gzip ,", "identity;q=0, gzip",
+		"gzip;level=9", "foo bar, gzip", "gzip;q=0, gzip;q=0.2",
+	};
+	static const char *const no[] = {
+		"", "identity", "deflate, br", "gzip;q=0", "gzip;q=0.000",
+		"gzip; q=0.0", "gzip;q=", "gzip;q=2", "gzip;q=1.5",
+		"gzip;q=0.0001", "gzip;q=abc", "*;q=0", "gzip;q=0, *",
+		"gzipx", "gzi", "gzip x", "x-gzip;q=0", "*, gzip;q=0",
+		"gzip;q=0.5, gzip;q=0", ";", ",", "gzip;q=0.5x",
+	};
+	size_t i;
+
+	assert_false(query_accepts_gzip(NULL));
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (!query_accepts_gzip(yes[i]))
+			fail_msg("\"%s\" takes gzip", yes[i]);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (query_accepts_gzip(no[i]))
+			fail_msg("\"%s\" does not take gzip", no[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(listen_good), cmocka_unit_test(listen_bad),
 		cmocka_unit_test(query_good), cmocka_unit_test(query_bad),
-		cmocka_unit_test(token),
+		cmocka_unit_test(token), cmocka_unit_test(accept_encoding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,13 +79,11 @@ static struct body *render(cJSON *doc)
 	cJSON_Delete(doc);
 	if (p) {
 		len = strlen(p);
-		b = malloc(sizeof(*b) + len + 2);
+		b = body_new(len + 1);
 	}
 	if (b) {
-		atomic_init(&b->refs, 1);
 		memcpy(b->s, p, len);
-		memcpy(b->s + len, "\n", 2);
-		b->len = len + 1;
+		b->s[len] = '\n';
 	}
 	free(p);
 	return b;
@@ -96,16 +94,34 @@ static void body_free_cb(void *cls)
 	body_put(cls);
 }
 
-/* 200 with b (taken), the sweep's number in X-Nsmon-Sweep. */
+/* below this an answer goes as it is: gzip would save less than its cost */
+#define GZIP_MIN 1024
+
+/*
+ * 200 with b (taken), the sweep's number in X-Nsmon-Sweep; gzip-encoded
+ * when the client takes it (q->gzip) and b is worth it.
+ */
 static enum MHD_Result send_body(struct serve *s, struct MHD_Connection *c,
-				 struct body *b, const struct view *v)
+				 struct body *b, const struct view *v,
+				 const struct query *q)
 {
 	struct MHD_Response *resp;
+	struct body *z = NULL;
 	char num[24];
 
 	if (!b)
 		return serve_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				   "out of memory");
+	if (q->gzip && b->len >= GZIP_MIN) {
+		s->gz_asked = true;
+		/* no memory for it: the identity still goes */
+		z = body_gzip(b);
+		if (z) {
+			body_put(b);
+			b = z;
+			atomic_fetch_add(&s->gz_answers, 1);
+		}
+	}
 	/* the bytes are shared with the memo and other responses: no copy */
 	resp = MHD_create_response_from_buffer_with_free_callback_cls(
 		b->len, b->s, body_free_cb, b);
@@ -115,13 +131,18 @@ static enum MHD_Result send_body(struct serve *s, struct MHD_Connection *c,
 	}
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)v->r->n);
 	MHD_add_response_header(resp, "X-Nsmon-Sweep", num);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	if (z)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+					"gzip");
 	return serve_queue(s, c, MHD_HTTP_OK, resp, "application/json");
 }
 
 static enum MHD_Result send_doc(struct serve *s, struct MHD_Connection *c,
-				cJSON *doc, const struct view *v)
+				cJSON *doc, const struct view *v,
+				const struct query *q)
 {
-	return send_body(s, c, render(doc), v);
+	return send_body(s, c, render(doc), v, q);
 }
 
 /* {"seq": N}: the object every answer starts with */
@@ -230,7 +251,7 @@ static enum MHD_Result one_namespace(struct serve *s, struct MHD_Connection *c,
 		add_owned(doc, v->r->m, a->id);
 	if (q->mounts)
 		add_mount_table(doc, "mounts", ns ? ns->mounts : NULL);
-	return send_doc(s, c, doc, v);
+	return send_doc(s, c, doc, v, q);
 }
 
 /* The PID map: of the sweep alone, but rarer than the rest. */
@@ -261,7 +282,7 @@ static enum MHD_Result mounts(struct serve *s, struct MHD_Connection *c,
 	cJSON_AddNumberToObject(doc, "ns", (double)ns->id);
 	cJSON_AddNumberToObject(doc, "seq", (double)v->live->seq);
 	add_mount_table(doc, "mounts", ns->mounts);
-	return send_doc(s, c, doc, v);
+	return send_doc(s, c, doc, v, q);
 }
 
 void api_doc_metrics(FILE *f, struct serve *s)
@@ -309,12 +330,13 @@ static struct body *build(void *ctx)
  * that poll between two events get the same bytes.
  */
 static enum MHD_Result memoized(struct serve *s, struct MHD_Connection *c,
-				struct view *v, int kind)
+				struct view *v, int kind,
+				const struct query *q)
 {
 	struct build w = { v, kind };
 
 	return send_body(s, c, sweep_memo(v->r, kind, v->live->seq, v->types,
-					  build, &w), v);
+					  build, &w), v, q);
 }
 
 void api_doc_prep(void *ctx, struct sweep_res *r)
@@ -322,8 +344,13 @@ void api_doc_prep(void *ctx, struct sweep_res *r)
 	struct serve *s = ctx;
 	struct view v = { .r = r, .live = agent_view_get(s->agent) };
 	struct build w = { &v, MEMO_NAMESPACES };
+	struct body *b = sweep_memo(r, MEMO_NAMESPACES, v.live->seq, 0, build,
+				    &w);
 
-	body_put(sweep_memo(r, MEMO_NAMESPACES, v.live->seq, 0, build, &w));
+	/* the clients have taken gzip: theirs made ahead too */
+	if (b && s->gz_asked)
+		body_put(body_gzip(b));
+	body_put(b);
 	agent_view_put(v.live);
 }
 
@@ -372,13 +399,13 @@ enum MHD_Result api_doc(struct serve *s, struct MHD_Connection *c,
 	else if (!strcmp(url, "/api/mounts"))
 		ret = mounts(s, c, &v, q);
 	else if (!strcmp(url, "/api/namespaces"))
-		ret = memoized(s, c, &v, MEMO_NAMESPACES);
+		ret = memoized(s, c, &v, MEMO_NAMESPACES, q);
 	else if (!strcmp(url, "/api/containers"))
-		ret = memoized(s, c, &v, MEMO_CONTAINERS);
+		ret = memoized(s, c, &v, MEMO_CONTAINERS, q);
 	else if (!strcmp(url, "/api/pidmap"))
-		ret = memoized(s, c, &v, MEMO_PIDMAP);
+		ret = memoized(s, c, &v, MEMO_PIDMAP, q);
 	else
-		ret = memoized(s, c, &v, MEMO_PROCESSES);
+		ret = memoized(s, c, &v, MEMO_PROCESSES, q);
 	view_close(&v);
 	return ret;
 }

@@ -44,11 +44,21 @@ void doc_text_free(struct doc_text *t);
 struct body {
 	atomic_uint refs;
 	size_t len;
+	/* the same bytes gzip-encoded, made at the first client's asking */
+	_Atomic(struct body *) gz;
 	char s[];
 };
 
+/* A body of len bytes (and a NUL after them), one reference; NULL: no memory. */
+struct body *body_new(size_t len);
 struct body *body_get(struct body *b);
 void body_put(struct body *b);
+/*
+ * b's gzip encoding (a reference: body_put() it), made once per body:
+ * sixteen clients of a new document wait for one compression rather than
+ * run sixteen.  NULL: out of memory.
+ */
+struct body *body_gzip(struct body *b);
 
 /*
  * How a namespace of the view is listed: from the sweep (its entry in

@@ -163,6 +163,10 @@ static void client_metrics(FILE *f, struct serve *s)
 		    "SSE clients dropped for falling a whole backlog behind.");
 	fprintf(f, "nsmon_sse_dropped_clients_total %lu\n",
 		(unsigned long)s->sse_dropped);
+	metric_head(f, "nsmon_http_gzip_responses_total", "counter",
+		    "Data answers sent gzip-encoded (Accept-Encoding).");
+	fprintf(f, "nsmon_http_gzip_responses_total %lu\n",
+		(unsigned long)s->gz_answers);
 	metric_head(f, "nsmon_http_requests_total", "counter",
 		    "HTTP answers, by status code.");
 	for (code = 100; code < ARRAY_LEN(s->codes); code++)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "nsm.h"
 #include "query.h"
@@ -73,4 +74,76 @@ int query_set(struct query *q, unsigned allowed, const char *key,
 	default:
 		return nsm_parse_u64(val, &q->last_id);
 	}
+}
+
+static const char *skip_ows(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* A qvalue (RFC 9110 12.4.2) above 0; a malformed one is not. */
+static bool weight_above_zero(const char *s)
+{
+	bool above = *s == '1';
+	int i;
+
+	if (*s != '0' && *s != '1')
+		return false;
+	s++;
+	if (*s == '.') {
+		for (i = 0, s++; i < 3 && *s >= '0' && *s <= '9'; i++, s++)
+			if (*s != '0') {
+				if (above)	/* 1.5 */
+					return false;
+				above = true;
+			}
+	}
+	s = skip_ows(s);
+	return above && (!*s || *s == ',' || *s == ';');
+}
+
+bool query_accepts_gzip(const char *h)
+{
+	int gz = -1, star = -1;	/* -1: not named; 0: refused; 1: taken */
+	const char *name;
+	bool ok;
+	size_t n;
+
+	if (!h)
+		return false;
+	for (;;) {
+		h = skip_ows(h);
+		if (*h == ',') {
+			h++;
+			continue;
+		}
+		if (!*h)
+			break;
+		name = h;
+		h += strcspn(h, ",; \t");
+		n = h - name;
+		ok = true;
+		for (;;) {
+			h = skip_ows(h);
+			if (*h != ';')
+				break;
+			h = skip_ows(h + 1);
+			if ((*h == 'q' || *h == 'Q') && h[1] == '=')
+				ok = weight_above_zero(h + 2);
+			h += strcspn(h, ",;");
+		}
+		if (*h && *h != ',') {
+			/* "gzip x": not a coding */
+			h += strcspn(h, ",");
+			continue;
+		}
+		if ((n == 4 && !strncasecmp(name, "gzip", 4)) ||
+		    (n == 6 && !strncasecmp(name, "x-gzip", 6)))
+			gz = ok;
+		else if (n == 1 && *name == '*')
+			star = ok;
+	}
+	return gz > 0 || (gz < 0 && star > 0);
 }

@@ -21,6 +21,7 @@ struct query {
 	uint64_t last_id;
 	bool mounts;
 	uint64_t ns;
+	bool gzip;		/* not a parameter: Accept-Encoding takes gzip */
 };
 
 /*
@@ -29,5 +30,13 @@ struct query {
  */
 int query_set(struct query *q, unsigned allowed, const char *key,
 	      const char *val);
+
+/*
+ * Whether an Accept-Encoding header (NULL: none) takes gzip (RFC 9110
+ * 12.5.3): "gzip" or "x-gzip", or "*" where gzip is not named, with a
+ * weight that is not 0.  An element that does not parse is left out;
+ * where one coding is named twice, the last one counts.
+ */
+bool query_accepts_gzip(const char *h);
 
 #endif

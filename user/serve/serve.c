@@ -213,6 +213,8 @@ static enum MHD_Result route(struct serve *s, struct MHD_Connection *c,
 					   "bad Last-Event-ID");
 		return sse_open(s, c, &a.q, head);
 	}
+	a.q.gzip = query_accepts_gzip(MHD_lookup_connection_value(
+		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	return doc_defer(s, c, url, &a.q, con_cls);
 }
 

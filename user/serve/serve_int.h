@@ -62,6 +62,8 @@ struct serve {
 	atomic_ulong publish_failed;
 	atomic_long sse_clients;
 	atomic_ulong sse_dropped;
+	atomic_bool gz_asked;	/* a client took gzip: the refresher makes it too */
+	atomic_ulong gz_answers;
 	atomic_ulong codes[600];
 	struct timespec started;
 };
