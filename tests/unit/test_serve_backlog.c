@@ -199,6 +199,124 @@ static void blocks(void **state)
 	backlog_destroy(&b);
 }
 
+/* A frame of ~300 bytes for seq: JSON-like, different per seq. */
+static int frame_of(uint64_t seq, char *buf, size_t size)
+{
+	return snprintf(buf, size,
+			"id: %llu\nevent: switch\ndata: {\"seq\":%llu,\"event\":"
+			"\"switch\",\"type\":\"uts\",\"id\":%llu,\"pid\":%llu,"
+			"\"comm\":\"nsloop\",\"from\":4026531838,\"to\":%llu,"
+			"\"via\":\"unshare\",\"time\":\"2026-12-05T08:%02llu:%02llu."
+			"%09lluZ\"}\n\n",
+			(unsigned long long)seq, (unsigned long long)seq,
+			4026532000ULL + seq % 7919, 1000ULL + seq % 31991,
+			4026532000ULL + seq % 7919,
+			(unsigned long long)(seq / 60 % 60),
+			(unsigned long long)(seq % 60),
+			(unsigned long long)(seq * 7919 % 1000000000));
+}
+
+/* Everything after `after`, as one client would get it, checked frame by frame. */
+static void check_all(struct backlog *b, uint64_t after, uint64_t last)
+{
+	struct backlog_filter all = { 0 };
+	struct backlog_pos pos = { .after = after };
+	size_t at = 0, size = (last - after) * 400, len = 0;
+	char want[512], *out = malloc(size);
+	uint64_t seq;
+	ssize_t got;
+	int n;
+
+	assert_non_null(out);
+	/* 4 KiB at a time, as a stream's buffer takes them */
+	while ((got = backlog_read(b, &pos, &all, out + len,
+				   size - len < 4096 ? size - len : 4096)) > 0)
+		len += got;
+	assert_int_equal(got, 0);
+	for (seq = after + 1; seq <= last; seq++) {
+		n = frame_of(seq, want, sizeof(want));
+		assert_true(at + n <= (size_t)len);
+		if (memcmp(out + at, want, n))
+			fail_msg("frame %llu differs", (unsigned long long)seq);
+		at += n;
+	}
+	assert_int_equal(at, len);
+	assert_int_equal(pos.after, last);
+	free(out);
+}
+
+/*
+ * Blocks every joined reader is past are packed, and read back the same
+ * by a client that resumes from before them; a reader holds its blocks
+ * unpacked; packed blocks are pushed out and freed like the others.
+ */
+static void packing(void **state)
+{
+	struct backlog_filter all = { 0 };
+	struct backlog_pos r = { 0 }, gone = { 0 };
+	struct backlog b;
+	size_t plain, packed, packs = 0;
+	unsigned long inflates;
+	char frame[512], buf[4096];
+	uint64_t seq, after;
+	int n;
+
+	assert_int_equal(backlog_init(&b, 20000), 0);
+	assert_false(backlog_start(&b, NULL, &r.after));
+	backlog_join(&b, &r);
+	gone.after = r.after;
+	backlog_join(&b, &gone);
+	backlog_leave(&b, &gone);
+	for (seq = 1; seq <= 10000; seq++) {
+		n = frame_of(seq, frame, sizeof(frame));
+		assert_int_equal(backlog_push(&b, seq, WEV_SWITCH,
+					      1U << NSM_UTS, frame, n), 0);
+	}
+	/* the reader at 0 holds every block: none packed */
+	assert_false(backlog_pack(&b));
+	/* past ~half of it: the blocks wholly behind it are packed */
+	while (r.after < 5000)
+		assert_true(backlog_read(&b, &r, &all, buf, sizeof(buf)) > 0);
+	while (backlog_pack(&b))
+		packs++;
+	backlog_stats(&b, &plain, &packed, &inflates);
+	assert_true(packs >= 1);
+	assert_true(packed > 0 && packed < packs * BACKLOG_BLOCK / 3);
+	assert_int_equal(inflates, 0);
+	/* the newest block, and those the reader has not passed: plain */
+	assert_non_null(b.newest->data);
+	/* a client from the start reads it all back, byte for byte */
+	check_all(&b, 0, 10000);
+	check_all(&b, 1234, 10000);
+	backlog_stats(&b, &plain, &packed, &inflates);
+	assert_true(inflates >= packs);
+	/* the reader gone: everything but the newest block packs */
+	backlog_leave(&b, &r);
+	while (backlog_pack(&b))
+		packs++;
+	backlog_stats(&b, &plain, &packed, &inflates);
+	assert_true(plain <= BACKLOG_BLOCK);
+	check_all(&b, 0, 10000);
+	/* pushed through twice over: packed blocks go as plain ones do */
+	for (seq = 10001; seq <= 50000; seq++) {
+		n = frame_of(seq, frame, sizeof(frame));
+		assert_int_equal(backlog_push(&b, seq, WEV_SWITCH,
+					      1U << NSM_UTS, frame, n), 0);
+		if (seq % 1000 == 0)
+			while (backlog_pack(&b))
+				;
+	}
+	after = 30000;
+	assert_false(backlog_start(&b, &after, &after));
+	check_all(&b, after, 50000);
+	after = 29999;
+	assert_true(backlog_start(&b, &after, &after));
+	backlog_stats(&b, &plain, &packed, &inflates);
+	/* 20,000 frames of ~300 bytes: ~6 MB plain, a fraction of it packed */
+	assert_true(plain + packed < 20000 * 300 / 3);
+	backlog_destroy(&b);
+}
+
 static void wait_close(void **state)
 {
 	struct backlog b;
@@ -221,6 +339,7 @@ int main(void)
 		cmocka_unit_test(filters),
 		cmocka_unit_test(chunks),
 		cmocka_unit_test(blocks),
+		cmocka_unit_test(packing),
 		cmocka_unit_test(wait_close),
 	};
 

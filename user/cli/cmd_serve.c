@@ -5,6 +5,7 @@
  * `watch --json` on stdout too with --events-stdout.  Options and wiring
  * only.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -259,6 +260,14 @@ int cmd_serve(int argc, char **argv)
 		rc = cli_agent_setup(&sc.o, &c, "serve");
 	if (rc)
 		return rc;
+	/*
+	 * Two heaps, not glibc's eight per CPU: the HTTP threads and the
+	 * workers each made their own, and a sweep's freed megabytes stayed
+	 * resident in whichever arena it ran in (10,000 namespaces: 54 MiB
+	 * after 200 clients and 100,000 events, against 40 with two).  Before
+	 * the first thread.
+	 */
+	mallopt(M_ARENA_MAX, 2);
 	if (serve_new(&sc.s, &sc.so))
 		return 1;
 	for (i = 0; i < sc.so.nlisten; i++)

@@ -3,12 +3,15 @@
  * backlog.c - the ring of the last N events, each serialized once (the
  * SSE frame) on the agent's thread, the frames kept in blocks.  A reader holds the lock only to
  * copy frames out, never while it writes to its socket: the agent's
- * push waits at most for one such copy (about 64 KiB).
+ * push waits at most for one such copy (about 64 KiB), or for the
+ * inflation of a packed block (a quarter of a millisecond) for a reader
+ * that resumed from long ago.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "backlog.h"
 
@@ -32,16 +35,30 @@ int backlog_init(struct backlog *b, size_t cap)
 	return 0;
 }
 
+static void block_free(struct backlog *b, struct backlog_block *k)
+{
+	if (k->data)
+		b->plain_bytes -= k->size;
+	else
+		b->packed_bytes -= k->zlen;
+	free(k->data);
+	free(k->z);
+	free(k);
+}
+
 void backlog_destroy(struct backlog *b)
 {
 	struct backlog_block *k;
+	size_t i;
 
 	if (!b->e)
 		return;
 	while ((k = b->oldest)) {
 		b->oldest = k->next;
-		free(k);
+		block_free(b, k);
 	}
+	for (i = 0; i < BACKLOG_SLOTS; i++)
+		free(b->slots[i].buf);
 	free(b->e);
 	b->e = NULL;
 	pthread_mutex_destroy(&b->lock);
@@ -61,10 +78,16 @@ static char *room(struct backlog *b, size_t len)
 
 	if (k && k->size - k->used >= len)
 		return k->data + k->used;
-	k = malloc(sizeof(*k) + size);
+	k = malloc(sizeof(*k));
 	if (!k)
 		return NULL;
-	*k = (struct backlog_block){ .size = size };
+	*k = (struct backlog_block){ .size = size, .serial = ++b->serials,
+				     .data = malloc(size) };
+	if (!k->data) {
+		free(k);
+		return NULL;
+	}
+	b->plain_bytes += size;
 	if (b->newest)
 		b->newest->next = k;
 	else
@@ -73,15 +96,15 @@ static char *room(struct backlog *b, size_t len)
 	return k->data;
 }
 
-/* The blocks whose every frame was pushed out: freed. */
+/* The blocks whose every frame was pushed out: freed (not one in packing). */
 static void trim(struct backlog *b)
 {
 	struct backlog_block *k;
 
-	while ((k = b->oldest) && k != b->newest &&
+	while ((k = b->oldest) && k != b->newest && k != b->packing &&
 	       k->last_seq <= b->evicted_seq) {
 		b->oldest = k->next;
-		free(k);
+		block_free(b, k);
 	}
 }
 
@@ -105,11 +128,13 @@ int backlog_push(struct backlog *b, uint64_t seq, unsigned kind,
 		return -ENOMEM;
 	}
 	memcpy(p, frame, len);
-	b->newest->used += len;
-	b->newest->last_seq = seq;
 	e = at(b, b->n++);
 	*e = (struct backlog_entry){ .seq = seq, .kind = kind, .types = types,
-				     .frame = p, .len = len };
+				     .blk = b->newest,
+				     .off = (uint32_t)b->newest->used,
+				     .len = (uint32_t)len };
+	b->newest->used += len;
+	b->newest->last_seq = seq;
 	b->last_seq = seq;
 	pthread_mutex_unlock(&b->lock);
 	return 0;
@@ -195,10 +220,64 @@ static bool passes(const struct backlog_entry *e,
 	return !f->types || !e->types || (f->types & e->types);
 }
 
+/* Inflates packed block k into slot s: 0 or -ENOMEM. */
+static int inflate_into(struct backlog_slot *s, const struct backlog_block *k)
+{
+	z_stream z = { 0 };
+	char *buf = s->buf;
+	int ret;
+
+	if (s->cap < k->used) {
+		buf = realloc(s->buf, k->used);
+		if (!buf)
+			return -ENOMEM;
+		s->buf = buf;
+		s->cap = k->used;
+	}
+	s->serial = 0;
+	if (inflateInit2(&z, -15) != Z_OK)
+		return -ENOMEM;
+	z.next_in = (Bytef *)k->z;
+	z.avail_in = k->zlen;
+	z.next_out = (Bytef *)buf;
+	z.avail_out = k->used;
+	ret = inflate(&z, Z_FINISH);
+	inflateEnd(&z);
+	if (ret != Z_STREAM_END || z.total_out != k->used)
+		return -ENOMEM;
+	s->serial = k->serial;
+	return 0;
+}
+
+/* Where e's bytes are: its block, or an inflated copy; NULL: no memory. */
+static const char *bytes_of(struct backlog *b, const struct backlog_entry *e)
+{
+	const struct backlog_block *k = e->blk;
+	struct backlog_slot *s, *lru = &b->slots[0];
+
+	if (k->data)
+		return k->data + e->off;
+	b->reads++;
+	for (s = b->slots; s < b->slots + BACKLOG_SLOTS; s++) {
+		if (s->serial == k->serial) {
+			s->used_at = b->reads;
+			return s->buf + e->off;
+		}
+		if (s->used_at < lru->used_at)
+			lru = s;
+	}
+	if (inflate_into(lru, k))
+		return NULL;
+	lru->used_at = b->reads;
+	b->inflates++;
+	return lru->buf + e->off;
+}
+
 ssize_t backlog_read(struct backlog *b, struct backlog_pos *pos,
 		     const struct backlog_filter *f, char *buf, size_t max)
 {
 	const struct backlog_entry *e;
+	const char *src;
 	size_t i, n = 0, k;
 
 	pthread_mutex_lock(&b->lock);
@@ -212,10 +291,15 @@ ssize_t backlog_read(struct backlog *b, struct backlog_pos *pos,
 			pos->after = e->seq;
 			continue;
 		}
+		src = bytes_of(b, e);
+		if (!src) {
+			pthread_mutex_unlock(&b->lock);
+			return n ? (ssize_t)n : -ENOMEM;
+		}
 		k = e->len - pos->off;
 		if (k > max - n)
 			k = max - n;
-		memcpy(buf + n, e->frame + pos->off, k);
+		memcpy(buf + n, src + pos->off, k);
 		n += k;
 		pos->off += k;
 		if (pos->off < e->len)
@@ -225,6 +309,120 @@ ssize_t backlog_read(struct backlog *b, struct backlog_pos *pos,
 	}
 	pthread_mutex_unlock(&b->lock);
 	return n;
+}
+
+void backlog_join(struct backlog *b, struct backlog_pos *pos)
+{
+	pthread_mutex_lock(&b->lock);
+	pos->prev = NULL;
+	pos->next = b->readers;
+	if (b->readers)
+		b->readers->prev = pos;
+	b->readers = pos;
+	pthread_mutex_unlock(&b->lock);
+}
+
+void backlog_leave(struct backlog *b, struct backlog_pos *pos)
+{
+	pthread_mutex_lock(&b->lock);
+	if (pos->prev)
+		pos->prev->next = pos->next;
+	else
+		b->readers = pos->next;
+	if (pos->next)
+		pos->next->prev = pos->prev;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* The oldest unpacked block every joined reader is past; NULL: none. */
+static struct backlog_block *packable(struct backlog *b)
+{
+	uint64_t min = b->last_seq;
+	const struct backlog_pos *r;
+	struct backlog_block *k;
+
+	for (r = b->readers; r; r = r->next)
+		if (r->after < min)
+			min = r->after;
+	for (k = b->oldest; k && k != b->newest && k->last_seq <= min;
+	     k = k->next)
+		/* a block pushed out whole is freed, not packed */
+		if (k->data && k->last_seq > b->evicted_seq && k->used)
+			return k;
+	return NULL;
+}
+
+/*
+ * Level 1: a block is packed once and seldom read again; zlib's fastest
+ * level already takes most of what JSON lines repeat.
+ */
+static char *deflate_of(const char *s, size_t len, size_t *zlen)
+{
+	z_stream z = { 0 };
+	char *out = NULL, *fit;
+	size_t cap;
+
+	if (deflateInit2(&z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
+		return NULL;
+	cap = deflateBound(&z, len);
+	out = malloc(cap);
+	if (out) {
+		z.next_in = (Bytef *)s;
+		z.avail_in = len;
+		z.next_out = (Bytef *)out;
+		z.avail_out = cap;
+		if (deflate(&z, Z_FINISH) == Z_STREAM_END) {
+			*zlen = z.total_out;
+			fit = realloc(out, *zlen);
+			out = fit ? fit : out;
+		} else {
+			free(out);
+			out = NULL;
+		}
+	}
+	deflateEnd(&z);
+	return out;
+}
+
+bool backlog_pack(struct backlog *b)
+{
+	struct backlog_block *k;
+	size_t zlen = 0;
+	char *z;
+
+	pthread_mutex_lock(&b->lock);
+	k = b->packing ? NULL : packable(b);
+	b->packing = k;
+	pthread_mutex_unlock(&b->lock);
+	if (!k)
+		return false;
+	/* k's bytes no longer change (not the newest), and trim spares it */
+	z = deflate_of(k->data, k->used, &zlen);
+	pthread_mutex_lock(&b->lock);
+	b->packing = NULL;
+	if (z) {
+		free(k->data);
+		k->data = NULL;
+		k->z = z;
+		k->zlen = zlen;
+		b->plain_bytes -= k->size;
+		b->packed_bytes += zlen;
+	}
+	/* pushed out meanwhile: freed now */
+	trim(b);
+	pthread_mutex_unlock(&b->lock);
+	return z != NULL;
+}
+
+void backlog_stats(struct backlog *b, size_t *plain, size_t *packed,
+		   unsigned long *inflates)
+{
+	pthread_mutex_lock(&b->lock);
+	*plain = b->plain_bytes;
+	*packed = b->packed_bytes;
+	*inflates = b->inflates;
+	pthread_mutex_unlock(&b->lock);
 }
 
 int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms)

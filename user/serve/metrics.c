@@ -154,7 +154,8 @@ static void bpf_metrics(FILE *f, struct serve *s)
 
 static void client_metrics(FILE *f, struct serve *s)
 {
-	size_t code;
+	size_t code, plain, packed;
+	unsigned long inflates;
 
 	metric_head(f, "nsmon_sse_clients", "gauge",
 		    "Connected /api/events clients.");
@@ -163,6 +164,15 @@ static void client_metrics(FILE *f, struct serve *s)
 		    "SSE clients dropped for falling a whole backlog behind.");
 	fprintf(f, "nsmon_sse_dropped_clients_total %lu\n",
 		(unsigned long)s->sse_dropped);
+	backlog_stats(&s->backlog, &plain, &packed, &inflates);
+	metric_head(f, "nsmon_sse_backlog_bytes", "gauge",
+		    "Bytes the event backlog holds, as they are and packed.");
+	fprintf(f, "nsmon_sse_backlog_bytes{form=\"plain\"} %zu\n", plain);
+	fprintf(f, "nsmon_sse_backlog_bytes{form=\"packed\"} %zu\n", packed);
+	metric_head(f, "nsmon_sse_backlog_inflations_total", "counter",
+		    "Packed backlog blocks inflated for a client that resumed "
+		    "from further back.");
+	fprintf(f, "nsmon_sse_backlog_inflations_total %lu\n", inflates);
 	metric_head(f, "nsmon_http_gzip_responses_total", "counter",
 		    "Data answers sent gzip-encoded (Accept-Encoding).");
 	fprintf(f, "nsmon_http_gzip_responses_total %lu\n",

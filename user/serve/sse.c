@@ -114,6 +114,9 @@ static ssize_t sse_read(void *cls, uint64_t at, char *buf, size_t max)
 			c->s->sse_dropped++;
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
+		/* out of memory for a packed block's copy: the stream ends */
+		if (n < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
 		if (n)
 			break;
 		if (backlog_closed(b)) {
@@ -146,6 +149,7 @@ static void sse_free(void *cls)
 	if (c->parked)
 		unpark(p, c);
 	pthread_mutex_unlock(&p->lock);
+	backlog_leave(&c->s->backlog, &c->pos);
 
 	if (!c->dropped && !c->ended &&
 	    backlog_passed(&c->s->backlog, c->pos.after))
@@ -197,9 +201,11 @@ enum MHD_Result sse_open(struct serve *s, struct MHD_Connection *c,
 			       &sc->pos.after);
 	if (resync)
 		say(sc, resync_frame, sizeof(resync_frame) - 1);
+	backlog_join(&s->backlog, &sc->pos);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_CHUNK,
 					      sse_read, sc, sse_free);
 	if (!r) {
+		backlog_leave(&s->backlog, &sc->pos);
 		free(sc);
 		return MHD_NO;
 	}
@@ -234,11 +240,21 @@ static void *resumer(void *arg)
 	uint64_t last = 0;
 	bool closed = false;
 
+	bool idle;
+
 	while (!closed) {
-		backlog_wait(&s->backlog, last, RESUME_TICK_MS);
+		idle = backlog_wait(&s->backlog, last, RESUME_TICK_MS) ==
+		       -ETIMEDOUT;
 		last = backlog_last(&s->backlog);
 		closed = backlog_closed(&s->backlog);
 		resume_due(&s->park, last, closed);
+		/*
+		 * After the clients are resumed, never before them: a block
+		 * at each wake while events come (they come faster than
+		 * blocks fill), every one the clients are past when idle.
+		 */
+		while (!closed && backlog_pack(&s->backlog) && idle)
+			;
 	}
 	return NULL;
 }
