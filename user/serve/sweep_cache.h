@@ -10,9 +10,10 @@
  * result before the current one expires, by as long as the last sweep
  * took: a client that polls then never waits for a sweep.  When that
  * sweep is late (a busy host), the requests meanwhile get the result
- * before it, for as long as a sweep took after it expires.  When nobody
- * asks any more, an expired result is dropped (megabytes at 10,000
- * namespaces) and the heap trimmed.
+ * before it, for up to another max_age_ms (or a sweep's time, if
+ * longer) after it expires.  When nobody asks any more, an expired
+ * result is dropped (megabytes at 10,000 namespaces) and the heap
+ * trimmed.
  *
  *	sweep_get(&c, &r);	// r->m: the model, read-only
  *	...
