@@ -256,7 +256,7 @@ fuzz: $(BPF_SKELS)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-Idiscovery -Ibpf tests/fuzz/fuzz_procfs.c discovery/procfs.c discovery/nstype.c -o $(BUILD)/fuzz/fuzz_procfs
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-		$(INC_AGENT) $(PKG_CFLAGS) tests/fuzz/fuzz_engine_event.c user/agent/engine_events.c $(DISC_SRCS) \
+		$(INC_AGENT) $(PKG_CFLAGS) tests/fuzz/fuzz_engine_event.c user/agent/engine_events.c user/agent/state_events.c $(DISC_SRCS) \
 		$(LDLIBS) -o $(BUILD)/fuzz/fuzz_engine_event
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-Idiscovery -Ibpf tests/fuzz/fuzz_encode.c discovery/encode.c -o $(BUILD)/fuzz/fuzz_encode

@@ -95,9 +95,11 @@ rss() { awk -v k="$1:" '$1 == k { printf "%.1f MiB", $2 / 1024 }' "/proc/$serve/
 echo "serve: $(curl -s "$url/api/namespaces" | jq '.namespaces | length') namespaces" \
 	"in /api/namespaces ($(curl -s "$url/api/namespaces" | wc -c) bytes); VmRSS $(rss VmRSS)"
 
-# wrk_run PATH: "p99_ms=X rps=Y" of CONNS connections for DUR s
+# wrk_run PATH [WRK ARGS...]: "p99_ms=X rps=Y" of CONNS connections for DUR s
 wrk_run() {
-	wrk -t2 -c"$CONNS" -d"${DUR}s" --latency "$url$1" >"$out/wrk"
+	local path=$1
+	shift
+	wrk -t2 -c"$CONNS" -d"${DUR}s" --latency "$@" "$url$path" >"$out/wrk"
 	awk '
 		function ms(v) {
 			if (v ~ /us$/) return v / 1000
@@ -116,6 +118,9 @@ if want namespaces; then
 echo "## GET /api/namespaces, $CONNS connections, ${DUR} s"
 ns=$(wrk_run /api/namespaces)
 echo "  serve: $ns   (target p99 <= 25 ms)"
+# what a browser, curl --compressed, Go's and Python's clients ask for
+echo "  serve, Accept-Encoding: gzip ($(curl -s --compressed -o /dev/null -w '%{size_download}' "$url/api/namespaces") bytes):" \
+	"$(wrk_run /api/namespaces -H 'Accept-Encoding: gzip')"
 hyperfine -N --warmup 1 --runs "$DISCOVER_RUNS" --export-json "$out/d.json" \
 	"$NSMON discover" >/dev/null 2>&1
 drate=$(jq '1 / .results[0].mean' "$out/d.json")
@@ -268,7 +273,9 @@ metric() { curl -s "$url/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 if want sse; then
 echo "## $CLIENTS SSE clients, nsloop -u $SSE_RATE $SSE_SECS"
 sse_run "$SSE_RATE" "$SSE_SECS"
-echo "## memory: VmRSS $(rss VmRSS) after, peak VmHWM $(rss VmHWM)"
+echo "## memory: VmRSS $(rss VmRSS) after (RssAnon $(rss RssAnon)), peak VmHWM $(rss VmHWM);" \
+	"backlog $(metric 'nsmon_sse_backlog_bytes{form="plain"}') bytes plain," \
+	"$(metric 'nsmon_sse_backlog_bytes{form="packed"}') packed"
 fi
 
 if want lossless; then
