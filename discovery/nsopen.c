@@ -157,12 +157,15 @@ int nsm_target_of_pid(struct nsm_target *t, pid_t pid, enum nsm_type type)
 
 /*
  * The window: before /proc is listed (listing costs the kernel a dentry
- * per process, ~2 ms with a thousand), the few newest processes, those
- * among the WIN_PIDS pids given last, are looked at for the types
- * entered most: a namespace made lately is found there.
+ * per process, ~2 ms with a thousand), the newest processes, among the
+ * WIN_PIDS pids given last, are looked at for the types entered most: a
+ * namespace made lately is found there.  How many: one in 32 of the
+ * host's tasks, 8 to 64, so that a miss costs a small part of what the
+ * listing costs.
  */
 #define WIN_PIDS 4096		/* pid numbers below the last one given */
-#define WIN_PROCS 8		/* processes looked at in the window */
+#define WIN_MIN 8
+#define WIN_MAX 64
 #define WIN_TYPES 3		/* by_use[0..3): net, mnt, uts */
 
 static const enum nsm_type by_use[] = {
@@ -178,8 +181,10 @@ struct scan {
 	bool by_handle;		/* an ns_id is wanted: name_to_handle_at */
 	const char *found;	/* where, for -v: the window or the walk */
 	pid_t self;		/* not looked at: our own are "ours" */
-	pid_t win[WIN_PROCS];	/* the window's processes, newest first */
+	long last;		/* the last pid given, 0: unknown */
+	pid_t win[WIN_MAX];	/* the window's processes, newest first */
 	size_t nwin;
+	pid_t cover[2][2];	/* the pid ranges it looked at whole */
 	struct nsm_pids pids;
 };
 
@@ -308,50 +313,70 @@ static void scan_ours(struct scan *s)
 	}
 }
 
-/* A number of /proc: loadavg's last field (the last pid given), pid_max. */
-static long proc_number(int procfd, const char *path)
+/*
+ * /proc/loadavg's last fields: "running/tasks last-pid-given"; pid_max.
+ * 0 where unreadable.
+ */
+static void proc_numbers(int procfd, long *tasks, long *last, long *pid_max)
 {
-	const char *p;
 	char *buf;
 	size_t len;
-	long v;
 
-	if (nsm_read_file_at(procfd, path, &buf, &len))
-		return 0;
-	p = strrchr(buf, ' ');
-	v = strtol(p ? p + 1 : buf, NULL, 10);
-	free(buf);
-	return v;
+	*tasks = *last = *pid_max = 0;
+	if (!nsm_read_file_at(procfd, "loadavg", &buf, &len)) {
+		if (sscanf(buf, "%*f %*f %*f %*d/%ld %ld", tasks, last) != 2)
+			*tasks = *last = 0;
+		free(buf);
+	}
+	if (!nsm_read_file_at(procfd, "sys/kernel/pid_max", &buf, &len)) {
+		*pid_max = strtol(buf, NULL, 10);
+		free(buf);
+	}
 }
 
 /*
- * The WIN_PROCS newest processes but us: those just below the last pid
- * given, then, where pids wrapped at pid_max, those just below pid_max.
+ * The max newest processes in [lo, hi] but us, after those found so far;
+ * the range they are all of (every process in it is among them).
  */
-static void window(struct scan *s, long last)
+static void window_part(struct scan *s, pid_t lo, pid_t hi, size_t max,
+			pid_t cover[2])
 {
-	long lo = last - WIN_PIDS + 1, pid_max;
+	int n = nsm_proc_newest(s->procfd, lo, hi, s->self, s->win + s->nwin,
+				max - s->nwin);
 
-	s->nwin = nsm_proc_newest(s->procfd, lo < 1 ? 1 : (pid_t)lo,
-				  (pid_t)last, s->self, s->win, WIN_PROCS);
-	if (lo >= 1 || s->nwin == WIN_PROCS)
+	if (n < 0)
+		return;		/* none looked at: none left out of the walk */
+	s->nwin += (size_t)n;
+	cover[0] = s->nwin == max && n ? s->win[s->nwin - 1] : lo;
+	cover[1] = hi;
+}
+
+/*
+ * The newest processes but us: those just below the last pid given,
+ * then, where pids wrapped at pid_max, those just below pid_max.
+ */
+static void window(struct scan *s)
+{
+	long tasks, last, pid_max, lo;
+	size_t max;
+
+	proc_numbers(s->procfd, &tasks, &last, &pid_max);
+	s->last = last;
+	if (last <= 0 || last >= pid_max)
 		return;
-	pid_max = proc_number(s->procfd, "sys/kernel/pid_max");
-	if (pid_max > WIN_PIDS)
-		s->nwin += nsm_proc_newest(s->procfd, (pid_t)(pid_max + lo),
-					   (pid_t)(pid_max - 1), s->self,
-					   s->win + s->nwin,
-					   WIN_PROCS - s->nwin);
+	max = tasks / 32 < WIN_MIN ? WIN_MIN
+	      : tasks / 32 > WIN_MAX ? WIN_MAX : (size_t)tasks / 32;
+	lo = last - WIN_PIDS + 1;
+	window_part(s, lo < 1 ? 1 : (pid_t)lo, (pid_t)last, max, s->cover[0]);
+	if (lo < 1 && s->nwin < max)
+		window_part(s, (pid_t)(pid_max + lo), (pid_t)(pid_max - 1),
+			    max, s->cover[1]);
 }
 
 static bool in_window(const struct scan *s, pid_t pid)
 {
-	size_t i;
-
-	for (i = 0; i < s->nwin; i++)
-		if (s->win[i] == pid)
-			return true;
-	return false;
+	return (pid >= s->cover[0][0] && pid <= s->cover[0][1]) ||
+	       (pid >= s->cover[1][0] && pid <= s->cover[1][1]);
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -391,14 +416,14 @@ static int add_pid(void *ctx, int dirfd, int pid, const char *name)
  * the window left out for its types; the walk stops once every id has
  * a holder, after one stat per process for a net namespace, not eight.
  */
-static void walk(struct scan *s, long last)
+static void walk(struct scan *s)
 {
 	size_t i, k, start;
 	pid_t pid;
 
 	s->found = " (by a walk of /proc)";
 	nsm_each_number(s->procfd, ".", add_pid, s);
-	start = newest_first(&s->pids, last);
+	start = newest_first(&s->pids, s->last);
 	for (k = 0; k < sizeof(by_use) / sizeof(by_use[0]) && s->left; k++) {
 		for (i = 0; i < s->pids.n && s->left; i++) {
 			pid = s->pids.v[(start + s->pids.n - i) % s->pids.n];
@@ -415,7 +440,6 @@ int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 	struct scan s = { .t = t, .ids = ids, .n = n, .left = n,
 			  .self = getpid() };
 	size_t i, k, missing = 0;
-	long last;
 
 	for (i = 0; i < n; i++) {
 		nsm_target_init(&t[i]);
@@ -425,15 +449,14 @@ int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 	if (s.procfd < 0)
 		return (int)n;
 	scan_ours(&s);
-	last = proc_number(s.procfd, "loadavg");
 	s.found = " (among the newest)";
-	if (last > 0 && s.left)
-		window(&s, last);
+	if (s.left)
+		window(&s);
 	for (k = 0; k < WIN_TYPES && s.left; k++)
 		for (i = 0; i < s.nwin && s.left; i++)
 			scan_one(&s, s.win[i], by_use[k]);
 	if (s.left)
-		walk(&s, last);
+		walk(&s);
 	close(s.procfd);
 	for (i = 0; i < n; i++)
 		missing += t[i].type == NSM_TYPE_NONE;

@@ -297,29 +297,36 @@ int nsm_each_number(int dirfd, const char *path,
 /*
  * The pids of [lo, hi], upwards, by one listing from lo of at most
  * RANGE_LIST entries; *whole: [lo, hi] was listed to its end (past hi,
- * or with room left in the buffer: nothing more to list).
+ * or with room left in the buffer: nothing more to list).  -ERANGE if
+ * the positions are not what this expects: an entry's d_off is the
+ * position of the next one, so the next pid + TGID_OFFSET.
  */
-static size_t list_range(int fd, pid_t lo, pid_t hi, pid_t *v, bool *whole)
+static int list_range(int fd, pid_t lo, pid_t hi, pid_t *v, bool *whole)
 {
 	char buf[(RANGE_LIST + 1) * PID_DIRENT_MAX] __attribute__((aligned(8)));
-	size_t n = 0, size = sizeof(buf);
+	size_t size = sizeof(buf);
+	int pid, prev = 0, n = 0;
 	long len, off;
-	int pid;
+	int64_t next = 0;
 
 	*whole = false;
 	/* a small block: no more entries listed than it can hold */
 	if (hi - lo + 1 < RANGE_LIST)
 		size = (size_t)(hi - lo + 2) * PID_DIRENT_MAX;
 	if (lseek(fd, (off_t)lo + TGID_OFFSET, SEEK_SET) < 0)
-		return 0;
+		return -errno;
 	len = syscall(SYS_getdents64, fd, buf, size);
 	if (len < 0)
-		return 0;
+		return -errno;
 	for (off = 0; off < len;) {
 		struct linux_dirent64 *d = (void *)(buf + off);
 
 		off += d->d_reclen;
 		pid = nsm_pid_from_name(d->d_name);
+		if (prev > 0 && pid > 0 && next != (int64_t)pid + TGID_OFFSET)
+			return -ERANGE;
+		prev = pid;
+		next = d->d_off;
 		if (pid > hi) {
 			*whole = true;
 			return n;
@@ -331,22 +338,25 @@ static size_t list_range(int fd, pid_t lo, pid_t hi, pid_t *v, bool *whole)
 	return n;
 }
 
-size_t nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
-		       size_t max)
+int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
+		    size_t max)
 {
 	pid_t got[(RANGE_LIST + 1) * PID_DIRENT_MAX / 24], from;
 	pid_t w = RANGE_LIST;
-	size_t n, k = 0;
+	size_t k = 0;
 	bool whole;
+	int n;
 
 	/* blocks downwards from hi, wider while they are sparse */
 	while (k < max && lo >= 1 && hi >= lo) {
 		from = hi - lo + 1 > w ? hi - w + 1 : lo;
 		n = list_range(procfd, from, hi, got, &whole);
+		if (n < 0)
+			return n;
 		if (!whole) {
 			/* a block upwards from from filled the buffer */
 			if (!n || got[n - 1] == from)
-				break;
+				return -ERANGE;
 			w = (got[n - 1] - from + 1) / 2;
 			continue;
 		}
@@ -359,5 +369,5 @@ size_t nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
 		else
 			w *= 2;
 	}
-	return k;
+	return (int)k;
 }

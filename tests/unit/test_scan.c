@@ -136,17 +136,17 @@ static void in_pidns(int (*fn)(void))
 }
 
 /* v[0..n) is want[0..n). */
-static int same(const pid_t *v, size_t n, const pid_t *want, size_t nwant)
+static int same(const pid_t *v, int n, const pid_t *want, int nwant)
 {
-	size_t i;
+	int i;
 
 	if (n != nwant) {
-		fprintf(stderr, "%zu pids, not %zu\n", n, nwant);
+		fprintf(stderr, "%d pids, not %d\n", n, nwant);
 		return 0;
 	}
 	for (i = 0; i < n; i++)
 		if (v[i] != want[i]) {
-			fprintf(stderr, "[%zu] is %d, not %d\n", i, (int)v[i],
+			fprintf(stderr, "[%d] is %d, not %d\n", i, (int)v[i],
 				(int)want[i]);
 			return 0;
 		}
@@ -160,8 +160,8 @@ static int same(const pid_t *v, size_t n, const pid_t *want, size_t nwant)
 static int newest_fn(void)
 {
 	pid_t v[80], want[80];
-	size_t n, i;
-	int fd;
+	size_t i;
+	int fd, n;
 
 	for (i = 10; i <= 12; i++)
 		CHECK(spawn_at((long)i, 0) > 0);
@@ -251,20 +251,23 @@ static void close_all(struct nsm_target *t, size_t n)
 }
 
 /*
- * An old uts holder (pid 100) and the newest net holder (20000, the last
- * pid given 20010): one search finds the first by the walk of /proc, the
- * second among the newest (by its ns_id where the kernel has them), ours
- * as ours; ids no namespace has are left, with type NONE.
+ * An old uts holder (pid 100), the newest net holder (20000) and an ipc
+ * one (20005, the last pid given 20010): one search finds the first by
+ * the walk of /proc, the second among the newest (by its ns_id where the
+ * kernel has them), the third by the walk too (the newest are looked at
+ * for net, mnt and uts only), ours as ours; ids no namespace has are
+ * left, with type NONE.
  */
 static int scan_fn(void)
 {
-	struct nsm_target t[5];
-	uint64_t ids[5], net_ns_id;
-	pid_t old, new;
+	struct nsm_target t[6];
+	uint64_t ids[6], net_ns_id;
+	pid_t old, new, ipc;
 
 	old = spawn_at(100, CLONE_NEWUTS);
 	new = spawn_at(20000, CLONE_NEWNET);
-	CHECK(old > 0 && new > 0);
+	ipc = spawn_at(20005, CLONE_NEWIPC);
+	CHECK(old > 0 && new > 0 && ipc > 0);
 	CHECK(set_last_pid(20010) == 0);
 	net_ns_id = ns_id_of(new, "net");
 	ids[0] = ino_of(old, "uts");
@@ -272,7 +275,8 @@ static int scan_fn(void)
 	ids[2] = ino_of(1, "ipc");
 	ids[3] = 0xEFFFFFF0u;		/* no nsfs inode number */
 	ids[4] = UINT64_MAX - 1;	/* no ns_id */
-	CHECK(nsm_targets_scan(t, ids, 5) == 2);
+	ids[5] = ino_of(ipc, "ipc");
+	CHECK(nsm_targets_scan(t, ids, 6) == 2);
 	CHECK(held(&t[0], NSM_UTS, old, "(by a walk of /proc)"));
 	CHECK(t[0].id == ids[0]);
 	CHECK(held(&t[1], NSM_NET, new, "(among the newest)"));
@@ -280,7 +284,8 @@ static int scan_fn(void)
 	CHECK(t[2].type == NSM_IPC && t[2].way == NSM_WAY_OURS && t[2].fd < 0);
 	CHECK(t[3].type == NSM_TYPE_NONE && t[3].fd < 0);
 	CHECK(t[4].type == NSM_TYPE_NONE && t[4].fd < 0);
-	close_all(t, 5);
+	CHECK(held(&t[5], NSM_IPC, ipc, "(by a walk of /proc)"));
+	close_all(t, 6);
 	/* the old one alone: the window looked at, then the walk */
 	CHECK(nsm_targets_scan(t, ids, 1) == 0);
 	CHECK(held(&t[0], NSM_UTS, old, "(by a walk of /proc)"));
