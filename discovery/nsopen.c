@@ -314,24 +314,23 @@ static void scan_ours(struct scan *s)
 }
 
 /*
- * /proc/loadavg's last fields: "running/tasks last-pid-given"; pid_max.
- * 0 where unreadable.
+ * /proc/loadavg's last fields, "running/tasks last-pid-given", or
+ * /proc/sys/kernel/pid_max (tasks NULL); 0 where unreadable.
  */
-static void proc_numbers(int procfd, long *tasks, long *last, long *pid_max)
+static long proc_number(int procfd, const char *path, long *tasks)
 {
+	long v = 0;
 	char *buf;
 	size_t len;
 
-	*tasks = *last = *pid_max = 0;
-	if (!nsm_read_file_at(procfd, "loadavg", &buf, &len)) {
-		if (sscanf(buf, "%*f %*f %*f %*d/%ld %ld", tasks, last) != 2)
-			*tasks = *last = 0;
-		free(buf);
-	}
-	if (!nsm_read_file_at(procfd, "sys/kernel/pid_max", &buf, &len)) {
-		*pid_max = strtol(buf, NULL, 10);
-		free(buf);
-	}
+	if (nsm_read_file_at(procfd, path, &buf, &len))
+		return 0;
+	if (!tasks)
+		v = strtol(buf, NULL, 10);
+	else if (sscanf(buf, "%*f %*f %*f %*d/%ld %ld", tasks, &v) != 2)
+		v = 0;
+	free(buf);
+	return v;
 }
 
 /*
@@ -357,18 +356,20 @@ static void window_part(struct scan *s, pid_t lo, pid_t hi, size_t max,
  */
 static void window(struct scan *s)
 {
-	long tasks, last, pid_max, lo;
+	long tasks = 0, last, pid_max, lo;
 	size_t max;
 
-	proc_numbers(s->procfd, &tasks, &last, &pid_max);
-	s->last = last;
-	if (last <= 0 || last >= pid_max)
+	last = s->last = proc_number(s->procfd, "loadavg", &tasks);
+	if (last <= 0)
 		return;
 	max = tasks / 32 < WIN_MIN ? WIN_MIN
 	      : tasks / 32 > WIN_MAX ? WIN_MAX : (size_t)tasks / 32;
 	lo = last - WIN_PIDS + 1;
 	window_part(s, lo < 1 ? 1 : (pid_t)lo, (pid_t)last, max, s->cover[0]);
-	if (lo < 1 && s->nwin < max)
+	if (lo >= 1 || s->nwin == max)
+		return;
+	pid_max = proc_number(s->procfd, "sys/kernel/pid_max", NULL);
+	if (pid_max > WIN_PIDS && last < pid_max)
 		window_part(s, (pid_t)(pid_max + lo), (pid_t)(pid_max - 1),
 			    max, s->cover[1]);
 }

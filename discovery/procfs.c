@@ -367,7 +367,7 @@ int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
 		if (w < RANGE_LIST)
 			w = RANGE_LIST;
 		else
-			w *= 2;
+			w *= 8;
 	}
 	return (int)k;
 }
