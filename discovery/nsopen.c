@@ -191,9 +191,10 @@ struct scan {
 /*
  * nsfs inode numbers come from proc_alloc_inum(), 0xF0000000 up
  * (PROC_DYNAMIC_FIRST), the first namespaces' fixed ones just below
- * (0xEFFFFFF8 up, include/uapi/linux/nsfs.h); ns_ids count up from 1
- * (6.18, ns_tree_gen_id()).  An id outside that range is an ns_id; one
- * inside is an inode number here (a discovery tries it as both).
+ * (0xEFFFFFF8 up on 6.18); ns_ids (6.18) are a 64-bit counter from 1
+ * (21 million on a VM up for a day).  An id outside that range is an
+ * ns_id; one inside is an inode number here (a discovery tries it as
+ * both).
  */
 static bool is_ns_id(uint64_t id)
 {
