@@ -67,11 +67,14 @@ void nsm_target_close(struct nsm_target *t);
 int nsm_target_of_pid(struct nsm_target *t, pid_t pid, enum nsm_type type);
 
 /*
- * Without a model: finds each of ids[0..n) (nsfs inode numbers) among
- * our own namespaces and those of the processes in /proc (type by type,
- * net first, until each id has a holder),
- * filling t[i] (way OURS or PROCESS) for those found.  Returns how many
- * were not found (their t[i].fd is -1 and t[i].type NSM_TYPE_NONE).
+ * Without a model: finds each of ids[0..n) (nsfs inode numbers, or
+ * ns_ids on 6.18+) among our own namespaces and those of the processes
+ * in /proc: first the newest processes (just below the last pid given)
+ * for net, mnt and uts, then all of /proc type by type, net first,
+ * newest first, until each id has a holder; fills t[i] (way OURS or
+ * PROCESS, t[i].how saying where it was found) for those found.
+ * Returns how many were not found (their t[i].fd is -1 and t[i].type
+ * NSM_TYPE_NONE).
  */
 int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n);
 

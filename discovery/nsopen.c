@@ -155,37 +155,230 @@ int nsm_target_of_pid(struct nsm_target *t, pid_t pid, enum nsm_type type)
 	return 0;
 }
 
+/*
+ * The window: before /proc is listed (listing costs the kernel a dentry
+ * per process, ~2 ms with a thousand), the newest processes, among the
+ * WIN_PIDS pids given last, are looked at for the types entered most: a
+ * namespace made lately is found there.  How many: one in 32 of the
+ * host's tasks, 8 to 64, so that a miss costs a small part of what the
+ * listing costs.
+ */
+#define WIN_PIDS 4096		/* pid numbers below the last one given */
+#define WIN_MIN 8
+#define WIN_MAX 64
+#define WIN_TYPES 3		/* by_use[0..3): net, mnt, uts */
+
+static const enum nsm_type by_use[] = {
+	NSM_NET, NSM_MNT, NSM_UTS, NSM_PID, NSM_IPC, NSM_USER, NSM_CGROUP,
+	NSM_TIME,
+};
+
 struct scan {
 	struct nsm_target *t;
 	const uint64_t *ids;
 	size_t n, left;
-	int procfd;
+	int procfd;		/* /proc, O_RDONLY: also listed */
+	bool by_handle;		/* an ns_id is wanted: name_to_handle_at */
+	const char *found;	/* where, for -v: the window or the walk */
+	pid_t self;		/* not looked at: our own are "ours" */
+	long last;		/* the last pid given, 0: unknown */
+	pid_t win[WIN_MAX];	/* the window's processes, newest first */
+	size_t nwin;
+	pid_t cover[2][2];	/* the pid ranges it looked at whole */
 	struct nsm_pids pids;
 };
+
+/*
+ * nsfs inode numbers come from proc_alloc_inum(), 0xF0000000 up
+ * (PROC_DYNAMIC_FIRST), the first namespaces' fixed ones just below
+ * (0xEFFFFFF8 up on 6.18); ns_ids (6.18) are a 64-bit counter from 1
+ * (21 million on a VM up for a day).  An id outside that range is an
+ * ns_id; one inside is an inode number here (a discovery tries it as
+ * both).
+ */
+static bool is_ns_id(uint64_t id)
+{
+	return id < 0xE0000000u || id > UINT32_MAX;
+}
+
+/* The ns_ids wanted cannot be matched (no file handles): left to others. */
+static void drop_ns_ids(struct scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->t[i].type == NSM_TYPE_NONE && is_ns_id(s->ids[i]))
+			s->left--;
+}
+
+/*
+ * The inode number and, when an ns_id is wanted, the ns_id of pid's
+ * namespace of type (pid 0: ours).  The nsfs file handle (6.18) holds
+ * both: name_to_handle_at(2) on the ns link costs what a stat does.
+ */
+static int ns_of(struct scan *s, pid_t pid, enum nsm_type type,
+		 uint64_t *ino, uint64_t *ns_id)
+{
+	struct {
+		struct file_handle fh;
+		struct nsm_nsfs_file_handle ns;
+	} h = { .fh = { .handle_bytes = sizeof(h.ns) } };
+	char path[64];
+	struct stat st;
+	int mnt, r;
+
+	if (pid)
+		snprintf(path, sizeof(path), "%d/ns/%s", (int)pid,
+			 nsm_type_name(type));
+	else
+		snprintf(path, sizeof(path), "self/ns/%s", nsm_type_name(type));
+	*ns_id = 0;
+	if (s->by_handle) {
+		r = name_to_handle_at(s->procfd, path, &h.fh, &mnt,
+				      AT_SYMLINK_FOLLOW);
+		if (!r && h.fh.handle_type == NSM_FILEID_NSFS) {
+			*ino = h.ns.ns_inum;
+			*ns_id = h.ns.ns_id;
+			return 0;
+		}
+		if (r && errno != EOPNOTSUPP && errno != EOVERFLOW)
+			return -errno;
+		/* before 6.18: no handle, and no ns_id to match */
+		s->by_handle = false;
+		drop_ns_ids(s);
+	}
+	if (fstatat(s->procfd, path, &st, 0))
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
+static bool wanted(const struct scan *s, size_t i, uint64_t ino,
+		   uint64_t ns_id)
+{
+	if (s->t[i].type != NSM_TYPE_NONE)
+		return false;
+	if (is_ns_id(s->ids[i]))
+		return ns_id && s->ids[i] == ns_id;
+	return s->ids[i] == ino;
+}
+
+static void found(struct scan *s, size_t i, enum nsm_type type, uint64_t ino,
+		  uint64_t ns_id)
+{
+	s->t[i].type = type;
+	s->t[i].id = ino;
+	s->t[i].ns_id = ns_id;
+	s->left--;
+}
 
 /* Matches one namespace of one process against the ids still wanted. */
 static void scan_one(struct scan *s, pid_t pid, enum nsm_type type)
 {
-	char path[64];
-	struct stat st;
+	uint64_t ino, ns_id;
 	size_t i;
 	int fd;
 
-	snprintf(path, sizeof(path), "%d/ns/%s", (int)pid, nsm_type_name(type));
-	if (fstatat(s->procfd, path, &st, 0))
+	if (ns_of(s, pid, type, &ino, &ns_id))
 		return;
 	for (i = 0; i < s->n; i++) {
-		if (s->t[i].type != NSM_TYPE_NONE || s->ids[i] != st.st_ino)
+		if (!wanted(s, i, ino, ns_id))
 			continue;
-		fd = holder_pidfd(pid, type, st.st_ino);
+		fd = holder_pidfd(pid, type, ino);
 		if (fd < 0)
 			continue;	/* gone: another may hold it */
-		s->t[i].type = type;
-		s->t[i].id = st.st_ino;
+		found(s, i, type, ino, ns_id);
 		s->t[i].fd = fd;
-		set_way(&s->t[i], NSM_WAY_PROCESS, pid, "process %d%s", NULL);
-		s->left--;
+		set_way(&s->t[i], NSM_WAY_PROCESS, pid, "process %d%s",
+			s->found);
 	}
+}
+
+/* Ours: nothing to enter. */
+static void scan_ours(struct scan *s)
+{
+	uint64_t ino, ns_id;
+	size_t i;
+	int type;
+
+	for (type = 0; type < NSM_NTYPES && s->left; type++) {
+		if (ns_of(s, 0, type, &ino, &ns_id))
+			continue;
+		for (i = 0; i < s->n; i++) {
+			if (!wanted(s, i, ino, ns_id))
+				continue;
+			found(s, i, type, ino, ns_id);
+			set_way(&s->t[i], NSM_WAY_OURS, 0,
+				"ours already, not entered%.0d%s", NULL);
+		}
+	}
+}
+
+/*
+ * /proc/loadavg's last fields, "running/tasks last-pid-given", or
+ * /proc/sys/kernel/pid_max (tasks NULL); 0 where unreadable.
+ */
+static long proc_number(int procfd, const char *path, long *tasks)
+{
+	long v = 0;
+	char *buf;
+	size_t len;
+
+	if (nsm_read_file_at(procfd, path, &buf, &len))
+		return 0;
+	if (!tasks)
+		v = strtol(buf, NULL, 10);
+	else if (sscanf(buf, "%*f %*f %*f %*d/%ld %ld", tasks, &v) != 2)
+		v = 0;
+	free(buf);
+	return v;
+}
+
+/*
+ * The max newest processes in [lo, hi] but us, after those found so far;
+ * the range they are all of (every process in it is among them).
+ */
+static void window_part(struct scan *s, pid_t lo, pid_t hi, size_t max,
+			pid_t cover[2])
+{
+	int n = nsm_proc_newest(s->procfd, lo, hi, s->self, s->win + s->nwin,
+				max - s->nwin);
+
+	if (n < 0)
+		return;		/* none looked at: none left out of the walk */
+	s->nwin += (size_t)n;
+	cover[0] = s->nwin == max && n ? s->win[s->nwin - 1] : lo;
+	cover[1] = hi;
+}
+
+/*
+ * The newest processes but us: those just below the last pid given,
+ * then, where pids wrapped at pid_max, those just below pid_max.
+ */
+static void window(struct scan *s)
+{
+	long tasks = 0, last, pid_max, lo;
+	size_t max;
+
+	last = s->last = proc_number(s->procfd, "loadavg", &tasks);
+	if (last <= 0)
+		return;
+	max = tasks / 32 < WIN_MIN ? WIN_MIN
+	      : tasks / 32 > WIN_MAX ? WIN_MAX : (size_t)tasks / 32;
+	lo = last - WIN_PIDS + 1;
+	window_part(s, lo < 1 ? 1 : (pid_t)lo, (pid_t)last, max, s->cover[0]);
+	if (lo >= 1 || s->nwin == max)
+		return;
+	pid_max = proc_number(s->procfd, "sys/kernel/pid_max", NULL);
+	if (pid_max > WIN_PIDS && last < pid_max)
+		window_part(s, (pid_t)(pid_max + lo), (pid_t)(pid_max - 1),
+			    max, s->cover[1]);
+}
+
+static bool in_window(const struct scan *s, pid_t pid)
+{
+	return (pid >= s->cover[0][0] && pid <= s->cover[0][1]) ||
+	       (pid >= s->cover[1][0] && pid <= s->cover[1][1]);
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -196,28 +389,19 @@ static int cmp_pid(const void *a, const void *b)
 }
 
 /*
- * Sorts p and returns the index of its newest pid: the last one the
- * kernel gave (/proc/loadavg's last field), or the highest below it.
- * Pids wrap at pid_max (32,768 on a small host): the newest are those
- * just below the last one given, then the highest ones, downwards.
+ * Sorts p and returns the index of its newest pid: the last one given,
+ * or the highest below it.  Pids wrap at pid_max (32,768 on a small
+ * host): the newest are those just below the last one given, then the
+ * highest ones, downwards.
  */
-static size_t newest_first(struct nsm_pids *p, int procfd)
+static size_t newest_first(struct nsm_pids *p, long last)
 {
-	const char *last;
-	long lastpid = 0;
-	char *buf;
-	size_t i, len;
+	size_t i;
 
 	if (!p->n)
 		return 0;
 	qsort(p->v, p->n, sizeof(*p->v), cmp_pid);
-	if (nsm_read_file_at(procfd, "loadavg", &buf, &len))
-		return p->n - 1;
-	last = strrchr(buf, ' ');
-	if (last)
-		lastpid = strtol(last + 1, NULL, 10);
-	free(buf);
-	for (i = 0; i < p->n && p->v[i] <= lastpid; i++)
+	for (i = 0; i < p->n && p->v[i] <= last; i++)
 		;
 	return i ? i - 1 : p->n - 1;
 }
@@ -227,53 +411,58 @@ static int add_pid(void *ctx, int dirfd, int pid, const char *name)
 	return nsm_pids_add(&((struct scan *)ctx)->pids, pid);
 }
 
-int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
+/*
+ * The type an id is of is not known (no call maps an inode number or an
+ * ns_id to its namespace): one type at a time over all processes, the
+ * types entered most often first, the newest processes first, those of
+ * the window left out for its types; the walk stops once every id has
+ * a holder, after one stat per process for a net namespace, not eight.
+ */
+static void walk(struct scan *s)
 {
-	static const enum nsm_type by_use[] = {
-		NSM_NET, NSM_MNT, NSM_UTS, NSM_PID, NSM_IPC, NSM_USER,
-		NSM_CGROUP, NSM_TIME,
-	};
-	struct scan s = { .t = t, .ids = ids, .n = n, .left = n };
-	uint64_t ours[NSM_NTYPES];
 	size_t i, k, start;
-	int type;
+	pid_t pid;
 
-	for (type = 0; type < NSM_NTYPES; type++)
-		ours[type] = our_ns(type);
-	for (i = 0; i < n; i++) {
-		nsm_target_init(&t[i]);
-		for (type = 0; type < NSM_NTYPES; type++) {
-			if (ours[type] != ids[i])
-				continue;
-			t[i].type = type;
-			t[i].id = ids[i];
-			set_way(&t[i], NSM_WAY_OURS, 0,
-				"ours already, not entered%.0d%s", NULL);
-			s.left--;
-			break;
+	s->found = " (by a walk of /proc)";
+	nsm_each_number(s->procfd, ".", add_pid, s);
+	start = newest_first(&s->pids, s->last);
+	for (k = 0; k < sizeof(by_use) / sizeof(by_use[0]) && s->left; k++) {
+		for (i = 0; i < s->pids.n && s->left; i++) {
+			pid = s->pids.v[(start + s->pids.n - i) % s->pids.n];
+			if (pid != s->self &&
+			    (k >= WIN_TYPES || !in_window(s, pid)))
+				scan_one(s, pid, by_use[k]);
 		}
 	}
-	if (!s.left)
-		return 0;
-	s.procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	free(s->pids.v);
+}
+
+int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
+{
+	struct scan s = { .t = t, .ids = ids, .n = n, .left = n,
+			  .self = getpid() };
+	size_t i, k, missing = 0;
+
+	for (i = 0; i < n; i++) {
+		nsm_target_init(&t[i]);
+		s.by_handle |= is_ns_id(ids[i]);
+	}
+	s.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s.procfd < 0)
-		return (int)s.left;
-	/*
-	 * The type an id is of is not known (no call maps an inode number
-	 * to its namespace): one type at a time over all processes, the
-	 * types entered most often first, the newest processes first; the
-	 * walk stops once every id has a holder, after
-	 * one stat per process for a net namespace instead of eight.
-	 */
-	nsm_each_number(s.procfd, ".", add_pid, &s);
-	start = newest_first(&s.pids, s.procfd);
-	for (k = 0; k < sizeof(by_use) / sizeof(by_use[0]) && s.left; k++)
-		for (i = 0; i < s.pids.n && s.left; i++)
-			scan_one(&s, s.pids.v[(start + s.pids.n - i) %
-					       s.pids.n], by_use[k]);
-	free(s.pids.v);
+		return (int)n;
+	scan_ours(&s);
+	s.found = " (among the newest)";
+	if (s.left)
+		window(&s);
+	for (k = 0; k < WIN_TYPES && s.left; k++)
+		for (i = 0; i < s.nwin && s.left; i++)
+			scan_one(&s, s.win[i], by_use[k]);
+	if (s.left)
+		walk(&s);
 	close(s.procfd);
-	return (int)s.left;
+	for (i = 0; i < n; i++)
+		missing += t[i].type == NSM_TYPE_NONE;
+	return (int)missing;
 }
 
 int nsm_ns_open_handle(uint64_t ns_id, enum nsm_type type, uint64_t id)

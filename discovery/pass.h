@@ -31,6 +31,16 @@ int nsm_ns_fd_check(int fd, uint64_t id);
 int nsm_each_number(int dirfd, const char *path,
 		    int (*fn)(void *ctx, int dirfd, int nr, const char *name),
 		    void *ctx);
+/*
+ * The newest (highest) up to max pids of processes in [lo, hi] into v,
+ * downwards, skip left out: every process of [v[max - 1], hi], or of all
+ * [lo, hi] where fewer.  Listed from /proc's position of pid lo on, in
+ * blocks downwards from hi (procfd: /proc opened O_RDONLY), not by a
+ * listing of all of /proc.  Returns how many, or -errno: -ERANGE if
+ * /proc's positions are not the kernel's (fs/proc/base.c) this knows.
+ */
+int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
+		    size_t max);
 /* An nsfs fd of the net ns of socket fd in the process of pidfd, or -errno. */
 int nsm_socket_netns_fd(int pidfd, int fd);
 /* Passes 2 and 3 for m->procs[from...] only. */

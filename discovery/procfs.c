@@ -282,3 +282,92 @@ int nsm_each_number(int dirfd, const char *path,
 	close(fd);
 	return err;
 }
+
+/*
+ * /proc's readdir position of pid N is N + TGID_OFFSET (fs/proc/base.c:
+ * FIRST_PROCESS_ENTRY + 2, after "self" and "thread-self"), and from a
+ * position it lists the processes upwards, each entry costing the kernel
+ * a dentry, until the buffer is full.  A pid's entry is at most 32 bytes
+ * (7 digits, PID_MAX_LIMIT).
+ */
+#define TGID_OFFSET 258
+#define PID_DIRENT_MAX 32
+#define RANGE_LIST 32		/* at most this many entries per listing */
+
+/*
+ * The pids of [lo, hi], upwards, by one listing from lo of at most
+ * RANGE_LIST entries; *whole: [lo, hi] was listed to its end (past hi,
+ * or with room left in the buffer: nothing more to list).  -ERANGE if
+ * the positions are not what this expects: an entry's d_off is the
+ * position of the next one, so the next pid + TGID_OFFSET.
+ */
+static int list_range(int fd, pid_t lo, pid_t hi, pid_t *v, bool *whole)
+{
+	char buf[(RANGE_LIST + 1) * PID_DIRENT_MAX] __attribute__((aligned(8)));
+	size_t size = sizeof(buf);
+	int pid, prev = 0, n = 0;
+	long len, off;
+	int64_t next = 0;
+
+	*whole = false;
+	/* a small block: no more entries listed than it can hold */
+	if (hi - lo + 1 < RANGE_LIST)
+		size = (size_t)(hi - lo + 2) * PID_DIRENT_MAX;
+	if (lseek(fd, (off_t)lo + TGID_OFFSET, SEEK_SET) < 0)
+		return -errno;
+	len = syscall(SYS_getdents64, fd, buf, size);
+	if (len < 0)
+		return -errno;
+	for (off = 0; off < len;) {
+		struct linux_dirent64 *d = (void *)(buf + off);
+
+		off += d->d_reclen;
+		pid = nsm_pid_from_name(d->d_name);
+		if (prev > 0 && pid > 0 && next != (int64_t)pid + TGID_OFFSET)
+			return -ERANGE;
+		prev = pid;
+		next = d->d_off;
+		if (pid > hi) {
+			*whole = true;
+			return n;
+		}
+		if (pid >= lo)
+			v[n++] = pid;
+	}
+	*whole = size - (size_t)len >= PID_DIRENT_MAX;
+	return n;
+}
+
+int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
+		    size_t max)
+{
+	pid_t got[(RANGE_LIST + 1) * PID_DIRENT_MAX / 24], from;
+	pid_t w = RANGE_LIST;
+	size_t k = 0;
+	bool whole;
+	int n;
+
+	/* blocks downwards from hi, wider while they are sparse */
+	while (k < max && lo >= 1 && hi >= lo) {
+		from = hi - lo + 1 > w ? hi - w + 1 : lo;
+		n = list_range(procfd, from, hi, got, &whole);
+		if (n < 0)
+			return n;
+		if (!whole) {
+			/* a block upwards from from filled the buffer */
+			if (!n || got[n - 1] == from)
+				return -ERANGE;
+			w = (got[n - 1] - from + 1) / 2;
+			continue;
+		}
+		while (n-- > 0 && k < max)
+			if (got[n] != skip)
+				v[k++] = got[n];
+		hi = from - 1;
+		if (w < RANGE_LIST)
+			w = RANGE_LIST;
+		else
+			w *= 8;
+	}
+	return (int)k;
+}

@@ -1,7 +1,9 @@
 # t_exec.sh - `nsmon exec` enters namespaces by nsmon's id wherever they
 # are held (issue 20): a bind mount inside a mount namespace no process is
 # in, an fd, a bind mount after the last process died (by ns_id), the nsfs
-# file handle, a PID namespace; its exit codes and its errors.  Each test
+# file handle, a PID namespace; the search for an id's holder (the newest
+# processes first, then a walk of /proc, also by ns_id and past a pid
+# wrap); its exit codes and its errors.  Each test
 # checks from inside (the command's own /proc/self/ns links, hostname, ip
 # link) that it ran where it was sent.
 
@@ -61,6 +63,80 @@ ns_id_of() {
 	jq -r --argjson id "$1" '.namespaces[] | select(.id == $id) | .ns_id // empty' "$DOC"
 }
 
+# A PID namespace of our own with /proc mounted for it, its init running
+# SCRIPT, which makes holders at pids it chooses (ns_last_pid) and says
+# "k=v... ready"; $init: that init, our pid of it.  The pids there are
+# the test's alone: nothing else on the host moves the last pid given.
+pidns_holders() {
+	spawn pn unshare --pid --fork --kill-child --mount-proc sh -c "$1"
+	wait_ready pn
+	init=$(pgrep -P "$pn")
+	[[ -n $init ]] || fail "no init in the PID namespace"
+}
+
+# nsmon exec ARGS inside that PID namespace (its /proc, its last pid).
+exec_in_pidns() {
+	run_nsmon nsenter -t "$init" -p -m "$NSMON" exec "$@"
+	[[ $RC -eq 0 ]] || fail "nsmon exec $* exited $RC: $(head -n3 "$ERR")"
+}
+
+# The ns script's wait until /proc/$1/ns/$2 is not its init's.
+_unshared='until [ "$(readlink /proc/$1/ns/$2)" != "$(readlink /proc/1/ns/$2)" ]; do sleep 0.05; done'
+
+# The search for an id: an old uts holder (pid 101, far below the last
+# pid given) is found by the walk of /proc, the newest net holder (pid
+# 20001) among the newest processes, before /proc is listed; both in
+# one search, each alone, and by ns_id (6.18+).
+test_exec_scan_newest_and_old() {
+	local old new uts net nsu nsn
+	pidns_holders "unshared() { $_unshared; }
+		echo 100 >/proc/sys/kernel/ns_last_pid
+		unshare -u sleep 1000 & old=\$!
+		echo 20000 >/proc/sys/kernel/ns_last_pid
+		unshare -n sleep 1000 & new=\$!
+		unshared \$old uts; unshared \$new net
+		echo old=\$old new=\$new uts=\$(stat -L -c %i /proc/\$old/ns/uts) \
+			net=\$(stat -L -c %i /proc/\$new/ns/net) ready
+		wait"
+	old=$(kv pn old) new=$(kv pn new) uts=$(kv pn uts) net=$(kv pn net)
+	[[ $old == 101 && $new == 20001 ]] || fail "holders at $old and $new"
+	exec_in_pidns -v --ns "$uts,$net" -- readlink /proc/self/ns/uts /proc/self/ns/net
+	[[ $(cat "$OUT") == "uts:[$uts]"$'\n'"net:[$net]" ]] || fail "in $(cat "$OUT")"
+	assert_way uts "$uts" "process $old (by a walk of /proc)"
+	assert_way net "$net" "process $new (among the newest)"
+	exec_in_pidns -v --ns "$uts" -- readlink /proc/self/ns/uts
+	[[ $(cat "$OUT") == "uts:[$uts]" ]] || fail "old alone: in $(cat "$OUT")"
+	assert_way uts "$uts" "process $old (by a walk of /proc)"
+	exec_in_pidns -v --ns "$net" -- readlink /proc/self/ns/net
+	assert_way net "$net" "process $new (among the newest)"
+	nsu=$(ns_id_of "$uts") nsn=$(ns_id_of "$net")
+	[[ -n $nsu && -n $nsn ]] || skip "no ns_id (NS_GET_ID, Linux 6.18+)"
+	exec_in_pidns -v --ns "$nsn,$nsu" -- readlink /proc/self/ns/uts /proc/self/ns/net
+	[[ $(cat "$OUT") == "uts:[$uts]"$'\n'"net:[$net]" ]] || fail "by ns_id: in $(cat "$OUT")"
+	assert_way uts "$uts" "process $old (by a walk of /proc)"
+	assert_way net "$net" "process $new (among the newest)"
+	note "ns_ids $nsn (newest), $nsu (old): no discovery"
+}
+
+# Pids wrapped at pid_max: the newest holder just below pid_max, the
+# last pid given 400; the newest are looked for there too.
+test_exec_scan_wrapped() {
+	local top net
+	pidns_holders "unshared() { $_unshared; }
+		max=\$(cat /proc/sys/kernel/pid_max)
+		echo \$((max - 3)) >/proc/sys/kernel/ns_last_pid
+		unshare -n sleep 1000 & top=\$!
+		echo 400 >/proc/sys/kernel/ns_last_pid
+		unshared \$top net
+		echo top=\$top net=\$(stat -L -c %i /proc/\$top/ns/net) ready
+		wait"
+	top=$(kv pn top) net=$(kv pn net)
+	[[ $top -gt 4096 ]] || fail "holder at $top"
+	exec_in_pidns -v --ns "$net" -- readlink /proc/self/ns/net
+	[[ $(cat "$OUT") == "net:[$net]" ]] || fail "in $(cat "$OUT")"
+	assert_way net "$net" "process $top (among the newest)"
+}
+
 # By ns_id after the last process died and a bind mount remains; then by
 # the file handle alone; and once the bind mount is gone, nothing is left
 # for the kernel to hand out: not found.
@@ -112,7 +188,7 @@ test_exec_handle_owner_only() {
 # are in it.
 test_exec_pid_ns() {
 	local init pidns
-	spawn p unshare -p -f -m --mount-proc sleep 1000
+	spawn p unshare -p -f --kill-child -m --mount-proc sleep 1000
 	wait_for "the namespace's init" pgrep -P "$p" -x sleep
 	init=$(pgrep -P "$p" -x sleep)
 	pidns=$(ns_ino "$init" pid)
@@ -146,7 +222,7 @@ test_exec_root_wd() {
 # the fork for a PID namespace; a command that is not there is 127.
 test_exec_exit_codes() {
 	local init
-	spawn p unshare -n -p -f sleep 1000
+	spawn p unshare -n -p -f --kill-child sleep 1000
 	wait_for "the namespace's init" pgrep -P "$p" -x sleep
 	init=$(pgrep -P "$p" -x sleep)
 	run_nsmon "$NSMON" exec --pid "$init" -t net -- sh -c 'exit 7'

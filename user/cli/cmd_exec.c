@@ -5,8 +5,9 @@
  * (libnsm's nsm_run.h: a process, a thread, an fd, a socket, a bind mount
  * in any mount namespace, the nsfs file handle).
  *
- * An id is looked for among the processes first (one pass over /proc, no
- * discovery); only one held otherwise costs a discovery.  Options and
+ * An id is looked for among the processes first (the newest, then one
+ * pass over /proc, no discovery); only one held otherwise costs a
+ * discovery.  Options and
  * order of entering are nsenter's; the command's exit code is ours, a
  * death by signal N is 128+N.
  */
