@@ -407,50 +407,6 @@ test_serve_api_gzip() {
 	serve_stop
 }
 
-# A whole-list answer of 64 KiB or more is kept in a memfd and goes by
-# sendfile: the same bytes to every client, as GET, HEAD and gzip'd, and
-# no fd left behind by the responses.
-test_serve_api_sendfile() {
-	local i n fds0 fds1
-	# ~400 bytes each in /api/processes
-	for ((i = 0; i < 250; i++)); do spawn P$i sleep 1000; done
-	serve_start --max-age 3600
-	get /api/processes
-	n=$(stat -c %s "$T_DIR/body")
-	[[ $n -ge 65536 ]] || fail "/api/processes: $n bytes, too few for the memfd"
-	mv "$T_DIR/body" "$T_DIR/first"
-	jq -e '.processes | length > 250' "$T_DIR/first" >/dev/null || fail "/api/processes: not JSON with the processes"
-	ls -l "/proc/$S/fd" | grep -q 'memfd:nsmon-answer' || fail "no memfd in serve's fds"
-	fds0=$(ls "/proc/$S/fd" | wc -l)
-	local args=() seq same=0 try
-	for ((i = 0; i < 16; i++)); do args+=(-o "$T_DIR/par.$i" "$URL/api/processes"); done
-	# one sweep (--max-age 3600): one document per seq (an event of the
-	# host's between two requests makes another: tried again)
-	for ((try = 0; try < 10 && same == 0; try++)); do
-		get /api/processes
-		mv "$T_DIR/body" "$T_DIR/first"
-		seq=$(jq .seq "$T_DIR/first")
-		curl -s --parallel --parallel-max 16 "${args[@]}"
-		for ((i = 0; i < 16; i++)); do
-			jq -e '.processes | length > 250' "$T_DIR/par.$i" >/dev/null || fail "client $i: not the processes"
-			[[ $(jq .seq "$T_DIR/par.$i") == "$seq" ]] || continue
-			cmp -s "$T_DIR/first" "$T_DIR/par.$i" || fail "client $i got other bytes ($(stat -c %s "$T_DIR/par.$i"))"
-			same=$((same + 1))
-		done
-	done
-	[[ $same -ge 1 ]] || fail "10 times, every one of 16 answers had another seq than the first"
-	curl -s -D "$T_DIR/h" -o "$T_DIR/again" "$URL/api/processes"
-	curl -s -I "$URL/api/processes" >"$T_DIR/h2"
-	n=$(stat -c %s "$T_DIR/again")
-	grep -qi "^Content-Length: $n" "$T_DIR/h2" || fail "HEAD: $(cat "$T_DIR/h2"), the body has $n bytes"
-	curl -s --compressed "$URL/api/processes" >"$T_DIR/gz"
-	[[ $(jq .seq "$T_DIR/gz") != "$(jq .seq "$T_DIR/again")" ]] || cmp -s "$T_DIR/gz" "$T_DIR/again" ||
-		fail "gzip'd: other bytes"
-	fds1=$(ls "/proc/$S/fd" | wc -l)
-	[[ $fds1 -le $fds0 ]] || fail "serve's fds: $fds0 before 18 responses, $fds1 after"
-	serve_stop
-}
-
 test_serve_api_errors() {
 	serve_start
 	local id

@@ -275,35 +275,6 @@ static void gzip_once(void **state)
 	body_put(z);
 }
 
-/* A big body moves into a memfd with its bytes; a small one stays. */
-static void share(void **state)
-{
-	struct body *b = body_new(300000), *small = body_new(1000), *sh, *z;
-	char *back = malloc(300001);
-	size_t i;
-
-	assert_non_null(back);
-	for (i = 0; i < b->len; i++)
-		b->s[i] = 'a' + i % 23;
-	memcpy(back, b->s, b->len + 1);
-	assert_ptr_equal(body_share(small), small);
-	assert_int_equal(small->fd, -1);
-	body_put(small);
-	sh = body_share(b);
-	assert_true(sh->fd >= 0);
-	assert_int_equal(sh->len, 300000);
-	assert_memory_equal(sh->s, back, 300001);
-	/* the memfd has the bytes a sendfile reads */
-	assert_int_equal(pread(sh->fd, back, 300000, 0), 300000);
-	assert_memory_equal(sh->s, back, 300000);
-	assert_ptr_equal(body_share(sh), sh);
-	z = body_gzip(sh);
-	assert_non_null(z);
-	body_put(z);
-	body_put(sh);
-	free(back);
-}
-
 static int setup(void **state)
 {
 	const char *d = getenv("NSM_FIXTURES");
@@ -319,7 +290,6 @@ int main(void)
 		cmocka_unit_test(assembled_is_encoded),
 		cmocka_unit_test(publish_on_demand),
 		cmocka_unit_test(gzip_once),
-		cmocka_unit_test(share),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

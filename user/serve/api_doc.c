@@ -21,10 +21,8 @@
  * have one (an inode number is reused soon; an ns_id never is).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "json.h"
 #include "pidmap.h"
@@ -96,25 +94,6 @@ static void body_free_cb(void *cls)
 	body_put(cls);
 }
 
-/*
- * A response by sendfile from b's memfd: on loopback the bytes are copied
- * once, into the receiver, where send() from the buffer copied them into
- * the socket first (a 1.29 MB /api/namespaces at 2,000 a second).  The
- * response owns its duplicate of the fd; NULL: none made.
- */
-static struct MHD_Response *from_fd(const struct body *b)
-{
-	struct MHD_Response *resp;
-	int fd = fcntl(b->fd, F_DUPFD_CLOEXEC, 3);
-
-	if (fd < 0)
-		return NULL;
-	resp = MHD_create_response_from_fd64(b->len, fd);
-	if (!resp)
-		close(fd);
-	return resp;
-}
-
 /* below this an answer goes as it is: gzip would save less than its cost */
 #define GZIP_MIN 1024
 
@@ -143,14 +122,9 @@ static enum MHD_Result send_body(struct serve *s, struct MHD_Connection *c,
 			atomic_fetch_add(&s->gz_answers, 1);
 		}
 	}
-	resp = b->fd >= 0 ? from_fd(b) : NULL;
-	if (resp) {
-		body_put(b);
-	} else {
-		/* the bytes are shared with the memo and other responses */
-		resp = MHD_create_response_from_buffer_with_free_callback_cls(
-			b->len, b->s, body_free_cb, b);
-	}
+	/* the bytes are shared with the memo and other responses: no copy */
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		b->len, b->s, body_free_cb, b);
 	if (!resp) {
 		body_put(b);
 		return MHD_NO;

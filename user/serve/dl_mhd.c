@@ -21,7 +21,6 @@
 	X(MHD_http_unescape) X(MHD_create_response_from_buffer)              \
 	X(MHD_create_response_from_buffer_with_free_callback_cls)            \
 	X(MHD_create_response_from_callback) X(MHD_add_response_header)      \
-	X(MHD_create_response_from_fd64)                                     \
 	X(MHD_queue_response) X(MHD_destroy_response)                        \
 	X(MHD_suspend_connection) X(MHD_resume_connection)
 
@@ -137,11 +136,6 @@ MHD_create_response_from_buffer_with_free_callback_cls(
 {
 	return CALL(MHD_create_response_from_buffer_with_free_callback_cls,
 		    NULL, size, buf, crfc, crfc_cls);
-}
-
-struct MHD_Response *MHD_create_response_from_fd64(uint64_t size, int fd)
-{
-	return CALL(MHD_create_response_from_fd64, NULL, size, fd);
 }
 
 struct MHD_Response *

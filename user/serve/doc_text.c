@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "doc_text.h"
@@ -121,8 +119,6 @@ struct body *body_new(size_t len)
 	atomic_init(&b->refs, 1);
 	atomic_init(&b->gz, NULL);
 	b->len = len;
-	b->s = b->inl;
-	b->fd = -1;
 	b->s[len] = '\0';
 	return b;
 }
@@ -131,60 +127,8 @@ void body_put(struct body *b)
 {
 	if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
 		body_put(atomic_load(&b->gz));
-		if (b->fd >= 0) {
-			munmap(b->s, b->len + 1);
-			close(b->fd);
-		}
 		free(b);
 	}
-}
-
-/* sendfile's one copy pays for the memfd's setup above this */
-#define SHARE_MIN (64 << 10)
-
-static int write_all(int fd, const char *s, size_t len)
-{
-	ssize_t n;
-
-	for (; len; s += n, len -= n) {
-		n = write(fd, s, len);
-		if (n <= 0)
-			return n ? -errno : -EIO;
-	}
-	return 0;
-}
-
-struct body *body_share(struct body *b)
-{
-	struct body *sh;
-	void *map;
-	int fd;
-
-	if (!b || b->len < SHARE_MIN || b->fd >= 0)
-		return b;
-	fd = memfd_create("nsmon-answer", MFD_CLOEXEC);
-	if (fd < 0)
-		return b;
-	sh = malloc(sizeof(*sh));
-	/* with its NUL, as every body has */
-	if (!sh || write_all(fd, b->s, b->len + 1)) {
-		free(sh);
-		close(fd);
-		return b;
-	}
-	map = mmap(NULL, b->len + 1, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		free(sh);
-		close(fd);
-		return b;
-	}
-	atomic_init(&sh->refs, 1);
-	atomic_init(&sh->gz, atomic_exchange(&b->gz, NULL));
-	sh->len = b->len;
-	sh->s = map;
-	sh->fd = fd;
-	body_put(b);
-	return sh;
 }
 
 /*
@@ -223,11 +167,7 @@ static struct body *gzip_of(const char *s, size_t len)
 	deflateEnd(&z);
 	/* the bound is the input's size: give the rest back */
 	small = realloc(out, sizeof(*out) + out->len + 1);
-	if (small) {
-		out = small;
-		out->s = out->inl;
-	}
-	return out;
+	return small ? small : out;
 }
 
 struct body *body_gzip(struct body *b)
@@ -272,7 +212,6 @@ static void put(struct out *o, const char *s, size_t len)
 		}
 		if (!o->b)
 			grown->len = 0;
-		grown->s = grown->inl;
 		o->b = grown;
 		o->cap = cap;
 	}
@@ -312,8 +251,6 @@ static struct body *done(struct out *o)
 	fit = realloc(o->b, sizeof(*fit) + o->b->len + 1);
 	if (fit)
 		o->b = fit;
-	o->b->s = o->b->inl;
-	o->b->fd = -1;
 	atomic_init(&o->b->refs, 1);
 	atomic_init(&o->b->gz, NULL);
 	return o->b;

@@ -46,9 +46,7 @@ struct body {
 	size_t len;
 	/* the same bytes gzip-encoded, made at the first client's asking */
 	_Atomic(struct body *) gz;
-	char *s;		/* inl, or a memfd's mapping */
-	int fd;			/* that memfd; -1: none */
-	char inl[];
+	char s[];
 };
 
 /* A body of len bytes (and a NUL after them), one reference; NULL: no memory. */
@@ -61,12 +59,6 @@ void body_put(struct body *b);
  * run sixteen.  NULL: out of memory.
  */
 struct body *body_gzip(struct body *b);
-/*
- * b (taken) with its bytes moved into a memfd, mapped, when it is big
- * enough for a response to go by sendfile (one copy, not two); else or
- * on failure b as it was.
- */
-struct body *body_share(struct body *b);
 
 /*
  * How a namespace of the view is listed: from the sweep (its entry in

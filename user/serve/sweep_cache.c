@@ -132,8 +132,7 @@ struct body *sweep_memo(struct sweep_res *r, int kind, uint64_t seq,
 	m->seq = seq;
 	m->types = types;
 	pthread_mutex_unlock(&r->memo_lock);
-	/* kept for many responses: worth a memfd for sendfile */
-	b = body_share(make(ctx));
+	b = make(ctx);
 	pthread_mutex_lock(&r->memo_lock);
 	old = m->b;
 	m->b = b ? body_get(b) : NULL;
