@@ -338,14 +338,28 @@ static long proc_number(int procfd, const char *path, long *tasks)
  * The max newest processes in [lo, hi] but us, after those found so far;
  * the range they are all of (every process in it is among them).
  */
+/* A block of the window, as it is listed: its processes for its types. */
+static bool window_block(void *ctx, const pid_t *v, size_t n)
+{
+	struct scan *s = ctx;
+	size_t i, k;
+
+	for (k = 0; k < WIN_TYPES && s->left; k++)
+		for (i = 0; i < n && s->left; i++)
+			scan_one(s, v[i], by_use[k]);
+	return !s->left;
+}
+
 static void window_part(struct scan *s, pid_t lo, pid_t hi, size_t max,
 			pid_t cover[2])
 {
-	int n = nsm_proc_newest(s->procfd, lo, hi, s->self, s->win + s->nwin,
-				max - s->nwin);
+	int n = nsm_proc_newest_each(s->procfd, lo, hi, s->self,
+				     s->win + s->nwin, max - s->nwin,
+				     window_block, s);
 
+	/* an error: what was looked at is looked at again by the walk */
 	if (n < 0)
-		return;		/* none looked at: none left out of the walk */
+		return;
 	s->nwin += (size_t)n;
 	cover[0] = s->nwin == max && n ? s->win[s->nwin - 1] : lo;
 	cover[1] = hi;
@@ -367,7 +381,7 @@ static void window(struct scan *s)
 	      : tasks / 32 > WIN_MAX ? WIN_MAX : (size_t)tasks / 32;
 	lo = last - WIN_PIDS + 1;
 	window_part(s, lo < 1 ? 1 : (pid_t)lo, (pid_t)last, max, s->cover[0]);
-	if (lo >= 1 || s->nwin == max)
+	if (lo >= 1 || s->nwin == max || !s->left)
 		return;
 	pid_max = proc_number(s->procfd, "sys/kernel/pid_max", NULL);
 	if (pid_max > WIN_PIDS && last < pid_max)
@@ -441,7 +455,7 @@ int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 {
 	struct scan s = { .t = t, .ids = ids, .n = n, .left = n,
 			  .self = getpid() };
-	size_t i, k, missing = 0;
+	size_t i, missing = 0;
 
 	for (i = 0; i < n; i++) {
 		nsm_target_init(&t[i]);
@@ -454,9 +468,6 @@ int nsm_targets_scan(struct nsm_target *t, const uint64_t *ids, size_t n)
 	s.found = " (among the newest)";
 	if (s.left)
 		window(&s);
-	for (k = 0; k < WIN_TYPES && s.left; k++)
-		for (i = 0; i < s.nwin && s.left; i++)
-			scan_one(&s, s.win[i], by_use[k]);
 	if (s.left)
 		walk(&s);
 	close(s.procfd);

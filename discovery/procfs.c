@@ -338,12 +338,14 @@ static int list_range(int fd, pid_t lo, pid_t hi, pid_t *v, bool *whole)
 	return n;
 }
 
-int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
-		    size_t max)
+int nsm_proc_newest_each(int procfd, pid_t lo, pid_t hi, pid_t skip,
+			 pid_t *v, size_t max,
+			 bool (*each)(void *ctx, const pid_t *v, size_t n),
+			 void *ctx)
 {
 	pid_t got[(RANGE_LIST + 1) * PID_DIRENT_MAX / 24], from;
 	pid_t w = RANGE_LIST;
-	size_t k = 0;
+	size_t k = 0, k0;
 	bool whole;
 	int n;
 
@@ -360,9 +362,12 @@ int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
 			w = (got[n - 1] - from + 1) / 2;
 			continue;
 		}
+		k0 = k;
 		while (n-- > 0 && k < max)
 			if (got[n] != skip)
 				v[k++] = got[n];
+		if (each && k > k0 && each(ctx, v + k0, k - k0))
+			return (int)k;
 		hi = from - 1;
 		if (w < RANGE_LIST)
 			w = RANGE_LIST;
@@ -370,4 +375,10 @@ int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
 			w *= 8;
 	}
 	return (int)k;
+}
+
+int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
+		    size_t max)
+{
+	return nsm_proc_newest_each(procfd, lo, hi, skip, v, max, NULL, NULL);
 }

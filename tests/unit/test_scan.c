@@ -135,6 +135,23 @@ static void in_pidns(int (*fn)(void))
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* nsm_proc_newest_each()'s callbacks: blocks and pids handed over */
+static int blocks;
+static size_t handed;
+
+static bool first_block(void *ctx, const pid_t *v, size_t n)
+{
+	blocks++;
+	return true;
+}
+
+static bool count_blocks(void *ctx, const pid_t *v, size_t n)
+{
+	blocks++;
+	handed += n;
+	return false;
+}
+
 /* v[0..n) is want[0..n). */
 static int same(const pid_t *v, int n, const pid_t *want, int nwant)
 {
@@ -177,6 +194,14 @@ static int newest_fn(void)
 	for (i = 1; i < 8; i++)
 		want[i] = 3060 - (pid_t)i;
 	CHECK(same(v, n, want, 8));
+	/* handed over block by block: stopped after the first (6000 alone) */
+	blocks = 0;
+	n = nsm_proc_newest_each(fd, 1, 6000, 0, v, 8, first_block, NULL);
+	CHECK(n == 1 && v[0] == 6000 && blocks == 1);
+	/* not stopped: every block handed over, the same pids as without */
+	blocks = 0;
+	n = nsm_proc_newest_each(fd, 1, 6000, 0, v, 8, count_blocks, NULL);
+	CHECK(same(v, n, want, 8) && handed == 8 && blocks >= 2);
 	/* skip left out, max taken */
 	n = nsm_proc_newest(fd, 1, 5999, 3059, v, 3);
 	CHECK(same(v, n, (pid_t[]){ 3058, 3057, 3056 }, 3));
