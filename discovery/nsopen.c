@@ -334,10 +334,6 @@ static long proc_number(int procfd, const char *path, long *tasks)
 	return v;
 }
 
-/*
- * The max newest processes in [lo, hi] but us, after those found so far;
- * the range they are all of (every process in it is among them).
- */
 /* A block of the window, as it is listed: its processes for its types. */
 static bool window_block(void *ctx, const pid_t *v, size_t n)
 {
@@ -350,6 +346,10 @@ static bool window_block(void *ctx, const pid_t *v, size_t n)
 	return !s->left;
 }
 
+/*
+ * The max newest processes in [lo, hi] but us, after those found so far;
+ * the range they are all of (every process in it is among them).
+ */
 static void window_part(struct scan *s, pid_t lo, pid_t hi, size_t max,
 			pid_t cover[2])
 {
