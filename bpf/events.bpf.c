@@ -433,6 +433,8 @@ int BPF_PROG(nsm_fork, struct task_struct *parent, struct task_struct *child)
  * lost: a hint only says "check now").
  */
 __u64 hints[NSM_HINT_N];
+/* every hint, by kind, never reset: /metrics' nsmon_hints_total */
+__u64 hints_total[NSM_HINT_N];
 static __noinline void hint_slow(__u32 k, __u64 id)
 {
 	struct nsm_hint *h;
@@ -445,6 +447,7 @@ static __noinline void hint_slow(__u32 k, __u64 id)
 
 	if (k >= NSM_HINT_N)
 		return;
+	__sync_fetch_and_add(&hints_total[k], 1);
 	/*
 	 * Pending already: only a close says which namespace, unhurried.
 	 * An exit that may end a user or PID namespace always wakes: its
@@ -472,6 +475,8 @@ static __always_inline void hint(__u32 k)
 	/* a race only costs a second record */
 	if (!*(volatile __u64 *)&hints[k])
 		hint_slow(k, 0);
+	else
+		__sync_fetch_and_add(&hints_total[k], 1);
 }
 
 /*
@@ -564,9 +569,9 @@ int nsm_umount(struct trace_event_raw_sys_exit *ctx)
  * it only follows current->files->fdt->fd[fd]->f_inode->i_sb->s_magic
  * (the file is still open at sys_enter), and for a socket its net.  The
  * namespace is put after the syscall returns (fput() is deferred to
- * task work): user space checks a little later.  Every such close is a
- * record (they are rare), naming the namespace, so that its destroy is
- * told apart from one after a umount.
+ * task work): user space checks a little later.  Every close that may
+ * be the last reference is a record (they are rare), naming the
+ * namespace, so that its destroy is told apart from one after a umount.
  */
 
 SEC("tracepoint/syscalls/sys_enter_close")
@@ -597,19 +602,32 @@ int nsm_close(struct trace_event_raw_sys_enter *ctx)
 	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
 		return 0;
 	if (magic == NSFS_MAGIC) {
+		/*
+		 * Not the end: another open file or a bind mount holds the
+		 * dentry, or the namespace has a reference besides its
+		 * inode's (a task, a socket, a child namespace), whose own
+		 * end is seen.  Without this, two agents hinted each other
+		 * for ever: each one's checks, an open and a close per
+		 * namespace, were the other's hints.
+		 */
+		if (f->f_path.dentry->d_lockref.count > 1 ||
+		    ns_common_refs(bpf_rdonly_cast(ino->i_private,
+			    bpf_core_type_id_kernel(struct ns_common))) > 1)
+			return 0;
 		hint_slow(NSM_HK_CLOSE, ino->i_ino);
 		return 0;
 	}
 	/*
 	 * A socket of another net namespace than the closer's (a tool went
 	 * there, made it and came back) may hold that namespace's last
-	 * reference.  A socket of its own namespace cannot: the closer's
-	 * nsproxy holds that one.
+	 * reference: if the namespace has no other.  A socket of its own
+	 * namespace cannot: the closer's nsproxy holds that one.
 	 */
 	so = bpf_rdonly_cast(f->private_data,
 			     bpf_core_type_id_kernel(struct socket));
 	net = so->sk->__sk_common.skc_net.net;
-	if (net && net != t->nsproxy->net_ns)
+	if (net && net != t->nsproxy->net_ns &&
+	    ns_common_refs(&net->ns) <= 1)
 		hint_slow(NSM_HK_CLOSE, net->ns.inum);
 	return 0;
 }

@@ -33,6 +33,13 @@ struct ns_val {
 	__s32 refs;
 };
 
+static __always_inline int ns_common_refs(struct ns_common *c)
+{
+	if (bpf_core_field_exists(struct ns_common, __ns_ref))
+		return c->__ns_ref.refs.counter;
+	return ((struct ns_common___old *)c)->count.refs.counter;
+}
+
 static __always_inline void ns_common_val(struct ns_val *v,
 					  struct ns_common *c)
 {
@@ -41,10 +48,7 @@ static __always_inline void ns_common_val(struct ns_val *v,
 		return;
 	if (bpf_core_field_exists(struct ns_common, ns_id))
 		v->ns_id = c->ns_id;
-	if (bpf_core_field_exists(struct ns_common, __ns_ref))
-		v->refs = c->__ns_ref.refs.counter;
-	else
-		v->refs = ((struct ns_common___old *)c)->count.refs.counter;
+	v->refs = ns_common_refs(c);
 }
 
 /* The inode number of a typed namespace pointer p, 0 for NULL. */

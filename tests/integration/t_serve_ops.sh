@@ -288,3 +288,54 @@ test_serve_threads() {
 	done
 	note "$n SSE clients on one polling thread: $t1 threads in all, each got the event and the shutdown"
 }
+
+# Two agents on one host (serve and a watch): each one's checks, an nsfs
+# handle opened and closed per namespace, are no hints to the other.
+# They were, and the two hinted each other for ever (on 3,500 namespaces
+# each agent took 14% of a CPU, idle).  A namespace held by a bind mount
+# and one held by a process and an fd are checked by both all the while;
+# the close of the fd that was that namespace's last reference is a hint.
+# timeout serve_agents 120
+test_serve_agents_quiet() {
+	local h0 h1 c0 c1 x
+	ip netns add "$T_UNIQ"
+	defer ip netns del "$T_UNIQ"
+	spawn H unshare -n sleep 1000
+	wait_unshared "$H" net
+	x=$(ns_ino "$H" net)
+	mkfifo "$T_DIR/fdctl"
+	# holds an fd of H's net namespace until it reads a line
+	spawn F python3 -c '
+import os, sys
+fd = os.open("/proc/%s/ns/net" % sys.argv[1], os.O_RDONLY)
+print("held", flush=True)
+open(sys.argv[2]).readline()
+os.close(fd)
+print("closed", flush=True)
+' "$H" "$T_DIR/fdctl"
+	wait_for "the fd holder" grep -q held "$T_DIR/F.out"
+	serve_start
+	spawn W "$NSMON" watch --json
+	wait_for "the other agent's first line" test -s "$T_DIR/W.out"
+	# the safety net checks every namespace within 5 s: each agent's
+	# checks meet all of the other's namespaces at least once
+	h0=$(metric 'nsmon_hints_total{kind="close"}')
+	c0=$(metric nsmon_liveness_checks_total)
+	sleep 6
+	h1=$(metric 'nsmon_hints_total{kind="close"}')
+	c1=$(metric nsmon_liveness_checks_total)
+	[[ -n $h0 && -n $c0 ]] || fail "/metrics: no nsmon_hints_total or nsmon_liveness_checks_total"
+	((c1 > c0)) || fail "serve checked no namespace in 6 s ($c0, $c1)"
+	((h1 - h0 <= 5)) ||
+		fail "beside another agent, $((h1 - h0)) close hints in 6 s ($((c1 - c0)) checks): the agents hint each other"
+	note "beside another agent: $((h1 - h0)) close hints and $((c1 - c0)) checks in 6 s"
+	# the fd is the last reference once H is gone: its close is a hint
+	kill_pid "$H"
+	echo go >"$T_DIR/fdctl"
+	wait_for "the holder's close" grep -q closed "$T_DIR/F.out"
+	wait_for "the close of the last fd counted as a hint" eval \
+		"[[ \$(metric 'nsmon_hints_total{kind=\"close\"}') -gt $h1 ]]"
+	wait_for "the destroy of $x in the other agent's stream" \
+		grep -q "\"event\":\"destroy\".*\"id\":$x[,}]" "$T_DIR/W.out"
+	serve_stop
+}

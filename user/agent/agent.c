@@ -35,6 +35,7 @@
 #include "feed.h"
 #include "liveness.h"
 #include "lost.h"
+#include "nsm_abi.h"
 #include "pace.h"
 #include "publish.h"
 #include "reconcile.h"
@@ -57,6 +58,7 @@ struct agent {
 	struct lost lost;
 	pthread_mutex_t lock;	/* rc and the sinks */
 	struct pub pub;		/* the model as readers see it */
+	_Atomic uint64_t checks;	/* agent_counts() */
 	_Atomic int64_t beat;	/* agent_heartbeat() */
 	struct sink sinks[AGENT_MAX_SINKS];
 	unsigned nsinks;
@@ -131,12 +133,22 @@ static void on_known(void *ctx, uint64_t id, uint64_t ns_id, bool alive)
 	feed_known(a->feed, id, ns_id, alive);
 }
 
+/* liveness_ns_alive(), counted */
+static int agent_alive(void *ctx, enum nsm_type type, uint64_t id,
+		       uint64_t ns_id)
+{
+	struct agent *a = ctx;
+
+	atomic_fetch_add_explicit(&a->checks, 1, memory_order_relaxed);
+	return liveness_ns_alive(a, type, id, ns_id);
+}
+
 static int on_alive(void *ctx, enum nsm_type type, uint64_t id,
 		    uint64_t ns_id)
 {
 	struct agent *a = ctx;
 
-	return a->live.handles ? liveness_ns_alive(a, type, id, ns_id) : -1;
+	return a->live.handles ? agent_alive(a, type, id, ns_id) : -1;
 }
 
 static void on_container(void *ctx, const struct ee_event *c)
@@ -279,7 +291,7 @@ static int gone_sweep(void *ctx)
 	/* a partial sweep misses what still lives: it decides nothing */
 	if (!m->incomplete) {
 		feed_set_holders(a->feed, m, false);
-		n = rc_gone(a->rc, m, epoch, liveness_ns_alive, a);
+		n = rc_gone(a->rc, m, epoch, agent_alive, a);
 	}
 	if (a->o.verbose > 1)
 		fprintf(stderr, "%s: sweep after an exit: %.1f ms, %zu gone%s\n",
@@ -290,7 +302,7 @@ static int gone_sweep(void *ctx)
 }
 
 static const struct liveness_ops liveness_ops = {
-	.alive = liveness_ns_alive,
+	.alive = agent_alive,
 	.consume = consume,
 	.gone = gone_sweep,
 };
@@ -768,4 +780,22 @@ int agent_prog_stats(struct agent *a, struct agent_prog_stats *out, int max)
 uint64_t agent_ring_used(struct agent *a)
 {
 	return feed_ring_used(a->feed);
+}
+
+_Static_assert(AGENT_NHINTS == NSM_HINT_N, "agent_counts' hints");
+
+void agent_counts(struct agent *a, struct agent_counts *out)
+{
+	feed_hint_totals(a->feed, out->hints);
+	out->checks = atomic_load_explicit(&a->checks, memory_order_relaxed);
+}
+
+const char *agent_hint_name(int kind)
+{
+	static const char *const name[NSM_HINT_N] = {
+		[NSM_HK_UMOUNT] = "umount", [NSM_HK_CLOSE] = "close",
+		[NSM_HK_EXIT] = "exit", [NSM_HK_EXIT_NS] = "exit_ns",
+	};
+
+	return kind >= 0 && kind < NSM_HINT_N ? name[kind] : NULL;
 }

@@ -141,4 +141,20 @@ int agent_prog_stats(struct agent *a, struct agent_prog_stats *out, int max);
 /* Bytes the kernel wrote into the ring not read yet; any thread. */
 uint64_t agent_ring_used(struct agent *a);
 
+/*
+ * What keeping the model exact costs, since the start; any thread.  The
+ * kernel's hints (a umount, a close of an nsfs fd or socket that may
+ * end a namespace, an exit that may end a user or PID namespace or a
+ * holder's, another exit in one) and the namespaces looked up by nsfs
+ * handle to see whether they still exist.
+ */
+#define AGENT_NHINTS 4
+struct agent_counts {
+	uint64_t hints[AGENT_NHINTS];
+	uint64_t checks;
+};
+void agent_counts(struct agent *a, struct agent_counts *out);
+/* "umount", "close", "exit", "exit_ns" for 0 .. AGENT_NHINTS - 1 */
+const char *agent_hint_name(int kind);
+
 #endif

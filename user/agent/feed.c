@@ -488,6 +488,15 @@ static void map_ring_pos(struct feed *f)
 			   bpf_map__fd(f->skel->maps.events), 0);
 }
 
+void feed_hint_totals(const struct feed *f, uint64_t *out)
+{
+	const __u64 *c = (const __u64 *)f->skel->bss->hints_total;
+	int k;
+
+	for (k = 0; k < NSM_HINT_N; k++)
+		out[k] = __atomic_load_n(&c[k], __ATOMIC_RELAXED);
+}
+
 uint64_t feed_ring_used(const struct feed *f)
 {
 	const char *p = f->ring_pos;

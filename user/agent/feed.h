@@ -65,6 +65,8 @@ void feed_set_shedding(struct feed *f, bool on);
 
 /* Bytes in the ring not read yet (producer - consumer); any thread. */
 uint64_t feed_ring_used(const struct feed *f);
+/* The kernel's hints so far, by kind (NSM_HINT_N of them); any thread. */
+void feed_hint_totals(const struct feed *f, uint64_t *out);
 /* agent_prog_stats() of the feed's programs: how many, or -errno. */
 struct agent_prog_stats;
 int feed_prog_stats(const struct feed *f, struct agent_prog_stats *out,

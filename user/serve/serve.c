@@ -14,6 +14,7 @@
  * backlog's lock only to append, and readers hold it only to copy.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +346,8 @@ int serve_new(struct serve **out, const struct serve_opts *o)
 	s->o = *o;
 	for (i = 0; i < SERVE_MAX_LISTEN; i++)
 		s->fds[i] = -1;
+	/* without it, process_resident_memory_bytes is 0 */
+	s->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	clock_gettime(CLOCK_REALTIME, &s->started);
 	err = backlog_init(&s->backlog, o->backlog);
 	if (err)
@@ -528,6 +531,8 @@ void serve_free(struct serve *s)
 		fclose(s->line);
 	free(s->line_buf);
 	free(s->token);
+	if (s->statm_fd >= 0)
+		close(s->statm_fd);
 	tls_free(&s->tls);
 	backlog_destroy(&s->backlog);
 	if (s->sweeps_made)

@@ -59,6 +59,7 @@ struct serve {
 	atomic_bool ready;	/* the start sweep's sync came */
 	/* counters for /metrics */
 	struct metrics m;
+	int statm_fd;		/* /proc/self/statm, read again by pread; -1 */
 	atomic_ulong publish_failed;
 	atomic_long sse_clients;
 	atomic_ulong sse_dropped;
