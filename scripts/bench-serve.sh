@@ -24,6 +24,9 @@
 #   memory      serve's VmRSS idle on the fixture, with the clients, and
 #               its peak (VmHWM)
 #
+# First, the host's own floor for the tails (scripts/jitter.c): how late
+# 5,000 sleeps of 1 ms wake, at normal and at real-time priority.
+#
 # Environment: N B NSMON DUR CONNS DISCOVER_RUNS CLIENTS SSE_RATE
 # SSE_SECS SSE_CLIENT (c, python) SSE_THREADS (c) SSE_PROCS (python)
 # LAT_M STAMP_WRAP (the latency client's wrapper, "chrt -f 10") LL_RATES
@@ -60,6 +63,7 @@ out=$(mktemp -d)
 pids=()
 serve=
 sse=
+watch=
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-serve: needs root" >&2; exit 1; }
 for t in wrk hyperfine jq python3 gcc curl; do
@@ -71,6 +75,7 @@ source scripts/bench-fixture.sh
 cleanup() {
 	[ -n "$sse" ] && kill $sse 2>/dev/null || true
 	[ -n "$serve" ] && kill "$serve" 2>/dev/null || true
+	[ -n "$watch" ] && kill "$watch" 2>/dev/null || true
 	fixture_down "$B"
 	rm -rf "$out"
 }
@@ -78,6 +83,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/nsloop" scripts/nsloop.c
+gcc -O2 -Wall -Wextra -Werror -o "$out/jitter" scripts/jitter.c
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/sse_load" tests/helpers/sse_load.c tests/helpers/sse_parse.c
 fixture_up "$N" "$B"
 
@@ -93,6 +99,9 @@ for _ in $(seq 300); do
 done
 curl -sf -o /dev/null "$url/readyz" || { cat "$out/serve.err" >&2; exit 1; }
 rss() { awk -v k="$1:" '$1 == k { printf "%.1f MiB", $2 / 1024 }' "/proc/$serve/status"; }
+# the host's own floor for every tail below, serve idle: 1 ms sleeps'
+# overshoot, at normal and at real-time priority
+echo "host: sleeps' overshoot, normal priority: $("$out/jitter" 5000); real-time: $(chrt -f 10 "$out/jitter" 5000)"
 echo "serve: $(curl -s "$url/api/namespaces" | jq '.namespaces | length') namespaces" \
 	"in /api/namespaces ($(curl -s "$url/api/namespaces" | wc -c) bytes); VmRSS $(rss VmRSS)"
 
@@ -161,6 +170,24 @@ echo "  serve: $(wrk_run /metrics)   (target p99 <= 5 ms)"
 fi
 
 if want latency; then
+# lat_summary TS EVENTS WHAT: percentiles of EVENTS' "PID NS" (the read)
+# against TS's "PID S.NS" (the unshare's return)
+lat_summary() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import sys
+ts = {}
+for line in open(sys.argv[1]):
+    pid, t = line.split()
+    s, ns = t.split(".")
+    ts[pid] = int(s) * 10**9 + int(ns)
+lat = sorted((int(t) - ts.pop(pid)) / 1000 for pid, t in
+             (l.split() for l in open(sys.argv[2]) if l[0].isdigit()) if pid in ts)
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
+print(f"  {sys.argv[3]}: {len(lat)} matched, {len(ts)} unmatched: p50 {q(0.5):.0f} us, "
+      f"p90 {q(0.9):.0f} us, p99 {q(0.99):.0f} us, max {q(1):.0f} us, "
+      f"over 2 ms {sum(1 for x in lat if x > 2000)}")
+PY
+}
 echo "## latency, one client: $LAT_M unshare(NET|UTS) 1 ms apart, syscall return -> the create read from /api/events"
 # the client is the instrument: at a real-time priority, as the stamper
 # of bench-agent.sh's latency, so that it measures serve's delay and not
@@ -173,19 +200,28 @@ sleep 1
 kill "$sse"
 wait "$sse" 2>/dev/null || true
 sse=
-python3 - "$out/lat.ts" "$out/lat.events" <<'PY'
-import sys
-ts = {}
-for line in open(sys.argv[1]):
-    pid, t = line.split()
-    s, ns = t.split(".")
-    ts[pid] = int(s) * 10**9 + int(ns)
-lat = sorted((int(t) - ts.pop(pid)) / 1000 for pid, t in
-             (l.split() for l in open(sys.argv[2]) if l[0].isdigit()) if pid in ts)
-q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
-print(f"  {len(lat)} matched, {len(ts)} unmatched: p50 {q(0.5):.0f} us, p99 {q(0.99):.0f} us, "
-      f"max {q(1):.0f} us   (target p99 < 2 ms)")
-PY
+lat_summary "$out/lat.ts" "$out/lat.events" "serve, one SSE client (target p99 < 2 ms)"
+# the reference of the same host and minute: watch's own stdout, read
+# by the same kind of stamper (serve idle meanwhile)
+mkfifo "$out/lat.fifo"
+${STAMP_WRAP-chrt -f 10} python3 -c 'import json, sys, time
+for line in iter(sys.stdin.buffer.readline, b""):
+    t = time.time_ns()
+    e = json.loads(line)
+    if e.get("event") == "create" and e.get("ns", {}).get("type") == "uts":
+        print(e.get("pid"), t, flush=True)' <"$out/lat.fifo" >"$out/latw.events" &
+sse=$!
+"$NSMON" watch --json --no-initial >"$out/lat.fifo" 2>"$out/latw.err" &
+watch=$!
+sleep 3
+"$out/nsloop" -l "$LAT_M" 1000 >"$out/latw.ts"
+sleep 1
+kill -INT "$watch"
+wait "$watch" || true
+watch=
+wait "$sse" 2>/dev/null || true
+sse=
+lat_summary "$out/latw.ts" "$out/latw.events" "watch alone, its stdout (the reference)"
 fi
 
 # sse_start: CLIENTS /api/events clients that stop once each has seen

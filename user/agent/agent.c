@@ -468,7 +468,7 @@ static int wait_feed(struct agent *a)
  * latency benchmark).  Older kernels ignore the field; a policy or nice
  * value the user chose is kept.
  */
-static void short_slice(void)
+void agent_short_slice(void)
 {
 	/* the kernel's struct sched_attr (linux/sched/types.h; no wrapper) */
 	struct {
@@ -548,7 +548,7 @@ static int run(struct agent *a)
 	int err = 0;
 
 	feed_calibrate(a->feed);
-	short_slice();
+	agent_short_slice();
 	pace_start(&a->pace);
 	a->live.handles = liveness_probe();
 	/*

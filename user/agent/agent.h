@@ -138,6 +138,14 @@ struct agent_prog_stats {
 };
 #define AGENT_MAX_PROGS 32
 int agent_prog_stats(struct agent *a, struct agent_prog_stats *out, int max);
+/*
+ * The calling thread, and the threads it makes from now on, ask the
+ * scheduler for short slices (EEVDF, 6.12+): they get the CPU sooner when
+ * they wake, not more of it.  For threads that wake for little work on
+ * an event's way to its reader; agent_run() calls it for its own.
+ */
+void agent_short_slice(void);
+
 /* Bytes the kernel wrote into the ring not read yet; any thread. */
 uint64_t agent_ring_used(struct agent *a);
 
