@@ -322,13 +322,13 @@ static void wait_close(void **state)
 	struct backlog b;
 
 	assert_int_equal(backlog_init(&b, 4), 0);
-	assert_int_equal(backlog_wait(&b, 0, 10), -ETIMEDOUT);
+	assert_int_equal(backlog_wait(&b, 0, 10, NULL), -ETIMEDOUT);
 	push(&b, 1, WEV_CREATE, 1U << NSM_NET);
-	assert_int_equal(backlog_wait(&b, 0, 10000), 0);
+	assert_int_equal(backlog_wait(&b, 0, 10000, NULL), 0);
 	assert_false(backlog_closed(&b));
 	backlog_close(&b);
 	assert_true(backlog_closed(&b));
-	assert_int_equal(backlog_wait(&b, 1, 10000), 0);
+	assert_int_equal(backlog_wait(&b, 1, 10000, NULL), 0);
 	backlog_destroy(&b);
 }
 

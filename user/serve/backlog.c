@@ -143,7 +143,16 @@ int backlog_push(struct backlog *b, uint64_t seq, unsigned kind,
 void backlog_wake(struct backlog *b)
 {
 	pthread_mutex_lock(&b->lock);
-	pthread_cond_broadcast(&b->cond);
+	if (!b->idle_wait)
+		pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+}
+
+void backlog_poke(struct backlog *b)
+{
+	pthread_mutex_lock(&b->lock);
+	if (b->idle_wait)
+		pthread_cond_broadcast(&b->cond);
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -425,9 +434,11 @@ void backlog_stats(struct backlog *b, size_t *plain, size_t *packed,
 	pthread_mutex_unlock(&b->lock);
 }
 
-int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms)
+int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms,
+		 const atomic_uint *need)
 {
 	struct timespec ts;
+	bool events;
 	int err = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -438,8 +449,18 @@ int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms)
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&b->lock);
-	while (!b->closed && b->last_seq <= after && !err)
+	/*
+	 * *need is read under the lock: a poke after it rose comes once
+	 * this waits (and sees idle_wait), or before this reads it.
+	 */
+	for (;;) {
+		events = !need || atomic_load(need);
+		if (b->closed || (events && b->last_seq > after) || err)
+			break;
+		b->idle_wait = !events;
 		err = pthread_cond_timedwait(&b->cond, &b->lock, &ts);
+	}
+	b->idle_wait = false;
 	pthread_mutex_unlock(&b->lock);
 	return err == ETIMEDOUT ? -ETIMEDOUT : 0;
 }

@@ -7,6 +7,7 @@
 #define NSMON_BACKLOG_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,7 @@ struct backlog_pos {
 struct backlog {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;	/* an event came, or closed */
+	bool idle_wait;		/* a backlog_wait() needs no event now */
 	struct backlog_entry *e;	/* a ring: e[(first + i) % cap] */
 	struct backlog_block *oldest, *newest;
 	struct backlog_block *packing;	/* deflated outside the lock */
@@ -124,9 +126,15 @@ ssize_t backlog_read(struct backlog *b, struct backlog_pos *pos,
 		     const struct backlog_filter *f, char *buf, size_t max);
 /*
  * Waits up to timeout_ms for an event after `after`: 0 (one came, or
- * closed), -ETIMEDOUT.
+ * closed), -ETIMEDOUT.  While *need is 0 (need NULL: always 1) no one
+ * needs an event at once: then it waits for the close, the timeout or a
+ * backlog_poke() only, and backlog_wake() wakes no one.  A thread switch
+ * per batch of events was most of what serve cost with no client.
  */
-int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms);
+int backlog_wait(struct backlog *b, uint64_t after, unsigned timeout_ms,
+		 const atomic_uint *need);
+/* *need rose: a backlog_wait() that needed no event looks again. */
+void backlog_poke(struct backlog *b);
 bool backlog_closed(struct backlog *b);
 /* The seq of the newest event pushed; 0: none yet. */
 uint64_t backlog_last(struct backlog *b);

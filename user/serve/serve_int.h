@@ -34,6 +34,7 @@
 struct sse_park {
 	pthread_mutex_t lock;
 	struct sse_client *head;
+	atomic_uint parked;	/* clients on the list: the resumer waits for events */
 	bool closed;		/* the service stops: park no more */
 	pthread_t thread;	/* the resumer */
 	bool started;

@@ -52,6 +52,7 @@ static const char ping_frame[] = ": ping\n\n";
 static int park(struct sse_client *c)
 {
 	struct sse_park *p = &c->s->park;
+	bool first;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->closed || backlog_last(&c->s->backlog) > c->pos.after) {
@@ -65,7 +66,11 @@ static int park(struct sse_client *c)
 	p->head = c;
 	c->parked = true;
 	MHD_suspend_connection(c->conn);
+	/* the first one parked: the resumer waits for events again */
+	first = atomic_fetch_add(&p->parked, 1) == 0;
 	pthread_mutex_unlock(&p->lock);
+	if (first)
+		backlog_poke(&c->s->backlog);
 	return 0;
 }
 
@@ -79,6 +84,7 @@ static void unpark(struct sse_park *p, struct sse_client *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->parked = false;
+	atomic_fetch_sub(&p->parked, 1);
 }
 
 static void say(struct sse_client *c, const char *frame, size_t len)
@@ -243,7 +249,8 @@ static void *resumer(void *arg)
 	bool idle;
 
 	while (!closed) {
-		idle = backlog_wait(&s->backlog, last, RESUME_TICK_MS) ==
+		idle = backlog_wait(&s->backlog, last, RESUME_TICK_MS,
+				    &s->park.parked) ==
 		       -ETIMEDOUT;
 		last = backlog_last(&s->backlog);
 		closed = backlog_closed(&s->backlog);
