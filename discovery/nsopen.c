@@ -353,9 +353,8 @@ static bool window_block(void *ctx, const pid_t *v, size_t n)
 static void window_part(struct scan *s, pid_t lo, pid_t hi, size_t max,
 			pid_t cover[2])
 {
-	int n = nsm_proc_newest_each(s->procfd, lo, hi, s->self,
-				     s->win + s->nwin, max - s->nwin,
-				     window_block, s);
+	int n = nsm_proc_newest(s->procfd, lo, hi, s->self, s->win + s->nwin,
+				max - s->nwin, window_block, s);
 
 	/* an error: what was looked at is looked at again by the walk */
 	if (n < 0)

@@ -38,19 +38,15 @@ int nsm_each_number(int dirfd, const char *path,
  * blocks downwards from hi (procfd: /proc opened O_RDONLY), not by a
  * listing of all of /proc.  Returns how many, or -errno: -ERANGE if
  * /proc's positions are not the kernel's (fs/proc/base.c) this knows.
- */
-int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
-		    size_t max);
-/*
- * The same, handing each block to each() as soon as it is listed (the
- * pids added, newest first): true stops the listing there.  A target
+ * each (NULL: none) gets each block as soon as it is listed (the pids
+ * added, newest first), and true stops the listing there: a target
  * among the first block's processes then costs one listing, not the
  * blocks of a thousand processes made before it.
  */
-int nsm_proc_newest_each(int procfd, pid_t lo, pid_t hi, pid_t skip,
-			 pid_t *v, size_t max,
-			 bool (*each)(void *ctx, const pid_t *v, size_t n),
-			 void *ctx);
+int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
+		    size_t max,
+		    bool (*each)(void *ctx, const pid_t *v, size_t n),
+		    void *ctx);
 /* An nsfs fd of the net ns of socket fd in the process of pidfd, or -errno. */
 int nsm_socket_netns_fd(int pidfd, int fd);
 /* Passes 2 and 3 for m->procs[from...] only. */

@@ -338,10 +338,10 @@ static int list_range(int fd, pid_t lo, pid_t hi, pid_t *v, bool *whole)
 	return n;
 }
 
-int nsm_proc_newest_each(int procfd, pid_t lo, pid_t hi, pid_t skip,
-			 pid_t *v, size_t max,
-			 bool (*each)(void *ctx, const pid_t *v, size_t n),
-			 void *ctx)
+int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
+		    size_t max,
+		    bool (*each)(void *ctx, const pid_t *v, size_t n),
+		    void *ctx)
 {
 	pid_t got[(RANGE_LIST + 1) * PID_DIRENT_MAX / 24], from;
 	pid_t w = RANGE_LIST;
@@ -375,10 +375,4 @@ int nsm_proc_newest_each(int procfd, pid_t lo, pid_t hi, pid_t skip,
 			w *= 8;
 	}
 	return (int)k;
-}
-
-int nsm_proc_newest(int procfd, pid_t lo, pid_t hi, pid_t skip, pid_t *v,
-		    size_t max)
-{
-	return nsm_proc_newest_each(procfd, lo, hi, skip, v, max, NULL, NULL);
 }

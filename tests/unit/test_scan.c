@@ -135,7 +135,7 @@ static void in_pidns(int (*fn)(void))
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
-/* nsm_proc_newest_each()'s callbacks: blocks and pids handed over */
+/* nsm_proc_newest()'s callbacks: blocks and pids handed over */
 static int blocks;
 static size_t handed;
 
@@ -189,33 +189,33 @@ static int newest_fn(void)
 	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	CHECK(fd >= 0);
 
-	n = nsm_proc_newest(fd, 1, 6000, 0, v, 8);
+	n = nsm_proc_newest(fd, 1, 6000, 0, v, 8, NULL, NULL);
 	want[0] = 6000;
 	for (i = 1; i < 8; i++)
 		want[i] = 3060 - (pid_t)i;
 	CHECK(same(v, n, want, 8));
 	/* handed over block by block: stopped after the first (6000 alone) */
 	blocks = 0;
-	n = nsm_proc_newest_each(fd, 1, 6000, 0, v, 8, first_block, NULL);
+	n = nsm_proc_newest(fd, 1, 6000, 0, v, 8, first_block, NULL);
 	CHECK(n == 1 && v[0] == 6000 && blocks == 1);
 	/* not stopped: every block handed over, the same pids as without */
 	blocks = 0;
-	n = nsm_proc_newest_each(fd, 1, 6000, 0, v, 8, count_blocks, NULL);
+	n = nsm_proc_newest(fd, 1, 6000, 0, v, 8, count_blocks, NULL);
 	CHECK(same(v, n, want, 8) && handed == 8 && blocks >= 2);
 	/* skip left out, max taken */
-	n = nsm_proc_newest(fd, 1, 5999, 3059, v, 3);
+	n = nsm_proc_newest(fd, 1, 5999, 3059, v, 3, NULL, NULL);
 	CHECK(same(v, n, (pid_t[]){ 3058, 3057, 3056 }, 3));
-	n = nsm_proc_newest(fd, 1, 2999, 0, v, 8);
+	n = nsm_proc_newest(fd, 1, 2999, 0, v, 8, NULL, NULL);
 	CHECK(same(v, n, (pid_t[]){ 500, 12, 11, 10, 1 }, 5));
-	n = nsm_proc_newest(fd, 13, 499, 0, v, 8);
+	n = nsm_proc_newest(fd, 13, 499, 0, v, 8, NULL, NULL);
 	CHECK(n == 0);
 	/* the dense block whole, in several listings */
-	n = nsm_proc_newest(fd, 3000, 3059, 0, v, 80);
+	n = nsm_proc_newest(fd, 3000, 3059, 0, v, 80, NULL, NULL);
 	for (i = 0; i < 60; i++)
 		want[i] = 3059 - (pid_t)i;
 	CHECK(same(v, n, want, 60));
 	/* all of it, to pid_max */
-	n = nsm_proc_newest(fd, 1, (pid_t)pid_max() - 1, 0, v, 80);
+	n = nsm_proc_newest(fd, 1, (pid_t)pid_max() - 1, 0, v, 80, NULL, NULL);
 	want[0] = 6000;
 	for (i = 0; i < 60; i++)
 		want[1 + i] = 3059 - (pid_t)i;
